@@ -1,0 +1,69 @@
+// The command line: dispatches to commands, and is the single error boundary of moor.
+//
+// Start-up time matters (moor runs in CI loops), so this module imports nothing heavy: each command
+// is loaded with a dynamic import only when it runs, and `moor --help` loads no command at all.
+import { isMoorError } from '../errors.js';
+import { exitCodeFor, formatError } from './errors.js';
+import type { Command, CommandContext } from './command.js';
+
+interface CommandEntry {
+  readonly name: string;
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}
+
+// The registry: name, one-line summary, and how to load it.
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'version', summary: "Print moor's version and the Engine's", load: async () => (await import('./commands/version.js')).command },
+];
+
+export const USAGE_HEADER = `moor: a declarative reconciler for the Docker Engine
+
+Usage: moor <command> [options]
+`;
+
+export function renderHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `${USAGE_HEADER}
+Commands:
+${lines.join('\n')}
+
+Global options:
+  -H, --host URL   Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)
+      --debug      Show stack traces and Engine requests (secrets are never shown)
+  -h, --help       Show help (moor <command> --help for a command's options)
+
+Exit codes: 0 success; 1 error; 2 plan --detailed-exitcode found changes.
+Run 'moor <command> --help' for more.
+`;
+}
+
+export async function main(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic === undefined) {
+      ctx.stdout.write(renderHelp());
+      return 0;
+    }
+    return main([topic, '--help'], ctx);
+  }
+  if (first === '--version' || first === '-v') return main(['version', ...rest], ctx);
+
+  const entry = COMMANDS.find((c) => c.name === first);
+  if (entry === undefined) {
+    ctx.stderr.write(`moor: unknown command '${first}'\n\n${renderHelp()}`);
+    return 1;
+  }
+  const debug = rest.includes('--debug');
+  try {
+    const command = await entry.load();
+    return await command.run(rest, ctx);
+  } catch (err: unknown) {
+    ctx.stderr.write(formatError(err, { debug }));
+    return exitCodeFor(err);
+  }
+}
+
+export { isMoorError };

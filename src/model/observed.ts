@@ -1,0 +1,158 @@
+// The observed model: live Engine state, normalised into the same `*Spec` shapes as the desired
+// model (see desired.ts), with references as Engine names. Built by src/observe/ in one bulk read;
+// the diff and the plan are computed from it without further Engine calls.
+import type {
+  ConfigSpec,
+  ContainerSpec,
+  NetworkSpec,
+  SecretSpec,
+  ServiceSpec,
+  VolumeSpec,
+} from './desired.js';
+
+export interface ObservedNetwork {
+  readonly kind: 'network';
+  readonly id: string;
+  readonly engineName: string;
+  /** Logical name, from the io.moor.name label. */
+  readonly name: string;
+  readonly scope: 'local' | 'swarm' | 'global';
+  readonly spec: NetworkSpec;
+  /** Ids of the containers attached to it (local networks). */
+  readonly containerIds: readonly string[];
+}
+
+export interface ObservedVolume {
+  readonly kind: 'volume';
+  readonly engineName: string;
+  readonly name: string;
+  readonly spec: VolumeSpec;
+}
+
+export interface ObservedSecret {
+  readonly kind: 'secret';
+  readonly id: string;
+  readonly engineName: string;
+  readonly name: string;
+  readonly version: number;
+  readonly spec: SecretSpec;
+  /** The io.moor.content label (salted fingerprint), or null when absent. */
+  readonly fingerprint: string | null;
+  readonly createdAt: string;
+}
+
+export interface ObservedConfig {
+  readonly kind: 'config';
+  readonly id: string;
+  readonly engineName: string;
+  readonly name: string;
+  readonly version: number;
+  readonly spec: ConfigSpec;
+  readonly data: Uint8Array;
+  readonly createdAt: string;
+}
+
+export interface ContainerState {
+  /** The Engine's status: created, running, paused, restarting, removing, exited, dead. */
+  readonly status: string;
+  readonly running: boolean;
+  readonly exitCode: number;
+  /** null when the container has no healthcheck. */
+  readonly health: 'starting' | 'healthy' | 'unhealthy' | null;
+  readonly restartCount: number;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
+
+export interface ObservedContainer {
+  readonly kind: 'container';
+  readonly id: string;
+  /** Its current Engine name (a leftover replacement may still carry a temporary name). */
+  readonly engineName: string;
+  readonly name: string;
+  /**
+   * The spec: immutable fields from the io.moor.container-spec label, mutable ones (restart,
+   * memLimit, cpus, networks) read live. null when the label is missing or unreadable: such a
+   * container can only be replaced.
+   */
+  readonly spec: ContainerSpec | null;
+  readonly specHash: string | null;
+  readonly state: ContainerState;
+  /** Set on a replacement that was created but not yet swapped in: the id it replaces. */
+  readonly replaces: string | null;
+  readonly image: { readonly id: string };
+}
+
+export type UpdateState =
+  | 'updating'
+  | 'paused'
+  | 'completed'
+  | 'rollback_started'
+  | 'rollback_paused'
+  | 'rollback_completed';
+
+export interface ObservedService {
+  readonly kind: 'service';
+  readonly id: string;
+  readonly engineName: string;
+  readonly name: string;
+  /** Version.Index: every update must send it (optimistic concurrency). */
+  readonly version: number;
+  readonly spec: ServiceSpec;
+  /**
+   * TaskTemplate.ForceUpdate. Not part of the spec: moor sends the live value back unchanged so
+   * that an update never restarts tasks by resetting it.
+   */
+  readonly forceUpdate: number;
+  /** Engine names of the secrets and configs the previous spec (the rollback target) uses. */
+  readonly previousSpecRefs: { readonly secrets: readonly string[]; readonly configs: readonly string[] };
+  readonly updateStatus: { readonly state: UpdateState; readonly message: string } | null;
+}
+
+export type ObservedObject =
+  | ObservedNetwork
+  | ObservedVolume
+  | ObservedSecret
+  | ObservedConfig
+  | ObservedContainer
+  | ObservedService;
+
+/** An Engine object the project does not own (no io.moor.project label with its name). */
+export interface UnownedObject {
+  readonly id: string;
+  readonly engineName: string;
+  /** The io.moor.project label when another moor project owns it, else null. */
+  readonly ownerProject: string | null;
+}
+
+export interface EngineFacts {
+  readonly apiVersion: string;
+  readonly engineVersion: string;
+  /** LocalNodeState: inactive, pending, active, error, locked. */
+  readonly swarm: string;
+  /** Whether this node can manage Swarm objects. */
+  readonly swarmManager: boolean;
+}
+
+export interface ObservedProject {
+  readonly project: string;
+  readonly engine: EngineFacts;
+  /** Owned objects. Several containers may carry one logical name after an interrupted replace. */
+  readonly networks: readonly ObservedNetwork[];
+  readonly volumes: readonly ObservedVolume[];
+  readonly secrets: readonly ObservedSecret[];
+  readonly configs: readonly ObservedConfig[];
+  readonly containers: readonly ObservedContainer[];
+  readonly services: readonly ObservedService[];
+  /** Every other object, by kind and Engine name: for name conflicts and `external` references. */
+  readonly unowned: {
+    readonly network: ReadonlyMap<string, UnownedObject>;
+    readonly volume: ReadonlyMap<string, UnownedObject>;
+    readonly secret: ReadonlyMap<string, UnownedObject>;
+    readonly config: ReadonlyMap<string, UnownedObject>;
+    readonly container: ReadonlyMap<string, UnownedObject>;
+    readonly service: ReadonlyMap<string, UnownedObject>;
+  };
+  /** Image references present on the Engine (repo:tag, and image ids). */
+  readonly images: ReadonlySet<string>;
+}

@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { test } from 'node:test';
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/moor', import.meta.url).pathname;
+
+test('moor --help lists the commands and exits 0', async () => {
+  const { stdout } = await run(bin, ['--help']);
+  assert.match(stdout, /Usage: moor <command>/);
+  assert.match(stdout, /^ {2}version {2}/m);
+});
+
+test('an unknown command exits 1 and names it', async () => {
+  await assert.rejects(run(bin, ['frobnicate']), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 1);
+    assert.match(err.stderr, /unknown command 'frobnicate'/);
+    return true;
+  });
+});
