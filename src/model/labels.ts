@@ -19,6 +19,11 @@ export const LABEL_SPEC_HASH = 'io.moor.spec-hash';
 export const LABEL_CONTAINER_SPEC = 'io.moor.container-spec';
 /** Secrets and configs: a fingerprint of the content (salted for secrets: see model/hash.ts). */
 export const LABEL_CONTENT = 'io.moor.content';
+/**
+ * Containers and services: the logical names they depend on (comma-separated), so that deletes of
+ * objects no longer in the manifest can still run in reverse dependency order.
+ */
+export const LABEL_DEPENDS_ON = 'io.moor.depends-on';
 /** Set on a container while it is the not-yet-renamed replacement of another (create-then-swap). */
 export const LABEL_REPLACES = 'io.moor.replaces';
 

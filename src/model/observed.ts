@@ -80,7 +80,10 @@ export interface ObservedContainer {
   readonly state: ContainerState;
   /** Set on a replacement that was created but not yet swapped in: the id it replaces. */
   readonly replaces: string | null;
-  readonly image: { readonly id: string };
+  /** Logical names of the containers it depends on (io.moor.depends-on). */
+  readonly dependsOn: readonly string[];
+  /** The id of the image it runs. */
+  readonly imageId: string;
 }
 
 export type UpdateState =
@@ -107,6 +110,8 @@ export interface ObservedService {
   /** Engine names of the secrets and configs the previous spec (the rollback target) uses. */
   readonly previousSpecRefs: { readonly secrets: readonly string[]; readonly configs: readonly string[] };
   readonly updateStatus: { readonly state: UpdateState; readonly message: string } | null;
+  /** Logical names of the services it depends on (io.moor.depends-on). */
+  readonly dependsOn: readonly string[];
 }
 
 export type ObservedObject =
@@ -153,6 +158,6 @@ export interface ObservedProject {
     readonly container: ReadonlyMap<string, UnownedObject>;
     readonly service: ReadonlyMap<string, UnownedObject>;
   };
-  /** Image references present on the Engine (repo:tag, and image ids). */
-  readonly images: ReadonlySet<string>;
+  /** Images present on the Engine: reference (see model/images.ts imageKey) -> image id. */
+  readonly images: ReadonlyMap<string, string>;
 }

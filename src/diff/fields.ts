@@ -1,0 +1,64 @@
+// Field-by-field comparison of two canonical specs. Pure.
+//
+// Records recurse per key (`environment.FOO`, `labels["com.example.tier"]`); lists of objects of
+// equal length recurse per index (`ports[0].published`); any other list is compared whole, since a
+// list of scalars reads best as one before/after pair.
+import type { FieldChange } from './changes.js';
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    return a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  }
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function joinPath(base: string, key: string): string {
+  if (IDENTIFIER.test(key)) return base === '' ? key : `${base}.${key}`;
+  return `${base}[${JSON.stringify(key)}]`;
+}
+
+/** Every difference between `before` (live) and `after` (desired), in a stable order. */
+export function diffFields(before: unknown, after: unknown, path = ''): FieldChange[] {
+  if (deepEqual(before, after)) return [];
+  if (isRecord(before) && isRecord(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    return keys.flatMap((key) => diffFields(before[key], after[key], joinPath(path, key)));
+  }
+  if (
+    Array.isArray(before) &&
+    Array.isArray(after) &&
+    before.length === after.length &&
+    before.every(isRecord) &&
+    after.every(isRecord)
+  ) {
+    return before.flatMap((item, i) => diffFields(item, after[i], `${path}[${i}]`));
+  }
+  return [fieldChange(path, before, after)];
+}
+
+function fieldChange(path: string, before: unknown, after: unknown): FieldChange {
+  const change: { path: string; before?: unknown; after?: unknown } = { path };
+  if (before !== undefined) change.before = before;
+  if (after !== undefined) change.after = after;
+  return change;
+}
+
+/** The top-level field names (`image`, `environment`, ...) that a list of changes touches. */
+export function topLevelFields(changes: readonly FieldChange[]): Set<string> {
+  return new Set(changes.map((c) => /^[^.[]+/.exec(c.path)?.[0] ?? c.path));
+}

@@ -1,0 +1,803 @@
+// buildPlan: desired model x observed state -> Plan (the changes a person reads, and the DAG of
+// steps the executor runs). Pure: no Engine, no fs, no clock; randomness (new secret versions) is
+// injected through `newId`.
+//
+// How dependencies are wired: every step that makes an Engine object available registers itself
+// as its *provider* (`network:shop_front` -> `network/front:create`), and every step that stops
+// using an object registers itself as a *release* of it. Steps that use an object wait for its
+// provider; steps that remove an object wait for all of its releases. Containers additionally
+// wait for the start (or the health / completion) of the containers they depend on.
+import type { Change, FieldChange, PlanProblem } from '../diff/changes.js';
+import { SENSITIVE } from '../diff/changes.js';
+import { compareContainer, compareNetwork, compareService, compareVolume, describeFields } from '../diff/compare.js';
+import { diffFields } from '../diff/fields.js';
+import { resolveContainerSpec, resolveNames, resolveServiceSpec, serviceRefs, type Resolution } from '../diff/resolve.js';
+import type {
+  ContainerSpec,
+  DesiredContainer,
+  DesiredProject,
+  ManagedConfig,
+  ManagedSecret,
+  ServiceSpec,
+} from '../model/desired.js';
+import { saltedFingerprint, specHash, type IdSource } from '../model/hash.js';
+import { imageKey } from '../model/images.js';
+import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS } from '../model/kinds.js';
+import { MAX_SWARM_NAME_LENGTH } from '../model/labels.js';
+import type {
+  ObservedConfig,
+  ObservedContainer,
+  ObservedNetwork,
+  ObservedProject,
+  ObservedSecret,
+  ObservedService,
+} from '../model/observed.js';
+import type { Step, StepOp } from './steps.js';
+
+export interface PlanOptions {
+  /** Delete owned volumes that are no longer in the manifest (data loss). */
+  readonly pruneVolumes: boolean;
+  /** Replace volumes whose driver, options or labels changed (data loss). */
+  readonly replaceVolumes: boolean;
+  /** 'missing': pull images that are not present; 'never': a missing image is an error. */
+  readonly pull: 'missing' | 'never';
+  /** Source of new secret version ids (random in production, deterministic in tests). */
+  readonly newId: IdSource;
+}
+
+export interface PlanSummary {
+  readonly create: number;
+  readonly update: number;
+  readonly replace: number;
+  readonly delete: number;
+}
+
+export interface Plan {
+  readonly project: string;
+  /** One per object that changes, in kind order then name order. */
+  readonly changes: readonly Change[];
+  /** The DAG, in a valid execution order. */
+  readonly steps: readonly Step[];
+  /** Errors block the apply; warnings are shown. */
+  readonly problems: readonly PlanProblem[];
+  readonly summary: PlanSummary;
+  /** A hash of the observed state the plan was computed from (ids, versions, states). */
+  readonly observedFingerprint: string;
+  /** Salted fingerprints of the secret contents the plan was computed from, by logical name. */
+  readonly secretFingerprints: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_PLAN_OPTIONS: Omit<PlanOptions, 'newId'> = { pruneVolumes: false, replaceVolumes: false, pull: 'missing' };
+
+const KIND_ORDER: Record<ObjectKind, number> = Object.fromEntries(OBJECT_KINDS.map((k, i) => [k, i])) as Record<ObjectKind, number>;
+
+interface Draft {
+  readonly op: StepOp;
+  readonly key: string;
+  readonly object: ObjectId;
+  readonly after: Set<string>;
+}
+
+class Builder {
+  constructor(
+    readonly images: ReadonlyMap<string, string>,
+    readonly pull: PlanOptions['pull'],
+  ) {}
+
+  readonly changes: Change[] = [];
+  readonly problems: PlanProblem[] = [];
+  readonly drafts = new Map<string, Draft>();
+  /** `kind:engineName` (or `image:key`) -> the key of the step that makes it available. */
+  readonly providers = new Map<string, string>();
+  /** `kind:engineName` -> keys of the steps after which it is no longer used. */
+  readonly releases = new Map<string, string[]>();
+  /** `kind:engineName` -> keys of the steps that remove it: they wait for all its releases. */
+  readonly removals = new Map<string, string[]>();
+
+  add(object: ObjectId, suffix: string, op: StepOp, after: Iterable<string | undefined> = []): string {
+    const key = `${object}:${suffix}`;
+    if (this.drafts.has(key)) throw new Error(`duplicate plan step ${key}`);
+    const deps = new Set<string>();
+    for (const a of after) if (a !== undefined) deps.add(a);
+    this.drafts.set(key, { op, key, object, after: deps });
+    return key;
+  }
+
+  dependOn(key: string, ...deps: (string | undefined)[]): void {
+    const draft = this.drafts.get(key);
+    if (draft === undefined) throw new Error(`no plan step ${key}`);
+    for (const d of deps) if (d !== undefined && d !== key) draft.after.add(d);
+  }
+
+  provide(resource: string, key: string): void {
+    this.providers.set(resource, key);
+  }
+
+  provider(resource: string): string | undefined {
+    const key = this.providers.get(resource);
+    return key === '' ? undefined : key;
+  }
+
+  release(resource: string, key: string): void {
+    const list = this.releases.get(resource) ?? [];
+    list.push(key);
+    this.releases.set(resource, list);
+  }
+
+  /** Registers a step that removes `resource`; it will wait for every release of it. */
+  removal(resource: string, key: string): string {
+    this.removals.set(resource, [...(this.removals.get(resource) ?? []), key]);
+    return key;
+  }
+
+  change(change: Change): void {
+    this.changes.push(change);
+  }
+
+  problem(severity: PlanProblem['severity'], object: string | null, message: string): void {
+    this.problems.push({ severity, object, message });
+  }
+
+  steps(): Step[] {
+    for (const [resource, keys] of this.removals) {
+      for (const key of keys) this.dependOn(key, ...(this.releases.get(resource) ?? []));
+    }
+    for (const draft of this.drafts.values()) {
+      for (const dep of draft.after) if (!this.drafts.has(dep)) throw new Error(`plan step ${draft.key} waits for unknown step ${dep}`);
+    }
+    return topologicalOrder([...this.drafts.values()]).map((d) => ({ ...d.op, key: d.key, object: d.object, after: [...d.after].sort() }) as Step);
+  }
+}
+
+/** Kahn's algorithm, with ties broken by key so the order is deterministic. */
+function topologicalOrder(drafts: Draft[]): Draft[] {
+  const byKey = new Map(drafts.map((d) => [d.key, d]));
+  const remaining = new Map(drafts.map((d) => [d.key, d.after.size]));
+  const dependants = new Map<string, string[]>();
+  for (const d of drafts) for (const dep of d.after) dependants.set(dep, [...(dependants.get(dep) ?? []), d.key]);
+  const ready = drafts.filter((d) => d.after.size === 0).map((d) => d.key).sort();
+  const out: Draft[] = [];
+  while (ready.length > 0) {
+    const key = ready.shift() as string;
+    out.push(byKey.get(key) as Draft);
+    for (const next of dependants.get(key) ?? []) {
+      const left = (remaining.get(next) ?? 0) - 1;
+      remaining.set(next, left);
+      if (left === 0) insertSorted(ready, next);
+    }
+  }
+  if (out.length !== drafts.length) {
+    const stuck = drafts.filter((d) => !out.includes(d)).map((d) => d.key);
+    throw new Error(`plan steps form a cycle: ${stuck.join(', ')}`);
+  }
+  return out;
+}
+
+function insertSorted(list: string[], value: string): void {
+  const i = list.findIndex((v) => v > value);
+  if (i === -1) list.push(value);
+  else list.splice(i, 0, value);
+}
+
+const res = (kind: string, engineName: string): string => `${kind}:${engineName}`;
+
+export function buildPlan(desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Plan {
+  const b = new Builder(observed.images, options.pull);
+  checkEngine(b, desired, observed);
+  checkOwnership(b, desired, observed);
+  const r = resolveNames(desired, observed, options.newId);
+  checkVersionedNames(b, r);
+
+  const services = new Map(Object.values(desired.services).map((s) => [s.name, resolveServiceSpec(s.spec, r)]));
+  const containers = new Map(Object.values(desired.containers).map((c) => [c.name, resolveContainerSpec(c.spec, r)]));
+  const ownedContainersById = new Map(observed.containers.map((c) => [c.id, c]));
+
+  const replacedNetworks = planNetworks(b, desired, observed, ownedContainersById);
+  const replacedVolumes = planVolumes(b, desired, observed, options);
+  planSecretsAndConfigs(b, desired, observed, r);
+  const serviceOutcome = planServices(b, desired, observed, services, replacedNetworks, replacedVolumes);
+  planContainers(b, desired, observed, containers, replacedNetworks, replacedVolumes);
+  planRemovals(b, desired, observed, ownedContainersById, options);
+  planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
+
+  const changes = [...b.changes].sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || x.name.localeCompare(y.name) || x.engineName.localeCompare(y.engineName));
+  const summary = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const c of changes) summary[c.action] += 1;
+  const secretFingerprints: Record<string, string> = {};
+  for (const s of Object.values(desired.secrets)) {
+    if (!s.external) secretFingerprints[s.name] = saltedFingerprint(s.data.reveal(), options.newId());
+  }
+  return {
+    project: desired.project,
+    changes,
+    steps: b.steps(),
+    problems: b.problems,
+    summary,
+    observedFingerprint: fingerprintObserved(observed),
+    secretFingerprints,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pre-flight checks
+
+function usesSwarm(desired: DesiredProject): boolean {
+  return (
+    Object.keys(desired.services).length > 0 ||
+    Object.values(desired.secrets).some((s) => !s.external) ||
+    Object.values(desired.configs).some((c) => !c.external) ||
+    Object.values(desired.networks).some((n) => !n.external && n.spec.driver === 'overlay')
+  );
+}
+
+function checkEngine(b: Builder, desired: DesiredProject, observed: ObservedProject): void {
+  if (!usesSwarm(desired)) return;
+  if (observed.engine.swarm !== 'active') {
+    b.problem('error', null, `the manifest has Swarm objects (services, secrets, configs or overlay networks), but Swarm is ${observed.engine.swarm} on this Engine: run 'docker swarm init' or point moor at a Swarm manager`);
+  } else if (!observed.engine.swarmManager) {
+    b.problem('error', null, 'this Engine is a Swarm worker: Swarm objects can only be managed through a manager node');
+  }
+}
+
+function checkOwnership(b: Builder, desired: DesiredProject, observed: ObservedProject): void {
+  const wanted: [ObjectKind, string, string, boolean][] = [
+    ...Object.values(desired.networks).map((n) => ['network', n.name, n.engineName, n.external] as [ObjectKind, string, string, boolean]),
+    ...Object.values(desired.volumes).map((v) => ['volume', v.name, v.engineName, v.external] as [ObjectKind, string, string, boolean]),
+    ...Object.values(desired.containers).map((c) => ['container', c.name, c.engineName, false] as [ObjectKind, string, string, boolean]),
+    ...Object.values(desired.services).map((s) => ['service', s.name, s.engineName, false] as [ObjectKind, string, string, boolean]),
+  ];
+  for (const [kind, name, engineName, external] of wanted) {
+    const foreign = observed.unowned[kind].get(engineName);
+    if (external) {
+      const owned = (observed[`${kind}s` as 'networks' | 'volumes']).some((o) => o.engineName === engineName);
+      if (foreign === undefined && !owned) b.problem('error', objectId(kind, name), `external ${kind} ${engineName} does not exist on the Engine`);
+      continue;
+    }
+    if (foreign !== undefined) {
+      const owner = foreign.ownerProject === null ? 'was not created by moor' : `belongs to moor project ${foreign.ownerProject}`;
+      b.problem('error', objectId(kind, name), `${kind} ${engineName} already exists and ${owner}; moor will not take it over (rename the ${kind}, or remove the existing one)`);
+    }
+  }
+  for (const kind of ['secret', 'config'] as const) {
+    for (const ref of Object.values(desired[`${kind}s`])) {
+      if (!ref.external) continue;
+      const exists = observed.unowned[kind].has(ref.engineName) || observed[`${kind}s`].some((o) => o.engineName === ref.engineName);
+      if (!exists) b.problem('error', objectId(kind, ref.name), `external ${kind} ${ref.engineName} does not exist on the Engine`);
+    }
+  }
+}
+
+function checkVersionedNames(b: Builder, r: Resolution): void {
+  for (const [kind, map] of [['secret', r.secrets], ['config', r.configs]] as const) {
+    for (const [name, engineName] of map) {
+      if (engineName.length > MAX_SWARM_NAME_LENGTH) {
+        b.problem('error', objectId(kind, name), `the Engine name ${engineName} is longer than ${MAX_SWARM_NAME_LENGTH} characters (the Engine's limit): shorten the project or ${kind} name`);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Networks and volumes
+
+function planNetworks(b: Builder, desired: DesiredProject, observed: ObservedProject, ownedById: Map<string, ObservedContainer>): Set<string> {
+  const replaced = new Set<string>();
+  for (const net of Object.values(desired.networks)) {
+    if (net.external) continue;
+    const live = observed.networks.find((n) => n.engineName === net.engineName);
+    const id = objectId('network', net.name);
+    if (live === undefined) {
+      b.provide(res('network', net.engineName), b.add(id, 'create', { op: 'network.create', engineName: net.engineName, spec: net.spec }));
+      b.change({ action: 'create', kind: 'network', name: net.name, engineName: net.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, net.spec) });
+      continue;
+    }
+    const fields = compareNetwork(net.spec, live.spec);
+    if (fields.length === 0) continue;
+    replaced.add(net.engineName);
+    checkForeignAttachments(b, live, ownedById, 'replaced');
+    const remove = b.removal(res('network', net.engineName), b.add(id, 'remove-old', { op: 'network.remove', engineName: net.engineName, id: live.id }));
+    b.provide(res('network', net.engineName), b.add(id, 'create', { op: 'network.create', engineName: net.engineName, spec: net.spec }, [remove]));
+    b.change({ action: 'replace', kind: 'network', name: net.name, engineName: net.engineName, id: live.id, newEngineName: net.engineName, dataLoss: false, reason: `${describeFields(fields)} changed (networks cannot change in place; attached containers are reconnected)`, fields });
+  }
+  return replaced;
+}
+
+function checkForeignAttachments(b: Builder, live: ObservedNetwork, ownedById: Map<string, ObservedContainer>, what: string): void {
+  const foreign = live.containerIds.filter((cid) => !ownedById.has(cid));
+  if (foreign.length > 0) {
+    b.problem('error', objectId('network', live.name), `network ${live.engineName} must be ${what}, but containers moor does not manage are attached to it (${foreign.map((c) => c.slice(0, 12)).join(', ')}): disconnect them first`);
+  }
+}
+
+function planVolumes(b: Builder, desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Set<string> {
+  const replaced = new Set<string>();
+  for (const vol of Object.values(desired.volumes)) {
+    if (vol.external) continue;
+    const live = observed.volumes.find((v) => v.engineName === vol.engineName);
+    const id = objectId('volume', vol.name);
+    if (live === undefined) {
+      b.provide(res('volume', vol.engineName), b.add(id, 'create', { op: 'volume.create', engineName: vol.engineName, spec: vol.spec }));
+      b.change({ action: 'create', kind: 'volume', name: vol.name, engineName: vol.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, vol.spec) });
+      continue;
+    }
+    const fields = compareVolume(vol.spec, live.spec);
+    if (fields.length === 0) continue;
+    if (!options.replaceVolumes) {
+      b.problem('error', id, `volume ${vol.engineName}: ${describeFields(fields)} changed, which needs the volume to be recreated and its data lost; run again with --replace-volumes to allow it, or revert the change`);
+    }
+    replaced.add(vol.engineName);
+    const remove = b.removal(res('volume', vol.engineName), b.add(id, 'remove-old', { op: 'volume.remove', engineName: vol.engineName }));
+    b.provide(res('volume', vol.engineName), b.add(id, 'create', { op: 'volume.create', engineName: vol.engineName, spec: vol.spec }, [remove]));
+    b.change({ action: 'replace', kind: 'volume', name: vol.name, engineName: vol.engineName, id: vol.engineName, newEngineName: vol.engineName, dataLoss: true, reason: `${describeFields(fields)} changed (a volume cannot change in place: its data is lost)`, fields });
+  }
+  return replaced;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images
+
+/**
+ * The step that pulls `image` for `object`, added the first time an object that the plan creates or
+ * updates needs an image the Engine does not have. Images of unchanged objects are never pulled.
+ */
+function imageDep(b: Builder, image: string, object: ObjectId): string | undefined {
+  if (b.images.has(imageKey(image))) return undefined;
+  const existing = b.provider(res('image', imageKey(image)));
+  if (existing !== undefined) return existing;
+  if (b.pull === 'never') {
+    b.problem('error', object, `image ${image} is not present on the Engine and pulling is disabled (--pull never)`);
+    b.provide(res('image', imageKey(image)), '');
+    return undefined;
+  }
+  const key = b.add(object, `pull:${image}`, { op: 'image.pull', image });
+  b.provide(res('image', imageKey(image)), key);
+  return key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets and configs
+
+function planSecretsAndConfigs(b: Builder, desired: DesiredProject, observed: ObservedProject, r: Resolution): void {
+  for (const secret of Object.values(desired.secrets)) {
+    if (!secret.external) planVersioned(b, 'secret', secret, r.secrets.get(secret.name) as string, r.existingSecrets.get(secret.name), observed.secrets);
+  }
+  for (const config of Object.values(desired.configs)) {
+    if (!config.external) planVersioned(b, 'config', config, r.configs.get(config.name) as string, r.existingConfigs.get(config.name), observed.configs);
+  }
+}
+
+function planVersioned(
+  b: Builder,
+  kind: 'secret' | 'config',
+  want: ManagedSecret | ManagedConfig,
+  engineName: string,
+  existing: ObservedSecret | ObservedConfig | undefined,
+  live: readonly (ObservedSecret | ObservedConfig)[],
+): void {
+  const id = objectId(kind, want.name);
+  if (existing !== undefined) {
+    const fields = diffFields(existing.spec, want.spec);
+    if (fields.length === 0) return;
+    const op: StepOp = kind === 'secret'
+      ? { op: 'secret.update', engineName, id: existing.id, version: existing.version, spec: want.spec }
+      : { op: 'config.update', engineName, id: existing.id, version: existing.version, spec: want.spec };
+    b.add(id, `update@${engineName}`, op);
+    b.change({ action: 'update', kind, name: want.name, engineName, id: existing.id, reason: 'labels changed (updated in place)', fields });
+    return;
+  }
+  const op: StepOp = kind === 'secret'
+    ? { op: 'secret.create', name: want.name, engineName, spec: want.spec }
+    : { op: 'config.create', name: want.name, engineName, spec: want.spec };
+  b.provide(res(kind, engineName), b.add(id, `create@${engineName}`, op));
+  const previous = live.filter((o) => o.name === want.name).sort((x, y) => y.createdAt.localeCompare(x.createdAt))[0];
+  const contentField = contentChange(kind, want, previous);
+  if (previous === undefined) {
+    b.change({ action: 'create', kind, name: want.name, engineName, reason: 'not found on the Engine', fields: [contentField, ...diffFields(undefined, want.spec)] });
+  } else {
+    b.change({
+      action: 'replace',
+      kind,
+      name: want.name,
+      engineName: previous.engineName,
+      id: previous.id,
+      newEngineName: engineName,
+      dataLoss: false,
+      reason: `content changed (${kind}s are immutable: a new version is created and the services using it move to it)`,
+      fields: [contentField, ...diffFields(previous.spec, want.spec)],
+    });
+  }
+}
+
+function contentChange(kind: 'secret' | 'config', want: ManagedSecret | ManagedConfig, previous: ObservedSecret | ObservedConfig | undefined): FieldChange {
+  if (kind === 'secret' || want.kind === 'secret') {
+    return previous === undefined ? { path: 'content', after: SENSITIVE } : { path: 'content', before: SENSITIVE, after: SENSITIVE };
+  }
+  const after = renderContent(want.data);
+  if (previous === undefined || previous.kind !== 'config') return { path: 'content', after: after.summary };
+  const before = renderContent(previous.data);
+  const change: FieldChange = after.text !== null && before.text !== null
+    ? { path: 'content', before: before.summary, after: after.summary, text: { before: before.text, after: after.text } }
+    : { path: 'content', before: before.summary, after: after.summary };
+  return change;
+}
+
+function renderContent(data: Uint8Array): { summary: string; text: string | null } {
+  const text = Buffer.from(data).toString('utf8');
+  const isText = Buffer.from(text, 'utf8').equals(Buffer.from(data)) && !text.includes('\u0000');
+  return { summary: `(${data.byteLength} bytes${isText ? '' : ', binary'})`, text: isText ? text : null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services
+
+interface ServiceOutcome {
+  /** Logical names of the services that will be updated in place (their current spec becomes PreviousSpec). */
+  readonly updated: Set<string>;
+  /** Logical names of the services removed and created again (no PreviousSpec survives). */
+  readonly recreated: Set<string>;
+}
+
+function serviceDeps(b: Builder, object: ObjectId, spec: ServiceSpec): (string | undefined)[] {
+  return [
+    imageDep(b, spec.image, object),
+    ...Object.keys(spec.networks).map((n) => b.provider(res('network', n))),
+    ...spec.mounts.map((m) => (m.type === 'volume' ? b.provider(res('volume', m.source)) : undefined)),
+    ...spec.secrets.map((s) => b.provider(res('secret', s.source))),
+    ...spec.configs.map((c) => b.provider(res('config', c.source))),
+  ];
+}
+
+function releaseServiceRefs(b: Builder, key: string, before: ServiceSpec, after: ServiceSpec | null): void {
+  const keep = after === null ? null : { networks: new Set(Object.keys(after.networks)), volumes: new Set(after.mounts.flatMap((m) => (m.type === 'volume' ? [m.source] : []))), ...mapSets(serviceRefs(after)) };
+  for (const n of Object.keys(before.networks)) if (keep === null || !keep.networks.has(n)) b.release(res('network', n), key);
+  for (const m of before.mounts) if (m.type === 'volume' && (keep === null || !keep.volumes.has(m.source))) b.release(res('volume', m.source), key);
+  for (const s of before.secrets) if (keep === null || !keep.secrets.has(s.source)) b.release(res('secret', s.source), key);
+  for (const c of before.configs) if (keep === null || !keep.configs.has(c.source)) b.release(res('config', c.source), key);
+}
+
+/** A service update or removal also moves (or drops) its rollback target, Swarm's PreviousSpec. */
+function releasePreviousRefs(b: Builder, key: string, live: ObservedService): void {
+  for (const name of live.previousSpecRefs.secrets) b.release(res('secret', name), key);
+  for (const name of live.previousSpecRefs.configs) b.release(res('config', name), key);
+}
+
+function mapSets(refs: { secrets: string[]; configs: string[] }): { secrets: Set<string>; configs: Set<string> } {
+  return { secrets: new Set(refs.secrets), configs: new Set(refs.configs) };
+}
+
+function planServices(
+  b: Builder,
+  desired: DesiredProject,
+  observed: ObservedProject,
+  specs: Map<string, ServiceSpec>,
+  replacedNetworks: Set<string>,
+  replacedVolumes: Set<string>,
+): ServiceOutcome {
+  const outcome: ServiceOutcome = { updated: new Set(), recreated: new Set() };
+  const createKeys = new Map<string, string>();
+  for (const svc of Object.values(desired.services)) {
+    const spec = specs.get(svc.name) as ServiceSpec;
+    const live = observed.services.find((s) => s.engineName === svc.engineName);
+    const id = objectId('service', svc.name);
+    for (const m of spec.mounts) {
+      if (m.type === 'volume' && replacedVolumes.has(m.source)) {
+        b.problem('error', id, `volume ${m.source} must be recreated, but service ${svc.engineName} mounts it: remove the mount from the service first, apply, then change the volume`);
+      }
+    }
+    if (live === undefined) {
+      createKeys.set(svc.name, b.add(id, 'create', { op: 'service.create', engineName: svc.engineName, spec }, serviceDeps(b, id, spec)));
+      b.change({ action: 'create', kind: 'service', name: svc.name, engineName: svc.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, spec) });
+      continue;
+    }
+    const verdict = compareService(spec, live.spec);
+    const onReplacedNetwork = Object.keys(live.spec.networks).filter((n) => replacedNetworks.has(n));
+    if (verdict.action === 'replace') {
+      const remove = b.add(id, 'remove-old', { op: 'service.remove', engineName: svc.engineName, id: live.id });
+      releaseServiceRefs(b, remove, live.spec, null);
+      releasePreviousRefs(b, remove, live);
+      createKeys.set(svc.name, b.add(id, 'create', { op: 'service.create', engineName: svc.engineName, spec }, [remove, ...serviceDeps(b, id, spec)]));
+      b.change({ action: 'replace', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, newEngineName: svc.engineName, dataLoss: false, reason: verdict.reason, fields: verdict.fields });
+      outcome.recreated.add(svc.name);
+      continue;
+    }
+    if (verdict.action === 'none' && onReplacedNetwork.length === 0) continue;
+    let detach: string | undefined;
+    if (onReplacedNetwork.length > 0) {
+      // The Engine refuses to remove a network a service uses: move the service off it first,
+      // then back onto the new network with the final spec.
+      const networks = Object.fromEntries(Object.entries(live.spec.networks).filter(([n]) => !replacedNetworks.has(n)));
+      const detachSpec: ServiceSpec = { ...live.spec, networks };
+      detach = b.add(id, 'detach', { op: 'service.update', engineName: svc.engineName, id: live.id, version: live.version, spec: detachSpec });
+      for (const n of onReplacedNetwork) b.release(res('network', n), detach);
+    }
+    const update = b.add(
+      id,
+      'update',
+      { op: 'service.update', engineName: svc.engineName, id: live.id, version: detach === undefined ? live.version : null, spec },
+      [detach, ...serviceDeps(b, id, spec)],
+    );
+    releaseServiceRefs(b, update, live.spec, spec);
+    releasePreviousRefs(b, update, live);
+    outcome.updated.add(svc.name);
+    const reason = verdict.action === 'update'
+      ? verdict.reason + (onReplacedNetwork.length > 0 ? '; its network is replaced' : '')
+      : `network ${onReplacedNetwork.join(', ')} is replaced`;
+    b.change({ action: 'update', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, reason, fields: verdict.action === 'update' ? verdict.fields : [] });
+  }
+  for (const svc of Object.values(desired.services)) {
+    const key = createKeys.get(svc.name);
+    if (key === undefined) continue;
+    for (const dep of svc.dependsOn) b.dependOn(key, createKeys.get(dep));
+  }
+  return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Containers
+
+function containerDeps(b: Builder, object: ObjectId, spec: ContainerSpec): (string | undefined)[] {
+  return [
+    imageDep(b, spec.image, object),
+    ...Object.keys(spec.networks).map((n) => b.provider(res('network', n))),
+    ...spec.mounts.map((m) => (m.type === 'volume' ? b.provider(res('volume', m.source)) : undefined)),
+  ];
+}
+
+function releaseContainer(b: Builder, key: string, live: ObservedContainer): void {
+  if (live.spec === null) return;
+  for (const n of Object.keys(live.spec.networks)) b.release(res('network', n), key);
+  for (const m of live.spec.mounts) if (m.type === 'volume' && m.source !== '') b.release(res('volume', m.source), key);
+}
+
+/** Stops and removes a live container; returns the key of the removal. */
+function removeContainer(b: Builder, id: ObjectId, suffix: string, live: ObservedContainer, after: (string | undefined)[] = []): string {
+  const stop = b.add(id, `stop${suffix}`, { op: 'container.stop', engineName: live.engineName, timeout: live.spec?.stopGracePeriod ?? null }, after);
+  const remove = b.add(id, `remove${suffix}`, { op: 'container.remove', engineName: live.engineName }, [stop]);
+  releaseContainer(b, remove, live);
+  return remove;
+}
+
+function planContainers(
+  b: Builder,
+  desired: DesiredProject,
+  observed: ObservedProject,
+  specs: Map<string, ContainerSpec>,
+  replacedNetworks: Set<string>,
+  replacedVolumes: Set<string>,
+): void {
+  /** Logical name -> the key of its start step, when the plan starts it. */
+  const starts = new Map<string, string>();
+  for (const ctr of Object.values(desired.containers)) {
+    const spec = specs.get(ctr.name) as ContainerSpec;
+    const id = objectId('container', ctr.name);
+    const owned = observed.containers.filter((c) => c.name === ctr.name);
+    const live = owned.find((c) => c.engineName === ctr.engineName);
+    for (const leftover of owned.filter((c) => c !== live)) {
+      removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover);
+      b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [] });
+    }
+    const start = planContainer(b, ctr, spec, live, observed, replacedNetworks, replacedVolumes);
+    if (start !== undefined) starts.set(ctr.name, start);
+  }
+  // depends_on: a container starts after the containers it depends on are started, healthy or
+  // completed, as its conditions say.
+  const waits = new Map<string, string>();
+  for (const ctr of Object.values(desired.containers)) {
+    const start = starts.get(ctr.name);
+    if (start === undefined) continue;
+    for (const [dep, { condition }] of Object.entries(ctr.dependsOn)) {
+      const depStart = starts.get(dep);
+      if (depStart === undefined) continue;
+      if (condition === 'service_started') {
+        b.dependOn(start, depStart);
+        continue;
+      }
+      const waitKey = `${dep}:${condition}`;
+      let wait = waits.get(waitKey);
+      if (wait === undefined) {
+        const engineName = (desired.containers[dep] as DesiredContainer).engineName;
+        wait = b.add(objectId('container', dep), condition === 'service_healthy' ? 'wait-healthy' : 'wait-completed', { op: 'container.wait', engineName, condition }, [depStart]);
+        waits.set(waitKey, wait);
+      }
+      b.dependOn(start, wait);
+    }
+  }
+}
+
+/** Plans one desired container; returns the key of its start step, if the plan starts it. */
+function planContainer(
+  b: Builder,
+  ctr: DesiredContainer,
+  spec: ContainerSpec,
+  live: ObservedContainer | undefined,
+  observed: ObservedProject,
+  replacedNetworks: Set<string>,
+  replacedVolumes: Set<string>,
+): string | undefined {
+  const id = objectId('container', ctr.name);
+  const create = (engineName: string, replaces: string | null, after: (string | undefined)[] = []): string =>
+    b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces }, [...after, ...containerDeps(b, id, spec)]);
+  if (live === undefined) {
+    const created = create(ctr.engineName, null);
+    b.change({ action: 'create', kind: 'container', name: ctr.name, engineName: ctr.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, spec) });
+    return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [created]);
+  }
+  const imageId = observed.images.get(imageKey(spec.image)) ?? null;
+  let verdict = compareContainer(spec, live, imageId);
+  const usesReplacedVolume = spec.mounts.some((m) => m.type === 'volume' && replacedVolumes.has(m.source));
+  if (usesReplacedVolume && verdict.action !== 'replace') {
+    verdict = { action: 'replace', fields: verdict.action === 'none' ? [] : verdict.fields, reason: 'a volume it mounts is recreated' };
+  }
+  if (verdict.action === 'none') {
+    const reattach = Object.keys(live.spec?.networks ?? {}).filter((n) => replacedNetworks.has(n));
+    if (reattach.length === 0) return undefined;
+    verdict = { action: 'update', fields: [], reason: `network ${reattach.join(', ')} is replaced`, updateResources: false, networks: { connect: [], disconnect: [] }, start: false };
+  }
+
+  if (verdict.action === 'replace') {
+    const attachedToReplaced = [...Object.keys(spec.networks), ...Object.keys(live.spec?.networks ?? {})].some((n) => replacedNetworks.has(n));
+    b.change({ action: 'replace', kind: 'container', name: ctr.name, engineName: ctr.engineName, id: live.id, newEngineName: ctr.engineName, dataLoss: false, reason: verdict.reason, fields: verdict.fields });
+    if (attachedToReplaced || usesReplacedVolume) {
+      // The old container must be gone before the network/volume it uses can be recreated, and
+      // the new one needs the new network/volume: remove first, then create.
+      const removed = removeContainer(b, id, '-old', live);
+      return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed])]);
+    }
+    // Create-then-swap (as Compose does): if the new container cannot be created, the old one
+    // keeps running. The temporary name is derived from the old id, so it is found again if moor
+    // is interrupted before the rename.
+    const temp = `${live.id.slice(0, 12)}_${ctr.engineName}`;
+    const created = create(temp, live.id);
+    const removed = removeContainer(b, id, '-old', live, [created]);
+    const renamed = b.add(id, 'rename', { op: 'container.rename', from: temp, to: ctr.engineName }, [removed]);
+    return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [renamed]);
+  }
+
+  // In-place update.
+  b.change({ action: 'update', kind: 'container', name: ctr.name, engineName: ctr.engineName, id: live.id, reason: verdict.reason, fields: verdict.fields });
+  const stepsDone: string[] = [];
+  if (verdict.updateResources) {
+    stepsDone.push(b.add(id, 'update', { op: 'container.update', engineName: ctr.engineName, restart: spec.restart, memLimit: spec.memLimit, cpus: spec.cpus }));
+  }
+  const disconnect = new Set(verdict.networks.disconnect);
+  const connect = new Map(verdict.networks.connect);
+  for (const n of Object.keys(live.spec?.networks ?? {})) {
+    if (!replacedNetworks.has(n)) continue;
+    disconnect.add(n);
+    const want = spec.networks[n];
+    if (want !== undefined) connect.set(n, want);
+  }
+  const disconnects = new Map<string, string>();
+  for (const n of [...disconnect].sort()) {
+    const key = b.add(id, `disconnect:${n}`, { op: 'container.disconnect', engineName: ctr.engineName, network: n });
+    b.release(res('network', n), key);
+    disconnects.set(n, key);
+    stepsDone.push(key);
+  }
+  for (const [n, attachment] of [...connect].sort(([x], [y]) => x.localeCompare(y))) {
+    stepsDone.push(b.add(id, `connect:${n}`, { op: 'container.connect', engineName: ctr.engineName, network: n, attachment }, [disconnects.get(n), b.provider(res('network', n))]));
+  }
+  if (!verdict.start) return undefined;
+  return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, stepsDone);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Versions of secrets and configs no longer needed
+
+function planVersionGarbage(
+  b: Builder,
+  desired: DesiredProject,
+  observed: ObservedProject,
+  r: Resolution,
+  services: Map<string, ServiceSpec>,
+  outcome: ServiceOutcome,
+): void {
+  // What services will reference once the plan has run: their new spec, plus their rollback
+  // target (Swarm's PreviousSpec), which a rollback would bring back. Deleting a version the
+  // rollback target uses would make a rollback fail.
+  const inUse = { secret: new Set<string>(), config: new Set<string>() };
+  const addRefs = (spec: ServiceSpec | { secrets: readonly { source: string }[]; configs: readonly { source: string }[] }): void => {
+    for (const s of spec.secrets) inUse.secret.add(s.source);
+    for (const c of spec.configs) inUse.config.add(c.source);
+  };
+  for (const [name, spec] of services) {
+    addRefs(spec);
+    const live = observed.services.find((s) => s.name === name);
+    if (live === undefined || outcome.recreated.has(name)) continue;
+    if (outcome.updated.has(name)) addRefs(live.spec);
+    else addRefs({ secrets: live.previousSpecRefs.secrets.map((source) => ({ source })), configs: live.previousSpecRefs.configs.map((source) => ({ source })) });
+  }
+  for (const kind of ['secret', 'config'] as const) {
+    const chosen = new Set((kind === 'secret' ? r.secrets : r.configs).values());
+    const live: readonly (ObservedSecret | ObservedConfig)[] = kind === 'secret' ? observed.secrets : observed.configs;
+    for (const version of live) {
+      if (chosen.has(version.engineName) || inUse[kind].has(version.engineName)) continue;
+      const stillDesired = (desired[`${kind}s`] as Record<string, { external: boolean }>)[version.name];
+      const id = objectId(kind, version.name);
+      const op: StepOp = kind === 'secret'
+        ? { op: 'secret.remove', engineName: version.engineName, id: version.id }
+        : { op: 'config.remove', engineName: version.engineName, id: version.id };
+      b.removal(res(kind, version.engineName), b.add(id, `remove@${version.engineName}`, op));
+      const rotated = b.changes.some((c) => c.kind === kind && c.name === version.name && c.action === 'replace');
+      if (stillDesired !== undefined && !stillDesired.external && rotated) continue; // part of the rotation change
+      b.change({ action: 'delete', kind, name: version.name, engineName: version.engineName, id: version.id, reason: stillDesired === undefined ? 'no longer in the manifest' : 'old version, no longer used', fields: [] });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Owned objects no longer in the manifest
+
+function planRemovals(
+  b: Builder,
+  desired: DesiredProject,
+  observed: ObservedProject,
+  ownedById: Map<string, ObservedContainer>,
+  options: PlanOptions,
+): void {
+  const gone = <T extends { name: string }>(live: readonly T[], wanted: Readonly<Record<string, unknown>>): T[] =>
+    live.filter((o) => !Object.hasOwn(wanted, o.name));
+
+  // Containers and services go first, dependants before what they depend on.
+  const containers = gone(observed.containers, desired.containers);
+  const stops = new Map<string, string>();
+  const removes = new Map<string, string>();
+  for (const live of containers) {
+    const id = objectId('container', live.name);
+    const suffix = containers.filter((c) => c.name === live.name).length > 1 ? `-${live.id.slice(0, 12)}` : '';
+    const remove = removeContainer(b, id, suffix, live);
+    stops.set(live.name, `${id}:stop${suffix}`);
+    removes.set(live.name, remove);
+    b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: 'no longer in the manifest', fields: [] });
+  }
+  for (const live of containers) {
+    for (const dep of live.dependsOn) {
+      const stop = stops.get(dep);
+      if (stop !== undefined) b.dependOn(stop, removes.get(live.name));
+    }
+  }
+  const services = gone(observed.services, desired.services);
+  const serviceRemoves = new Map<string, string>();
+  for (const live of services) {
+    const key = b.add(objectId('service', live.name), 'remove', { op: 'service.remove', engineName: live.engineName, id: live.id });
+    releaseServiceRefs(b, key, live.spec, null);
+    releasePreviousRefs(b, key, live);
+    serviceRemoves.set(live.name, key);
+    b.change({ action: 'delete', kind: 'service', name: live.name, engineName: live.engineName, id: live.id, reason: 'no longer in the manifest', fields: [] });
+  }
+  for (const live of services) {
+    for (const dep of live.dependsOn) {
+      const remove = serviceRemoves.get(dep);
+      if (remove !== undefined) b.dependOn(remove, serviceRemoves.get(live.name));
+    }
+  }
+
+  for (const live of gone(observed.networks, desired.networks)) {
+    checkForeignAttachments(b, live, ownedById, 'removed');
+    b.removal(res('network', live.engineName), b.add(objectId('network', live.name), 'remove', { op: 'network.remove', engineName: live.engineName, id: live.id }));
+    b.change({ action: 'delete', kind: 'network', name: live.name, engineName: live.engineName, id: live.id, reason: 'no longer in the manifest', fields: [] });
+  }
+  for (const live of gone(observed.volumes, desired.volumes)) {
+    const id = objectId('volume', live.name);
+    if (!options.pruneVolumes) {
+      b.problem('warning', id, `volume ${live.engineName} is no longer in the manifest; kept with its data (use --prune-volumes to delete it)`);
+      continue;
+    }
+    b.removal(res('volume', live.engineName), b.add(id, 'remove', { op: 'volume.remove', engineName: live.engineName }));
+    b.change({ action: 'delete', kind: 'volume', name: live.name, engineName: live.engineName, id: live.engineName, reason: 'no longer in the manifest (--prune-volumes: its data is deleted)', fields: [] });
+  }
+}
+
+function fingerprintObserved(observed: ObservedProject): string {
+  return specHash({
+    engine: observed.engine.swarm,
+    networks: observed.networks.map((n) => [n.engineName, n.id]),
+    volumes: observed.volumes.map((v) => [v.engineName, v.spec]),
+    secrets: observed.secrets.map((s) => [s.engineName, s.id, s.version]),
+    configs: observed.configs.map((c) => [c.engineName, c.id, c.version]),
+    containers: observed.containers.map((c) => [c.engineName, c.id, c.state.status, c.spec === null ? null : specHash(c.spec)]),
+    services: observed.services.map((s) => [s.engineName, s.id, s.version]),
+    images: [...observed.images].sort(([a], [c]) => a.localeCompare(c)),
+  });
+}
+

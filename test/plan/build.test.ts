@@ -1,0 +1,413 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan, type PlanOptions } from '../../src/plan/build.js';
+import type { Step } from '../../src/plan/steps.js';
+import type { DesiredProject } from '../../src/model/desired.js';
+import type { ObservedProject } from '../../src/model/observed.js';
+import { saltedFingerprint } from '../../src/model/hash.js';
+import {
+  config,
+  ctr,
+  emptyObserved,
+  IMAGE,
+  net,
+  observeAsApplied,
+  project,
+  secret,
+  sequentialIds,
+  svc,
+  unowned,
+  vol,
+} from '../support/model.js';
+
+function plan(desired: DesiredProject, observed: ObservedProject, over: Partial<PlanOptions> = {}): Plan {
+  return buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n'), ...over });
+}
+
+const keys = (p: Plan): string[] => p.steps.map((s) => s.key);
+const step = (p: Plan, key: string): Step => {
+  const s = p.steps.find((x) => x.key === key);
+  assert.ok(s, `no step ${key} in ${keys(p).join(', ')}`);
+  return s;
+};
+/** Asserts `before` runs before `after` and that `after` (transitively) waits for it. */
+function assertOrdered(p: Plan, before: string, after: string): void {
+  const ks = keys(p);
+  assert.ok(ks.indexOf(before) !== -1 && ks.indexOf(before) < ks.indexOf(after), `${before} should come before ${after}: ${ks.join(', ')}`);
+  const seen = new Set<string>();
+  const waitsFor = (key: string): boolean => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return step(p, key).after.some((d) => d === before || waitsFor(d));
+  };
+  assert.ok(waitsFor(after), `${after} does not wait for ${before}`);
+}
+const changeOf = (p: Plan, id: string) => p.changes.find((c) => `${c.kind}/${c.name}` === id);
+const errors = (p: Plan): string[] => p.problems.filter((x) => x.severity === 'error').map((x) => x.message);
+
+function fullProject(): DesiredProject {
+  return project({
+    networks: [net('default'), net('backend', { driver: 'overlay', attachable: true })],
+    volumes: [vol('data')],
+    secrets: [secret('db_pw', 'hunter2')],
+    configs: [config('site', 'listen 80\n')],
+    containers: [
+      ctr('db', { mounts: [{ type: 'volume', source: 'data', target: '/data', readOnly: false, noCopy: false }] }),
+      ctr('web', {}, { db: { condition: 'service_started' } }),
+    ],
+    services: [
+      svc('api', {
+        secrets: [{ source: 'db_pw', target: 'db_pw', uid: '0', gid: '0', mode: 0o444 }],
+        configs: [{ source: 'site', target: '/site', uid: '0', gid: '0', mode: 0o444 }],
+      }),
+      svc('agent', { mode: 'global', replicas: null }),
+    ],
+  });
+}
+
+describe('a plan from an empty Engine', () => {
+  const desired = fullProject();
+  const p = plan(desired, emptyObserved());
+
+  test('creates every object once and counts them', () => {
+    assert.deepEqual(p.summary, { create: 9, update: 0, replace: 0, delete: 0 });
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.kind}/${c.name}`),
+      ['create network/backend', 'create network/default', 'create volume/data', 'create secret/db_pw', 'create config/site', 'create container/db', 'create container/web', 'create service/agent', 'create service/api'],
+    );
+  });
+
+  test('creates networks, volumes, secrets and configs before what uses them', () => {
+    assertOrdered(p, 'network/default:create', 'container/db:create');
+    assertOrdered(p, 'volume/data:create', 'container/db:create');
+    assertOrdered(p, 'network/backend:create', 'service/api:create');
+    assertOrdered(p, 'secret/db_pw:create@shop_db_pw_n0000001', 'service/api:create');
+    assertOrdered(p, `config/site:create@${(changeOf(p, 'config/site') ?? { engineName: '' }).engineName}`, 'service/api:create');
+  });
+
+  test('starts a container after the containers it depends on have started', () => {
+    assertOrdered(p, 'container/db:start', 'container/web:start');
+    assertOrdered(p, 'container/web:create', 'container/web:start');
+  });
+
+  test('names secret versions with a random id and configs with a content hash', () => {
+    assert.equal(changeOf(p, 'secret/db_pw')?.engineName, 'shop_db_pw_n0000001');
+    assert.match(changeOf(p, 'config/site')?.engineName ?? '', /^shop_site_[0-9a-f]{8}$/);
+  });
+
+  test('never puts secret bytes in changes or steps', () => {
+    assert.ok(!JSON.stringify(p).includes('hunter2'));
+    assert.deepEqual(changeOf(p, 'secret/db_pw')?.fields[0], { path: 'content', after: '(sensitive)' });
+  });
+
+  test('is deterministic', () => {
+    assert.deepEqual(plan(desired, emptyObserved()), p);
+  });
+});
+
+describe('a plan against the state its own apply left', () => {
+  test('is empty: no changes, no steps, no problems', () => {
+    const desired = fullProject();
+    const p = plan(desired, observeAsApplied(desired));
+    assert.deepEqual(p.changes, []);
+    assert.deepEqual(p.steps, []);
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual(p.summary, { create: 0, update: 0, replace: 0, delete: 0 });
+  });
+
+  test('does not pull an image that went missing for objects that do not change', () => {
+    const desired = fullProject();
+    const p = plan(desired, { ...observeAsApplied(desired), images: new Map() });
+    assert.deepEqual(p.steps, []);
+  });
+});
+
+describe('services', () => {
+  test('a one-field change updates only that service, with the version it was planned from', () => {
+    const desired = fullProject();
+    const observed = observeAsApplied(desired);
+    const changed = project({ ...asObjects(desired), services: [svc('api', { ...desired.services.api!.spec, environment: { MODE: 'fast' } }), desired.services.agent!] });
+    const p = plan(changed, observed);
+    assert.deepEqual(p.summary, { create: 0, update: 1, replace: 0, delete: 0 });
+    const c = changeOf(p, 'service/api');
+    assert.equal(c?.action, 'update');
+    assert.deepEqual(c?.fields, [{ path: 'environment.MODE', after: 'fast' }]);
+    assert.deepEqual(keys(p), ['service/api:update']);
+    const s = step(p, 'service/api:update');
+    assert.ok(s.op === 'service.update' && s.version === 100 && s.spec.environment.MODE === 'fast');
+  });
+
+  test('a mode change replaces the service: remove, then create', () => {
+    const desired = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api')] });
+    const observed = observeAsApplied(desired);
+    const p = plan(project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api', { mode: 'global', replicas: null })] }), observed);
+    assert.equal(changeOf(p, 'service/api')?.action, 'replace');
+    assert.match(changeOf(p, 'service/api')?.reason ?? '', /mode changes from replicated to global/);
+    assertOrdered(p, 'service/api:remove-old', 'service/api:create');
+  });
+
+  test('a service no longer in the manifest is removed before the network it used', () => {
+    const before = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api')] });
+    const p = plan(project({}), observeAsApplied(before));
+    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.kind}/${c.name}`), ['delete network/backend', 'delete service/api']);
+    assertOrdered(p, 'service/api:remove', 'network/backend:remove');
+  });
+
+  test('services are removed in reverse dependency order', () => {
+    const before = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('db'), svc('api', {}, ['db'])] });
+    const p = plan(project({ networks: [net('backend', { driver: 'overlay' })] }), observeAsApplied(before));
+    assertOrdered(p, 'service/api:remove', 'service/db:remove');
+  });
+});
+
+describe('containers', () => {
+  const base = (): DesiredProject => project({ networks: [net('default')], volumes: [vol('data')], containers: [ctr('db', { mounts: [{ type: 'volume', source: 'data', target: '/data', readOnly: false, noCopy: false }] })] });
+
+  test('an immutable field change replaces it by create-then-swap, keeping the volume', () => {
+    const desired = base();
+    const observed = observeAsApplied(desired);
+    const old = observed.containers[0]!;
+    const changed = project({ ...asObjects(desired), containers: [ctr('db', { ...desired.containers.db!.spec, environment: { A: '1' } })] });
+    const p = plan(changed, observed);
+    assert.equal(changeOf(p, 'container/db')?.action, 'replace');
+    assert.match(changeOf(p, 'container/db')?.reason ?? '', /environment changed/);
+    assert.deepEqual(keys(p), ['container/db:create', 'container/db:stop-old', 'container/db:remove-old', 'container/db:rename', 'container/db:start']);
+    const create = step(p, 'container/db:create');
+    assert.ok(create.op === 'container.create' && create.engineName === `${old.id.slice(0, 12)}_shop_db` && create.replaces === old.id);
+    assert.ok(!keys(p).some((k) => k.startsWith('volume/')));
+  });
+
+  test('a restart policy change updates it in place', () => {
+    const desired = base();
+    const changed = project({ ...asObjects(desired), containers: [ctr('db', { ...desired.containers.db!.spec, restart: { name: 'always', maxRetries: 0 } })] });
+    const p = plan(changed, observeAsApplied(desired));
+    assert.equal(changeOf(p, 'container/db')?.action, 'update');
+    assert.deepEqual(keys(p), ['container/db:update']);
+  });
+
+  test('a container stopped by hand is started again', () => {
+    const desired = base();
+    const observed = observeAsApplied(desired);
+    const stopped = { ...observed, containers: observed.containers.map((c) => ({ ...c, state: { ...c.state, status: 'exited', running: false, exitCode: 137 } })) };
+    const p = plan(desired, stopped);
+    assert.match(changeOf(p, 'container/db')?.reason ?? '', /exited \(exit code 137\)/);
+    assert.deepEqual(keys(p), ['container/db:start']);
+  });
+
+  test('a one-shot container that completed successfully is left alone', () => {
+    const desired = base();
+    const observed = observeAsApplied(desired);
+    const done = { ...observed, containers: observed.containers.map((c) => ({ ...c, state: { ...c.state, status: 'exited', running: false, exitCode: 0 } })) };
+    assert.deepEqual(plan(desired, done).steps, []);
+  });
+
+  test('a container removed by hand is created again', () => {
+    const desired = base();
+    const p = plan(desired, { ...observeAsApplied(desired), containers: [] });
+    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.kind}/${c.name}`), ['create container/db']);
+  });
+
+  test('a leftover of an interrupted replace is removed and one container remains', () => {
+    const desired = base();
+    const observed = observeAsApplied(desired);
+    const live = observed.containers[0]!;
+    const leftover = { ...live, id: 'ffffffffffff0000', engineName: `${live.id.slice(0, 12)}_shop_db`, replaces: live.id };
+    const p = plan(desired, { ...observed, containers: [live, leftover] });
+    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.engineName}`), [`delete ${leftover.engineName}`]);
+    assert.deepEqual(keys(p), ['container/db:stop-leftover-ffffffffffff', 'container/db:remove-leftover-ffffffffffff']);
+  });
+
+  test('service_healthy makes the dependant wait for health', () => {
+    const desired = project({ networks: [net('default')], containers: [ctr('db'), ctr('web', {}, { db: { condition: 'service_healthy' } })] });
+    const p = plan(desired, emptyObserved());
+    assertOrdered(p, 'container/db:start', 'container/db:wait-healthy');
+    assertOrdered(p, 'container/db:wait-healthy', 'container/web:start');
+    const w = step(p, 'container/db:wait-healthy');
+    assert.ok(w.op === 'container.wait' && w.condition === 'service_healthy');
+  });
+
+  test('containers no longer in the manifest stop in reverse dependency order', () => {
+    const before = project({ networks: [net('default')], containers: [ctr('db'), ctr('web', {}, { db: { condition: 'service_started' } })] });
+    const p = plan(project({ networks: [net('default')] }), observeAsApplied(before));
+    assertOrdered(p, 'container/web:remove', 'container/db:stop');
+  });
+
+  test('a missing image is pulled before the container is created', () => {
+    const desired = project({ networks: [net('default')], containers: [ctr('db', { image: 'example/app:1' })] });
+    const p = plan(desired, emptyObserved());
+    assertOrdered(p, 'container/db:pull:example/app:1', 'container/db:create');
+    const never = plan(desired, emptyObserved(), { pull: 'never' });
+    assert.deepEqual(errors(never), ['image example/app:1 is not present on the Engine and pulling is disabled (--pull never)']);
+  });
+
+  test('an image tag that now points to another image replaces the container', () => {
+    const desired = base();
+    const observed = { ...observeAsApplied(desired), images: new Map([[IMAGE, 'sha256:newer']]) };
+    const p = plan(desired, observed);
+    assert.equal(changeOf(p, 'container/db')?.action, 'replace');
+    assert.match(changeOf(p, 'container/db')?.reason ?? '', /now refers to another image/);
+  });
+});
+
+describe('secrets and configs', () => {
+  const stack = (pw: string, site: string): DesiredProject =>
+    project({
+      networks: [net('backend', { driver: 'overlay' })],
+      secrets: [secret('db_pw', pw)],
+      configs: [config('site', site)],
+      services: [svc('api', {
+        secrets: [{ source: 'db_pw', target: 'db_pw', uid: '0', gid: '0', mode: 0o400 }],
+        configs: [{ source: 'site', target: '/site', uid: '0', gid: '0', mode: 0o444 }],
+      })],
+    });
+
+  test('a content change creates a new version, moves the service, and keeps the old one as its rollback target', () => {
+    const observed = observeAsApplied(stack('hunter2', 'a\n'));
+    const oldSecret = observed.secrets[0]!;
+    const oldConfig = observed.configs[0]!;
+    const p = plan(stack('hunter3', 'b\n'), observed);
+    assert.deepEqual(p.summary, { create: 0, update: 1, replace: 2, delete: 0 });
+    const s = changeOf(p, 'secret/db_pw');
+    assert.ok(s?.action === 'replace' && s.engineName === oldSecret.engineName && s.newEngineName === 'shop_db_pw_n0000001');
+    const c = changeOf(p, 'config/site');
+    assert.ok(c?.action === 'replace');
+    assert.deepEqual(c.fields[0], { path: 'content', before: '(2 bytes)', after: '(2 bytes)', text: { before: 'a\n', after: 'b\n' } });
+    assertOrdered(p, 'secret/db_pw:create@shop_db_pw_n0000001', 'service/api:update');
+    const update = step(p, 'service/api:update');
+    assert.ok(update.op === 'service.update' && update.spec.secrets[0]?.source === 'shop_db_pw_n0000001' && update.spec.secrets[0].target === 'db_pw');
+    // Swarm keeps the old spec as the rollback target: the old versions must stay for now.
+    assert.ok(!keys(p).some((k) => k.includes(`remove@${oldSecret.engineName}`) || k.includes(`remove@${oldConfig.engineName}`)));
+    assert.ok(!JSON.stringify(p).includes('hunter'));
+  });
+
+  test('the next rotation deletes the version nothing refers to any more, after the service moved', () => {
+    const v1 = observeAsApplied(stack('one', 'a\n'));
+    const v1Secret = v1.secrets[0]!;
+    // State after rotating to "two": service uses v2, its previous spec uses v1.
+    const v2 = observeAsApplied(stack('two', 'a\n'), sequentialIds('b'));
+    const v2Secret = { ...v2.secrets[0]!, createdAt: '2026-02-01T00:00:00Z' };
+    const service = { ...v2.services[0]!, previousSpecRefs: { secrets: [v1Secret.engineName], configs: [] } };
+    const observed = { ...v2, secrets: [v1Secret, v2Secret], services: [service] };
+    assert.deepEqual(plan(stack('two', 'a\n'), observed).steps, [], 'same content again: nothing to do');
+    const p = plan(stack('three', 'a\n'), observed);
+    assertOrdered(p, 'service/api:update', `secret/db_pw:remove@${v1Secret.engineName}`);
+    assert.ok(!keys(p).includes(`secret/db_pw:remove@${v2Secret.engineName}`), 'v2 becomes the rollback target');
+  });
+
+  test('a label-only change updates the secret in place', () => {
+    const observed = observeAsApplied(stack('x', 'a\n'));
+    const desired = project({ ...asObjects(stack('x', 'a\n')), secrets: [secret('db_pw', 'x', { team: 'ops' })] });
+    const p = plan(desired, observed);
+    assert.deepEqual(keys(p), [`secret/db_pw:update@${observed.secrets[0]!.engineName}`]);
+  });
+
+  test('an existing version with the same content is reused whatever its salt', () => {
+    const observed = observeAsApplied(stack('same', 'a\n'));
+    const resalted = { ...observed, secrets: observed.secrets.map((s) => ({ ...s, fingerprint: saltedFingerprint(Buffer.from('same'), 'other-salt') })) };
+    assert.deepEqual(plan(stack('same', 'a\n'), resalted).steps, []);
+  });
+
+  test('a secret no longer in the manifest is deleted once no service uses it', () => {
+    const observed = observeAsApplied(stack('x', 'a\n'));
+    const desired = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api')], configs: [config('site', 'a\n')] });
+    const withConfig = project({ ...asObjects(desired), services: [svc('api', { configs: stack('x', 'a\n').services.api!.spec.configs })] });
+    const p = plan(withConfig, { ...observed, services: observed.services.map((s) => ({ ...s, previousSpecRefs: { secrets: [], configs: [] } })) });
+    // The service drops the secret in this plan, so its old spec (the rollback target) still uses it: kept.
+    assert.ok(!keys(p).some((k) => k.startsWith('secret/db_pw:remove')));
+    const later = plan(withConfig, { ...observeAsApplied(withConfig), secrets: observed.secrets });
+    assert.deepEqual(later.changes.map((c) => `${c.action} ${c.kind}/${c.name}`), ['delete secret/db_pw']);
+  });
+});
+
+describe('networks and volumes', () => {
+  test('a changed network is replaced and its containers reconnected, not recreated', () => {
+    const desired = project({ networks: [net('default')], containers: [ctr('web')] });
+    const observed = observeAsApplied(desired);
+    const changed = project({ networks: [net('default', { internal: true })], containers: [ctr('web')] });
+    const p = plan(changed, observed);
+    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.kind}/${c.name}`), ['replace network/default', 'update container/web']);
+    assertOrdered(p, 'container/web:disconnect:shop_default', 'network/default:remove-old');
+    assertOrdered(p, 'network/default:remove-old', 'network/default:create');
+    assertOrdered(p, 'network/default:create', 'container/web:connect:shop_default');
+  });
+
+  test('a service on a replaced network is moved off it and back', () => {
+    const desired = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api')] });
+    const observed = observeAsApplied(desired);
+    const p = plan(project({ networks: [net('backend', { driver: 'overlay', labels: { tier: 'x' } })], services: [svc('api')] }), observed);
+    assertOrdered(p, 'service/api:detach', 'network/backend:remove-old');
+    assertOrdered(p, 'network/backend:create', 'service/api:update');
+    const update = step(p, 'service/api:update');
+    assert.ok(update.op === 'service.update' && update.version === null);
+  });
+
+  test('a network whose pools the Engine filled in is not a change', () => {
+    const desired = project({ networks: [net('default', { ipam: { driver: 'default', config: [{ subnet: '10.9.0.0/24', ipRange: null, gateway: null }] } })] });
+    const observed = observeAsApplied(desired);
+    const filled = { ...observed, networks: observed.networks.map((n) => ({ ...n, spec: { ...n.spec, ipam: { driver: 'default', config: [{ subnet: '10.9.0.0/24', ipRange: null, gateway: '10.9.0.1' }] } } })) };
+    assert.deepEqual(plan(desired, filled).steps, []);
+  });
+
+  test('a changed volume needs --replace-volumes, and then its containers are recreated around it', () => {
+    const mk = (opts: Record<string, string>) => project({ networks: [net('default')], volumes: [vol('data', { driverOpts: opts })], containers: [ctr('db', { mounts: [{ type: 'volume', source: 'data', target: '/data', readOnly: false, noCopy: false }] })] });
+    const observed = observeAsApplied(mk({}));
+    const refused = plan(mk({ type: 'tmpfs', device: 'tmpfs' }), observed);
+    assert.equal(errors(refused).length, 1);
+    assert.match(errors(refused)[0]!, /volume shop_data: driverOpts changed.*--replace-volumes/);
+    const allowed = plan(mk({ type: 'tmpfs', device: 'tmpfs' }), observed, { replaceVolumes: true });
+    assert.deepEqual(errors(allowed), []);
+    const v = changeOf(allowed, 'volume/data');
+    assert.ok(v?.action === 'replace' && v.dataLoss);
+    assertOrdered(allowed, 'container/db:remove-old', 'volume/data:remove-old');
+    assertOrdered(allowed, 'volume/data:create', 'container/db:create');
+  });
+
+  test('a volume no longer in the manifest is kept unless --prune-volumes', () => {
+    const observed = observeAsApplied(project({ volumes: [vol('data')] }));
+    const kept = plan(project({}), observed);
+    assert.deepEqual(kept.steps, []);
+    assert.match(kept.problems[0]?.message ?? '', /shop_data is no longer in the manifest; kept/);
+    const pruned = plan(project({}), observed, { pruneVolumes: true });
+    assert.deepEqual(keys(pruned), ['volume/data:remove']);
+  });
+});
+
+describe('ownership and pre-flight', () => {
+  test('a name held by an object moor does not own is refused at plan time', () => {
+    const desired = project({ networks: [net('default')], containers: [ctr('web')] });
+    const p = plan(desired, emptyObserved({ unowned: unowned('container', 'shop_web') }));
+    assert.deepEqual(errors(p), ['container shop_web already exists and was not created by moor; moor will not take it over (rename the container, or remove the existing one)']);
+    const other = plan(desired, emptyObserved({ unowned: unowned('container', 'shop_web', 'blog') }));
+    assert.match(errors(other)[0]!, /belongs to moor project blog/);
+  });
+
+  test('objects of other projects are never part of a plan', () => {
+    const desired = project({ networks: [net('default')] });
+    const p = plan(desired, emptyObserved({ unowned: unowned('network', 'blog_default', 'blog') }));
+    assert.ok(!JSON.stringify(p.steps).includes('blog_default'));
+  });
+
+  test('a missing external object is an error', () => {
+    const desired = project({ networks: [{ kind: 'network', name: 'proxy', external: true, engineName: 'traefik' }] });
+    assert.deepEqual(errors(plan(desired, emptyObserved())), ['external network traefik does not exist on the Engine']);
+    assert.deepEqual(errors(plan(desired, emptyObserved({ unowned: unowned('network', 'traefik') }))), []);
+  });
+
+  test('Swarm objects on an Engine without Swarm are refused before anything runs', () => {
+    const desired = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api')] });
+    const p = plan(desired, emptyObserved({ engine: { apiVersion: '1.41', engineVersion: '20.10', swarm: 'inactive', swarmManager: false } }));
+    assert.match(errors(p)[0]!, /Swarm is inactive on this Engine/);
+  });
+});
+
+function asObjects(d: DesiredProject) {
+  return {
+    networks: Object.values(d.networks),
+    volumes: Object.values(d.volumes),
+    secrets: Object.values(d.secrets),
+    configs: Object.values(d.configs),
+    containers: Object.values(d.containers),
+    services: Object.values(d.services),
+  };
+}
