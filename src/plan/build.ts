@@ -17,7 +17,9 @@ import type {
   DesiredContainer,
   DesiredProject,
   ManagedConfig,
+  ManagedNetwork,
   ManagedSecret,
+  ManagedVolume,
   ServiceSpec,
 } from '../model/desired.js';
 import { saltedFingerprint, specHash, type IdSource } from '../model/hash.js';
@@ -280,24 +282,42 @@ function checkVersionedNames(b: Builder, r: Resolution): void {
 // ---------------------------------------------------------------------------------------------
 // Networks and volumes
 
+/** Networks and volumes have fixed names: created when missing, replaced (remove, create) when changed. */
+type FixedObject = (ManagedNetwork | ManagedVolume) & { readonly kind: 'network' | 'volume' };
+
+function createOp(obj: FixedObject): StepOp {
+  return obj.kind === 'network'
+    ? { op: 'network.create', engineName: obj.engineName, spec: obj.spec }
+    : { op: 'volume.create', engineName: obj.engineName, spec: obj.spec };
+}
+
+function planFixedCreate(b: Builder, obj: FixedObject): void {
+  b.provide(res(obj.kind, obj.engineName), b.add(objectId(obj.kind, obj.name), 'create', createOp(obj)));
+  b.change({ action: 'create', kind: obj.kind, name: obj.name, engineName: obj.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, obj.spec) });
+}
+
+function planFixedReplace(b: Builder, obj: FixedObject, liveId: string, remove: StepOp, fields: FieldChange[], reason: string): void {
+  const id = objectId(obj.kind, obj.name);
+  const removed = b.removal(res(obj.kind, obj.engineName), b.add(id, 'remove-old', remove));
+  b.provide(res(obj.kind, obj.engineName), b.add(id, 'create', createOp(obj), [removed]));
+  b.change({ action: 'replace', kind: obj.kind, name: obj.name, engineName: obj.engineName, id: liveId, newEngineName: obj.engineName, dataLoss: obj.kind === 'volume', reason, fields });
+}
+
 function planNetworks(b: Builder, desired: DesiredProject, observed: ObservedProject, ownedById: Map<string, ObservedContainer>): Set<string> {
   const replaced = new Set<string>();
   for (const net of Object.values(desired.networks)) {
     if (net.external) continue;
     const live = observed.networks.find((n) => n.engineName === net.engineName);
-    const id = objectId('network', net.name);
     if (live === undefined) {
-      b.provide(res('network', net.engineName), b.add(id, 'create', { op: 'network.create', engineName: net.engineName, spec: net.spec }));
-      b.change({ action: 'create', kind: 'network', name: net.name, engineName: net.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, net.spec) });
+      planFixedCreate(b, net);
       continue;
     }
     const fields = compareNetwork(net.spec, live.spec);
     if (fields.length === 0) continue;
     replaced.add(net.engineName);
     checkForeignAttachments(b, live, ownedById, 'replaced');
-    const remove = b.removal(res('network', net.engineName), b.add(id, 'remove-old', { op: 'network.remove', engineName: net.engineName, id: live.id }));
-    b.provide(res('network', net.engineName), b.add(id, 'create', { op: 'network.create', engineName: net.engineName, spec: net.spec }, [remove]));
-    b.change({ action: 'replace', kind: 'network', name: net.name, engineName: net.engineName, id: live.id, newEngineName: net.engineName, dataLoss: false, reason: `${describeFields(fields)} changed (networks cannot change in place; attached containers are reconnected)`, fields });
+    const reason = `${describeFields(fields)} changed (networks cannot change in place; attached containers are reconnected)`;
+    planFixedReplace(b, net, live.id, { op: 'network.remove', engineName: net.engineName, id: live.id }, fields, reason);
   }
   return replaced;
 }
@@ -314,21 +334,18 @@ function planVolumes(b: Builder, desired: DesiredProject, observed: ObservedProj
   for (const vol of Object.values(desired.volumes)) {
     if (vol.external) continue;
     const live = observed.volumes.find((v) => v.engineName === vol.engineName);
-    const id = objectId('volume', vol.name);
     if (live === undefined) {
-      b.provide(res('volume', vol.engineName), b.add(id, 'create', { op: 'volume.create', engineName: vol.engineName, spec: vol.spec }));
-      b.change({ action: 'create', kind: 'volume', name: vol.name, engineName: vol.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, vol.spec) });
+      planFixedCreate(b, vol);
       continue;
     }
     const fields = compareVolume(vol.spec, live.spec);
     if (fields.length === 0) continue;
     if (!options.replaceVolumes) {
-      b.problem('error', id, `volume ${vol.engineName}: ${describeFields(fields)} changed, which needs the volume to be recreated and its data lost; run again with --replace-volumes to allow it, or revert the change`);
+      b.problem('error', objectId('volume', vol.name), `volume ${vol.engineName}: ${describeFields(fields)} changed, which needs the volume to be recreated and its data lost; run again with --replace-volumes to allow it, or revert the change`);
     }
     replaced.add(vol.engineName);
-    const remove = b.removal(res('volume', vol.engineName), b.add(id, 'remove-old', { op: 'volume.remove', engineName: vol.engineName }));
-    b.provide(res('volume', vol.engineName), b.add(id, 'create', { op: 'volume.create', engineName: vol.engineName, spec: vol.spec }, [remove]));
-    b.change({ action: 'replace', kind: 'volume', name: vol.name, engineName: vol.engineName, id: vol.engineName, newEngineName: vol.engineName, dataLoss: true, reason: `${describeFields(fields)} changed (a volume cannot change in place: its data is lost)`, fields });
+    const reason = `${describeFields(fields)} changed (a volume cannot change in place: its data is lost)`;
+    planFixedReplace(b, vol, vol.engineName, { op: 'volume.remove', engineName: vol.engineName }, fields, reason);
   }
   return replaced;
 }
