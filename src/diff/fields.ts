@@ -62,3 +62,18 @@ function fieldChange(path: string, before: unknown, after: unknown): FieldChange
 export function topLevelFields(changes: readonly FieldChange[]): Set<string> {
   return new Set(changes.map((c) => /^[^.[]+/.exec(c.path)?.[0] ?? c.path));
 }
+
+function isEmptyValue(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (isRecord(v)) return Object.keys(v).length === 0;
+  return false;
+}
+
+/** The fields a new object sets (top-level, non-empty), as changes from nothing. */
+export function newFields(spec: object): FieldChange[] {
+  return Object.keys(spec)
+    .sort()
+    .filter((key) => !isEmptyValue((spec as Record<string, unknown>)[key]))
+    .map((key) => ({ path: key, after: (spec as Record<string, unknown>)[key] }));
+}

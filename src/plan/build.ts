@@ -10,7 +10,7 @@
 import type { Change, FieldChange, PlanProblem } from '../diff/changes.js';
 import { SENSITIVE } from '../diff/changes.js';
 import { compareContainer, compareNetwork, compareService, compareVolume, describeFields } from '../diff/compare.js';
-import { diffFields } from '../diff/fields.js';
+import { diffFields, newFields } from '../diff/fields.js';
 import { resolveContainerSpec, resolveNames, resolveServiceSpec, serviceRefs, type Resolution } from '../diff/resolve.js';
 import type {
   ContainerSpec,
@@ -293,7 +293,7 @@ function createOp(obj: FixedObject): StepOp {
 
 function planFixedCreate(b: Builder, obj: FixedObject): void {
   b.provide(res(obj.kind, obj.engineName), b.add(objectId(obj.kind, obj.name), 'create', createOp(obj)));
-  b.change({ action: 'create', kind: obj.kind, name: obj.name, engineName: obj.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, obj.spec) });
+  b.change({ action: 'create', kind: obj.kind, name: obj.name, engineName: obj.engineName, reason: 'not found on the Engine', fields: newFields(obj.spec) });
 }
 
 function planFixedReplace(b: Builder, obj: FixedObject, liveId: string, remove: StepOp, fields: FieldChange[], reason: string): void {
@@ -409,7 +409,7 @@ function planVersioned(
   const previous = live.filter((o) => o.name === want.name).sort((x, y) => y.createdAt.localeCompare(x.createdAt))[0];
   const contentField = contentChange(kind, want, previous);
   if (previous === undefined) {
-    b.change({ action: 'create', kind, name: want.name, engineName, reason: 'not found on the Engine', fields: [contentField, ...diffFields(undefined, want.spec)] });
+    b.change({ action: 'create', kind, name: want.name, engineName, reason: 'not found on the Engine', fields: [contentField, ...newFields(want.spec)] });
   } else {
     b.change({
       action: 'replace',
@@ -503,7 +503,7 @@ function planServices(
     }
     if (live === undefined) {
       createKeys.set(svc.name, b.add(id, 'create', { op: 'service.create', engineName: svc.engineName, spec }, serviceDeps(b, id, spec)));
-      b.change({ action: 'create', kind: 'service', name: svc.name, engineName: svc.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, spec) });
+      b.change({ action: 'create', kind: 'service', name: svc.name, engineName: svc.engineName, reason: 'not found on the Engine', fields: newFields(spec) });
       continue;
     }
     const verdict = compareService(spec, live.spec);
@@ -636,7 +636,7 @@ function planContainer(
     b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces }, [...after, ...containerDeps(b, id, spec)]);
   if (live === undefined) {
     const created = create(ctr.engineName, null);
-    b.change({ action: 'create', kind: 'container', name: ctr.name, engineName: ctr.engineName, reason: 'not found on the Engine', fields: diffFields(undefined, spec) });
+    b.change({ action: 'create', kind: 'container', name: ctr.name, engineName: ctr.engineName, reason: 'not found on the Engine', fields: newFields(spec) });
     return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [created]);
   }
   const imageId = observed.images.get(imageKey(spec.image)) ?? null;
