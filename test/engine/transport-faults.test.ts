@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { EngineClient, isEngineError } from '../../src/engine/index.js';
 import type { EngineClientOptions } from '../../src/engine/index.js';
 import { decodeRegistryAuth } from '../../src/engine/auth.js';
-import { sendEngineError, startFakeEngine } from '../support/fake-engine.js';
+import { sendEngineError, sendNotFound, startFakeEngine } from '../support/fake-engine.js';
 import type { FakeEngine, FakeHandler } from '../support/fake-engine.js';
 
 const fakes: FakeEngine[] = [];
@@ -20,7 +20,7 @@ async function connectFake(handler: FakeHandler, options: EngineClientOptions & 
 }
 
 test('an Engine older than API 1.41 is refused, naming the endpoint and both versions', async () => {
-  const fake = await startFakeEngine(() => 'unhandled', { apiVersion: '1.40' });
+  const fake = await startFakeEngine((_req, res) => sendNotFound(res), { apiVersion: '1.40' });
   fakes.push(fake);
   await assert.rejects(EngineClient.connect({ env: {}, host: fake.host }), (err: unknown) => {
     assert.ok(isEngineError(err, 'version'));
@@ -32,8 +32,8 @@ test('an Engine older than API 1.41 is refused, naming the endpoint and both ver
 test('a newer Engine is spoken to in API 1.41, pinned in every path', async () => {
   const { engine, fake } = await connectFake(
     (req, res) => {
-      if (req.url?.startsWith('/v1.41/containers/json') !== true) return 'unhandled';
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
+      if (req.url?.startsWith('/v1.41/containers/json') === true) res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
+      else sendNotFound(res);
     },
     { apiVersion: '1.47' },
   );
@@ -45,7 +45,6 @@ test('a newer Engine is spoken to in API 1.41, pinned in every path', async () =
 
 test('the Engine\'s "client version is too old" answer becomes kind version', async () => {
   const { engine } = await connectFake((req, res) => {
-    if (req.url === '/_ping') return 'unhandled';
     sendEngineError(res, 400, 'client version 1.41 is too old. Minimum supported API version is 1.44, please upgrade your client to a newer version');
   });
   await assert.rejects(engine.system.version(), (err: unknown) => isEngineError(err, 'version') && err.hints.length > 0);
@@ -53,7 +52,7 @@ test('the Engine\'s "client version is too old" answer becomes kind version', as
 });
 
 test('an answer that never comes fails with kind timeout after the configured deadline', async () => {
-  const { engine } = await connectFake((req) => (req.url === '/_ping' ? 'unhandled' : undefined), { timeoutMs: 300 });
+  const { engine } = await connectFake(() => undefined, { timeoutMs: 300 });
   const started = Date.now();
   await assert.rejects(engine.system.info(), (err: unknown) => {
     assert.ok(isEngineError(err, 'timeout'));
@@ -68,7 +67,7 @@ test('a garbage body fails with kind protocol; so does a body of the wrong shape
   const { engine } = await connectFake((req, res) => {
     if (req.url === '/v1.41/info') res.writeHead(200, { 'Content-Type': 'application/json' }).end('<html>proxy error</html>');
     else if (req.url?.startsWith('/v1.41/containers/json') === true) res.writeHead(200, { 'Content-Type': 'application/json' }).end('[{"Names":[]}]');
-    else return 'unhandled';
+    else sendNotFound(res);
   });
   await assert.rejects(engine.system.info(), (err: unknown) => isEngineError(err, 'protocol') && /expected JSON/.test(err.message));
   await assert.rejects(engine.containers.list(), (err: unknown) => isEngineError(err, 'protocol') && /container list\[0\]\.Id: expected a string/.test(err.message));
@@ -77,7 +76,6 @@ test('a garbage body fails with kind protocol; so does a body of the wrong shape
 
 test('503 "not a swarm manager" becomes kind not-swarm-manager, with a hint', async () => {
   const { engine } = await connectFake((req, res) => {
-    if (req.url === '/_ping') return 'unhandled';
     sendEngineError(res, 503, 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
   });
   await assert.rejects(engine.services.list(), (err: unknown) => isEngineError(err, 'not-swarm-manager') && err.hints.some((h) => h.includes('swarm init')));
@@ -87,7 +85,6 @@ test('503 "not a swarm manager" becomes kind not-swarm-manager, with a hint', as
 test('a read is retried on 5xx (bounded), a write never is', async () => {
   const { engine, fake } = await connectFake(
     (req, res) => {
-      if (req.url === '/_ping') return 'unhandled';
       sendEngineError(res, 500, 'transient');
     },
     { retries: 2 },
@@ -102,7 +99,6 @@ test('a read is retried on 5xx (bounded), a write never is', async () => {
 
 test('out of sequence is never retried, even for a read', async () => {
   const { engine, fake } = await connectFake((req, res) => {
-    if (req.url === '/_ping') return 'unhandled';
     sendEngineError(res, 500, 'rpc error: code = Unknown desc = update out of sequence');
   });
   await assert.rejects(engine.swarm.inspect(), (err: unknown) => isEngineError(err, 'out-of-sequence'));
@@ -113,12 +109,8 @@ test('out of sequence is never retried, even for a read', async () => {
 test('a read is retried when the connection is reset, and then succeeds', async () => {
   let resets = 0;
   const { engine } = await connectFake((req, res) => {
-    if (req.url !== '/v1.41/version') return 'unhandled';
-    if (resets++ === 0) {
-      req.socket.destroy();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Version: '99.0', ApiVersion: '1.41' }));
+    if (resets++ === 0) req.socket.destroy();
+    else res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Version: '99.0', ApiVersion: '1.41' }));
   });
   assert.equal((await engine.system.version()).Version, '99.0');
   assert.equal(resets, 2);
@@ -128,7 +120,6 @@ test('a read is retried when the connection is reset, and then succeeds', async 
 test('a pull error inside the 200 stream becomes an EngineError; X-Registry-Auth is sent base64url-encoded', async () => {
   const auth = { username: 'moor', password: 'p@ss/word+?', serveraddress: 'localhost:5000' };
   const { engine, fake } = await connectFake((req, res) => {
-    if (req.url?.startsWith('/v1.41/images/create') !== true) return 'unhandled';
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.write('{"status":"Pulling from moor/missing","id":"latest"}\r\n');
     res.end('{"errorDetail":{"message":"manifest for localhost:5000/moor/missing:latest not found: manifest unknown"},"error":"manifest unknown"}\r\n');
@@ -153,7 +144,6 @@ test('a pull error inside the 200 stream becomes an EngineError; X-Registry-Auth
 
 test('a log stream that ends inside a frame fails with kind protocol', async () => {
   const { engine } = await connectFake((req, res) => {
-    if (req.url?.startsWith('/v1.41/containers/c1/logs') !== true) return 'unhandled';
     res.writeHead(200, { 'Content-Type': 'application/vnd.docker.raw-stream' });
     const frame = Buffer.from([1, 0, 0, 0, 0, 0, 0, 10, 0x68, 0x69]);
     res.end(frame);

@@ -1,6 +1,7 @@
 // An in-process HTTP server on a temporary unix socket, standing in for the Engine where the real
 // one cannot produce a fault on demand (a hung answer, a garbage body, an old API version...).
-// It answers /_ping like an API 1.41 Engine unless the handler takes it, and records every request.
+// It answers /_ping like an API 1.41 Engine (or the version given), passes every other request to
+// the test's handler, and records every request.
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +15,7 @@ export interface RecordedRequest {
   readonly body: string;
 }
 
-export type FakeHandler = (req: IncomingMessage, res: ServerResponse, body: string) => void | 'unhandled';
+export type FakeHandler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 export interface FakeEngine {
   readonly host: string;
@@ -32,12 +33,8 @@ export async function startFakeEngine(handler: FakeHandler, options: { apiVersio
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      if (handler(req, res, body) !== 'unhandled') return;
-      if (req.url === '/_ping') {
-        res.writeHead(200, { 'Api-Version': options.apiVersion ?? '1.41', 'Content-Type': 'text/plain' }).end('OK');
-        return;
-      }
-      res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: `page not found: ${req.url ?? ''}` }));
+      if (req.url === '/_ping') res.writeHead(200, { 'Api-Version': options.apiVersion ?? '1.41', 'Content-Type': 'text/plain' }).end('OK');
+      else handler(req, res, body);
     });
   });
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
@@ -50,6 +47,11 @@ export async function startFakeEngine(handler: FakeHandler, options: { apiVersio
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The Engine's answer to a path it does not know. */
+export function sendNotFound(res: ServerResponse): void {
+  sendEngineError(res, 404, 'page not found');
 }
 
 /** Writes a JSON error body the way the Engine does. */
