@@ -2,7 +2,7 @@
 // these rules fail the build when a layer reaches into one it must not know about.
 import tseslint from 'typescript-eslint';
 
-const layers = ['engine', 'manifest', 'model', 'observe', 'diff', 'plan', 'apply', 'watch', 'cli', 'compose', 'operate'];
+const layers = ['engine', 'manifest', 'model', 'convert', 'observe', 'diff', 'plan', 'apply', 'watch', 'cli', 'compose', 'operate'];
 const forbid = (...names) =>
   names.map((name) => ({ group: [`../${name}/*`, `../../${name}/*`, `**/src/${name}/*`], message: `this layer must not import src/${name}/ (see STYLE.md)` }));
 const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http', 'node:https', 'node:tls', 'node:os', 'undici', 'p-queue'];
@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/model/**/*.ts', 'src/diff/**/*.ts', 'src/plan/**/*.ts'],
+    files: ['src/model/**/*.ts', 'src/convert/**/*.ts', 'src/diff/**/*.ts', 'src/plan/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

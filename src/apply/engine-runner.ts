@@ -1,0 +1,311 @@
+// The StepRunner that talks to the Engine: one function per step op. It makes no plan decisions;
+// what it does beyond "send the call" is forced by the Engine's semantics:
+//   - creates are never blindly retried (a timeout may hide a create that landed): on a timeout or
+//     a name conflict it reads the object by name, and continues only if it is this project's and
+//     was made from the same spec (research C4, B5);
+//   - versioned updates of Swarm objects send the version they were planned from; on "update out
+//     of sequence" they re-read, re-compare and retry a bounded number of times (research 1.1);
+//   - removals that race with the Engine's own clean-up ("has active endpoints", "in use") are
+//     retried with backoff for a short while (research C7).
+import { isEngineError } from '../engine/errors.js';
+import type { EngineClient } from '../engine/client.js';
+import type { PullProgress } from '../engine/types.js';
+import { observeService } from '../convert/from-engine.js';
+import {
+  configBody,
+  containerBody,
+  containerUpdateBody,
+  endpointBody,
+  networkBody,
+  secretBody,
+  serviceBody,
+  versionedLabels,
+  volumeBody,
+  type Owner,
+} from '../convert/to-engine.js';
+import { deepEqual } from '../diff/fields.js';
+import type { DesiredProject, ServiceSpec } from '../model/desired.js';
+import { randomId, saltedFingerprint, sha256Hex, specHash } from '../model/hash.js';
+import { LABEL_CONTENT, LABEL_NAME, LABEL_SPEC_HASH, isOwnedBy } from '../model/labels.js';
+import type { ObservedProject } from '../model/observed.js';
+import { MoorError, assertNever } from '../errors.js';
+import type { Step } from '../plan/steps.js';
+import type { StepRunner } from './execute.js';
+
+export interface RunnerOptions {
+  readonly engine: EngineClient;
+  readonly desired: DesiredProject;
+  readonly observed: ObservedProject;
+  /** Attempts of a versioned update before giving up (each re-reads the object). */
+  readonly updateAttempts?: number;
+  /** How long a removal may keep failing with "in use" / "active endpoints". */
+  readonly removeRetryMs?: number;
+  /** How long a depends_on wait (healthy / completed) may take. */
+  readonly waitTimeoutMs?: number;
+  readonly onPullProgress?: (image: string, progress: PullProgress) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A step failed for a reason the Engine did not report as an error: the report shows its message. */
+export class StepError extends MoorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('APPLY_FAILED', message, options);
+  }
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createEngineRunner(options: RunnerOptions): StepRunner {
+  const { engine, desired, observed } = options;
+  const project = desired.project;
+  const sleep = options.sleep ?? defaultSleep;
+  const attempts = options.updateAttempts ?? 5;
+  const removeRetryMs = options.removeRetryMs ?? 15_000;
+  const waitTimeoutMs = options.waitTimeoutMs ?? 300_000;
+  const owner = (name: string): Owner => ({ project, name });
+
+  // Engine name -> id of the objects services reference, filled as the run creates more.
+  const ids = {
+    secret: new Map<string, string>([...observed.secrets.map((s) => [s.engineName, s.id] as const), ...[...observed.unowned.secret.values()].map((u) => [u.engineName, u.id] as const)]),
+    config: new Map<string, string>([...observed.configs.map((c) => [c.engineName, c.id] as const), ...[...observed.unowned.config.values()].map((u) => [u.engineName, u.id] as const)]),
+    network: new Map<string, string>([...observed.networks.map((n) => [n.engineName, n.id] as const), ...[...observed.unowned.network.values()].map((u) => [u.engineName, u.id] as const)]),
+  };
+  const containerDependsOn = (name: string): string[] => Object.keys(desired.containers[name]?.dependsOn ?? {});
+  const serviceDependsOn = (engineName: string): readonly string[] => Object.values(desired.services).find((s) => s.engineName === engineName)?.dependsOn ?? [];
+  const serviceName = (engineName: string): string => Object.values(desired.services).find((s) => s.engineName === engineName)?.name ?? engineName;
+
+  /** Retries `fn` while it fails because the Engine has not finished releasing the object. */
+  const removeWithRetry = async (fn: () => Promise<void>): Promise<void> => {
+    const deadline = Date.now() + removeRetryMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        await fn();
+        return;
+      } catch (err: unknown) {
+        if (isEngineError(err, 'not-found')) return; // already gone: the goal is reached
+        if (!isEngineError(err, 'in-use') || Date.now() + delay > deadline) throw err;
+        await sleep(delay);
+      }
+    }
+  };
+
+  /**
+   * Runs a create. If it fails ambiguously (timeout) or because the name is taken, looks the
+   * object up by name: one this project made from the same spec is the goal reached; anything
+   * else is an error, and nothing is retried blindly.
+   */
+  const createOnce = async <T>(what: string, create: () => Promise<T>, lookup: () => Promise<{ labels: Readonly<Record<string, string>> | null; result: T } | null>, sameSpec: (labels: Readonly<Record<string, string>>) => boolean): Promise<T> => {
+    try {
+      return await create();
+    } catch (err: unknown) {
+      if (!isEngineError(err, 'timeout') && !isEngineError(err, 'conflict')) throw err;
+      const found = await lookup().catch(() => null);
+      if (found !== null && isOwnedBy(found.labels, project) && sameSpec(found.labels ?? {})) return found.result;
+      if (found !== null && !isOwnedBy(found.labels, project)) {
+        throw new StepError(`${what} already exists and is not managed by project ${project}; moor leaves it alone`, { cause: err });
+      }
+      throw err;
+    }
+  };
+  const specMatches = (hash: string) => (labels: Readonly<Record<string, string>>) => labels[LABEL_SPEC_HASH] === hash;
+
+  const serviceRefs = () => ({ secretIds: ids.secret, configIds: ids.config, networkIds: ids.network });
+
+  const updateService = async (step: Extract<Step, { op: 'service.update' }>): Promise<void> => {
+    let version = step.version;
+    let forceUpdate = observed.services.find((s) => s.id === step.id)?.forceUpdate ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      if (version === null) {
+        const fresh = await engine.services.inspect(step.id);
+        version = fresh.Version.Index;
+        forceUpdate = typeof fresh.Spec.TaskTemplate.ForceUpdate === 'number' ? fresh.Spec.TaskTemplate.ForceUpdate : 0;
+      }
+      const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate });
+      try {
+        await engine.services.update(step.id, version, body);
+        return;
+      } catch (err: unknown) {
+        if (!isEngineError(err, 'out-of-sequence')) throw err;
+        // Someone else (or Swarm's own updater) moved the service: re-read and re-compare.
+        const fresh = await engine.services.inspect(step.id);
+        const live = observeService(fresh, new Map([...ids.network].map(([name, id]) => [id, name])));
+        if (deepEqual(live.spec, step.spec satisfies ServiceSpec)) return; // already as desired
+        if (attempt >= attempts) {
+          throw new StepError(`service ${step.engineName} kept changing while moor updated it (${attempts} attempts ended in "update out of sequence"); it may be in a rolling update: try again later`, { cause: err });
+        }
+        version = fresh.Version.Index;
+        forceUpdate = live.forceUpdate;
+        await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
+      }
+    }
+  };
+
+  const updateVersioned = async (kind: 'secret' | 'config', id: string, planned: number, engineName: string, labels: Record<string, string>): Promise<void> => {
+    const api = kind === 'secret' ? engine.secrets : engine.configs;
+    let version = planned;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Data omitted: only labels can change, and omitting it passes the Engine's check.
+        await api.update(id, version, { Name: engineName, Labels: labels });
+        return;
+      } catch (err: unknown) {
+        if (!isEngineError(err, 'out-of-sequence') || attempt >= attempts) throw err;
+        const fresh = await api.inspect(id);
+        if (deepEqual(fresh.Spec.Labels ?? {}, labels)) return;
+        version = fresh.Version.Index;
+      }
+    }
+  };
+
+  const waitFor = async (engineName: string, condition: 'service_healthy' | 'service_completed_successfully', signal: AbortSignal): Promise<void> => {
+    const deadline = Date.now() + waitTimeoutMs;
+    for (let delay = 200; ; delay = Math.min(delay * 1.5, 2000)) {
+      const c = await engine.containers.inspect(engineName);
+      const health = c.State.Health?.Status;
+      if (condition === 'service_healthy') {
+        if (health === 'healthy') return;
+        if (health === undefined) throw new StepError(`container ${engineName} has no healthcheck, so its dependants cannot wait for it to be healthy`);
+        if (!c.State.Running) throw new StepError(`container ${engineName} stopped (exit code ${c.State.ExitCode ?? '?'}) before it became healthy`);
+      } else if (!c.State.Running && c.State.Status === 'exited') {
+        if ((c.State.ExitCode ?? 1) === 0) return;
+        throw new StepError(`container ${engineName} exited with code ${c.State.ExitCode ?? '?'}; its dependants need it to complete successfully`);
+      }
+      if (signal.aborted) throw new StepError(`stopped waiting for container ${engineName}`);
+      if (Date.now() + delay > deadline) {
+        throw new StepError(`container ${engineName} was not ${condition === 'service_healthy' ? 'healthy' : 'completed'} within ${Math.round(waitTimeoutMs / 1000)}s (health: ${health ?? 'none'}, state: ${c.State.Status})`);
+      }
+      await sleep(delay);
+    }
+  };
+
+  return async (step: Step, signal: AbortSignal): Promise<void> => {
+    switch (step.op) {
+      case 'image.pull':
+        await engine.images.pull(step.image, { onProgress: (p) => options.onPullProgress?.(step.image, p) });
+        return;
+      case 'network.create': {
+        const body = networkBody(step.engineName, step.spec, owner(nameOf(step.object)));
+        const id = await createOnce(`network ${step.engineName}`, async () => (await engine.networks.create(body)).id, async () => {
+          const found = await engine.networks.inspect(step.engineName);
+          return { labels: found.Labels, result: found.Id };
+        }, specMatches(specHash(step.spec)));
+        ids.network.set(step.engineName, id);
+        return;
+      }
+      case 'network.remove':
+        await removeWithRetry(() => engine.networks.remove(step.id));
+        return;
+      case 'volume.create': {
+        // WARNING: the Engine returns an existing volume of the same name and driver instead of
+        // failing, ignoring the new options: check the volume we got is ours.
+        const volume = await engine.volumes.create(volumeBody(step.engineName, step.spec, owner(nameOf(step.object))));
+        if (!isOwnedBy(volume.Labels, project)) throw new StepError(`volume ${step.engineName} already exists and is not managed by project ${project}; moor leaves it alone`);
+        return;
+      }
+      case 'volume.remove':
+        await removeWithRetry(() => engine.volumes.remove(step.engineName));
+        return;
+      case 'secret.create':
+      case 'config.create': {
+        const kind = step.op === 'secret.create' ? 'secret' : 'config';
+        const desiredObj = kind === 'secret' ? desired.secrets[step.name] : desired.configs[step.name];
+        if (desiredObj === undefined || desiredObj.external) throw new StepError(`${kind} ${step.name} is not in the manifest any more`);
+        const data = desiredObj.kind === 'secret' ? desiredObj.data.reveal() : desiredObj.data;
+        const fingerprint = kind === 'secret' ? saltedFingerprint(data, randomId() + randomId()) : `sha256:${sha256Hex(data)}`;
+        const api = kind === 'secret' ? engine.secrets : engine.configs;
+        const body = kind === 'secret' ? secretBody(step.engineName, step.spec, data, fingerprint, owner(step.name)) : configBody(step.engineName, step.spec, data, fingerprint, owner(step.name));
+        const id = await createOnce(`${kind} ${step.engineName}`, async () => (await api.create(body)).id, async () => {
+          const found = (await api.list({ filters: { name: [step.engineName] } })).find((o) => o.Spec.Name === step.engineName);
+          return found === undefined ? null : { labels: found.Spec.Labels ?? null, result: found.ID };
+        }, (labels) => labels[LABEL_NAME] === step.name);
+        ids[kind].set(step.engineName, id);
+        return;
+      }
+      case 'secret.update':
+      case 'config.update': {
+        const kind = step.op === 'secret.update' ? 'secret' : 'config';
+        const live = kind === 'secret' ? observed.secrets.find((s) => s.id === step.id) : observed.configs.find((c) => c.id === step.id);
+        const content = live === undefined ? undefined : live.kind === 'secret' ? live.fingerprint : `sha256:${sha256Hex(live.data)}`;
+        const labels = versionedLabels(step.spec, content === undefined || content === null ? {} : { [LABEL_CONTENT]: content }, owner(nameOf(step.object)));
+        await updateVersioned(kind, step.id, step.version, step.engineName, labels);
+        return;
+      }
+      case 'secret.remove':
+        await removeWithRetry(() => engine.secrets.remove(step.id));
+        return;
+      case 'config.remove':
+        await removeWithRetry(() => engine.configs.remove(step.id));
+        return;
+      case 'container.create': {
+        const { body, moreNetworks } = containerBody(step.spec, owner(step.name), { dependsOn: containerDependsOn(step.name), replaces: step.replaces });
+        await createOnce(`container ${step.engineName}`, async () => (await engine.containers.create(body, { name: step.engineName })).id, async () => {
+          const found = await engine.containers.inspect(step.engineName);
+          return { labels: found.Config.Labels ?? null, result: found.Id };
+        }, specMatches(specHash(step.spec)));
+        for (const [network, endpoint] of moreNetworks) {
+          try {
+            await engine.containers.connectNetwork(step.engineName, network, endpoint);
+          } catch (err: unknown) {
+            // Connected already by an earlier, interrupted run of this step.
+            if (!(isEngineError(err, 'forbidden') && /already exists in network/.test(err.engineMessage ?? ''))) throw err;
+          }
+        }
+        return;
+      }
+      case 'container.start':
+        await engine.containers.start(step.engineName);
+        return;
+      case 'container.stop': {
+        const grace = step.timeout === null ? undefined : Math.ceil(step.timeout / 1e9);
+        try {
+          await engine.containers.stop(step.engineName, grace === undefined ? {} : { timeoutSeconds: grace });
+        } catch (err: unknown) {
+          if (!isEngineError(err, 'not-found')) throw err;
+        }
+        return;
+      }
+      case 'container.remove':
+        await removeWithRetry(() => engine.containers.remove(step.engineName, { force: true }));
+        return;
+      case 'container.rename':
+        await engine.containers.rename(step.from, step.to);
+        return;
+      case 'container.update':
+        await engine.containers.update(step.engineName, containerUpdateBody(step.restart, step.memLimit, step.cpus));
+        return;
+      case 'container.connect':
+        await engine.containers.connectNetwork(step.engineName, step.network, endpointBody(step.attachment));
+        return;
+      case 'container.disconnect':
+        try {
+          await engine.containers.disconnectNetwork(step.engineName, step.network);
+        } catch (err: unknown) {
+          if (!isEngineError(err, 'not-found')) throw err;
+        }
+        return;
+      case 'container.wait':
+        await waitFor(step.engineName, step.condition, signal);
+        return;
+      case 'service.create': {
+        const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate: 0 });
+        await createOnce(`service ${step.engineName}`, async () => (await engine.services.create(body)).id, async () => {
+          const found = await engine.services.inspect(step.engineName);
+          return { labels: found.Spec.Labels ?? null, result: found.ID };
+        }, specMatches(specHash(step.spec)));
+        return;
+      }
+      case 'service.update':
+        await updateService(step);
+        return;
+      case 'service.remove':
+        await removeWithRetry(() => engine.services.remove(step.id));
+        return;
+      default:
+        assertNever(step, 'plan step');
+    }
+  };
+}
+
+function nameOf(object: string): string {
+  return object.slice(object.indexOf('/') + 1);
+}

@@ -1,0 +1,99 @@
+// The executor's walk of the plan DAG: runs each step once all the steps it waits for succeeded,
+// independent steps in parallel (p-queue, bounded), and never decides anything itself.
+//
+//   - a failed step fails alone: the steps that (transitively) wait for it are skipped, every
+//     other step still runs, and the report says which did what;
+//   - a cancelled run (signal aborted, e.g. SIGTERM) starts no new step, lets the running ones
+//     finish, and reports the rest as not run.
+import PQueue from 'p-queue';
+import type { Step } from '../plan/steps.js';
+
+export type StepStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StepOutcome {
+  readonly step: Step;
+  readonly status: StepStatus;
+  /** For failed steps, the error; for skipped ones, the key of the failed step that caused it. */
+  readonly error?: unknown;
+  readonly cause?: string;
+  readonly durationMs: number;
+}
+
+export type ApplyEvent =
+  | { readonly type: 'step-start'; readonly step: Step }
+  | { readonly type: 'step-done'; readonly step: Step; readonly durationMs: number }
+  | { readonly type: 'step-failed'; readonly step: Step; readonly error: unknown; readonly durationMs: number }
+  | { readonly type: 'step-skipped'; readonly step: Step; readonly cause: string };
+
+export interface ApplyReport {
+  /** In plan order. */
+  readonly outcomes: readonly StepOutcome[];
+  readonly counts: Readonly<Record<StepStatus, number>>;
+  readonly ok: boolean;
+}
+
+/** Runs one step against the Engine. Throws on failure. */
+export type StepRunner = (step: Step, signal: AbortSignal) => Promise<void>;
+
+export interface ExecuteOptions {
+  /** How many steps may run at once. */
+  readonly concurrency: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ApplyEvent) => void;
+  /** Milliseconds clock, injectable for tests. */
+  readonly now?: () => number;
+}
+
+export async function executeSteps(steps: readonly Step[], run: StepRunner, options: ExecuteOptions): Promise<ApplyReport> {
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+    throw new RangeError(`concurrency must be a whole number of at least 1, got ${String(options.concurrency)}`);
+  }
+  const now = options.now ?? (() => performance.now());
+  const emit = options.onEvent ?? (() => undefined);
+  const signal = options.signal ?? new AbortController().signal;
+  const outcomes = new Map<string, StepOutcome>();
+  const waiting = new Map(steps.map((s) => [s.key, new Set(s.after)]));
+  const dependants = new Map<string, Step[]>();
+  for (const s of steps) for (const dep of s.after) dependants.set(dep, [...(dependants.get(dep) ?? []), s]);
+  const queue = new PQueue({ concurrency: options.concurrency });
+
+  const skip = (step: Step, cause: string): void => {
+    if (outcomes.has(step.key)) return;
+    outcomes.set(step.key, { step, status: 'skipped', cause, durationMs: 0 });
+    emit({ type: 'step-skipped', step, cause });
+    for (const next of dependants.get(step.key) ?? []) skip(next, cause);
+  };
+
+  const start = (step: Step): void => {
+    void queue.add(async () => {
+      if (signal.aborted) return; // reported as cancelled below
+      const began = now();
+      emit({ type: 'step-start', step });
+      try {
+        await run(step, signal);
+      } catch (error: unknown) {
+        const durationMs = now() - began;
+        outcomes.set(step.key, { step, status: 'failed', error, durationMs });
+        emit({ type: 'step-failed', step, error, durationMs });
+        for (const next of dependants.get(step.key) ?? []) skip(next, step.key);
+        return;
+      }
+      const durationMs = now() - began;
+      outcomes.set(step.key, { step, status: 'done', durationMs });
+      emit({ type: 'step-done', step, durationMs });
+      for (const next of dependants.get(step.key) ?? []) {
+        const left = waiting.get(next.key) as Set<string>;
+        left.delete(step.key);
+        if (left.size === 0 && !outcomes.has(next.key)) start(next);
+      }
+    });
+  };
+
+  for (const step of steps) if (step.after.length === 0) start(step);
+  await queue.onIdle();
+
+  const ordered = steps.map((step) => outcomes.get(step.key) ?? { step, status: 'cancelled' as const, durationMs: 0 });
+  const counts = { done: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const o of ordered) counts[o.status] += 1;
+  return { outcomes: ordered, counts, ok: counts.done === steps.length };
+}

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { executeSteps, type ApplyEvent } from '../../src/apply/execute.js';
+import type { Step } from '../../src/plan/steps.js';
+
+const step = (key: string, after: string[] = []): Step => ({ key, after, object: `network/${key}`, op: 'network.remove', engineName: key, id: key });
+
+describe('executing a plan', () => {
+  test('runs each step after the steps it waits for, and independent steps in parallel up to the limit', async () => {
+    const steps = [step('a'), step('b'), step('c'), step('d', ['a', 'b']), step('e', ['d'])];
+    const log: string[] = [];
+    let running = 0;
+    let peak = 0;
+    const report = await executeSteps(steps, async (s) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      log.push(`start ${s.key}`);
+      await sleep(s.key === 'a' ? 30 : 5);
+      log.push(`end ${s.key}`);
+      running -= 1;
+    }, { concurrency: 2 });
+    assert.equal(report.ok, true);
+    assert.deepEqual(report.counts, { done: 5, failed: 0, skipped: 0, cancelled: 0 });
+    assert.equal(peak, 2);
+    assert.ok(log.indexOf('start d') > log.indexOf('end a') && log.indexOf('start d') > log.indexOf('end b'));
+    assert.ok(log.indexOf('start e') > log.indexOf('end d'));
+  });
+
+  test('a failed step skips its dependants but every independent step still runs', async () => {
+    const steps = [step('net'), step('ctr', ['net']), step('start', ['ctr']), step('vol'), step('other', ['vol'])];
+    const events: ApplyEvent[] = [];
+    const report = await executeSteps(steps, async (s) => {
+      if (s.key === 'net') throw new Error('boom');
+    }, { concurrency: 4, onEvent: (e) => events.push(e) });
+    assert.equal(report.ok, false);
+    assert.deepEqual(report.outcomes.map((o) => `${o.step.key}:${o.status}`), ['net:failed', 'ctr:skipped', 'start:skipped', 'vol:done', 'other:done']);
+    assert.equal(report.outcomes[2]?.cause, 'net');
+    assert.equal((report.outcomes[0]?.error as Error).message, 'boom');
+    assert.deepEqual(events.filter((e) => e.type === 'step-skipped').map((e) => e.step.key), ['ctr', 'start']);
+  });
+
+  test('a cancelled run starts nothing new, lets running steps finish, and reports the rest as cancelled', async () => {
+    const controller = new AbortController();
+    const steps = [step('a'), step('b', ['a']), step('c', ['b'])];
+    const finished: string[] = [];
+    const report = await executeSteps(steps, async (s) => {
+      if (s.key === 'a') controller.abort();
+      await sleep(10);
+      finished.push(s.key);
+    }, { concurrency: 1, signal: controller.signal });
+    assert.deepEqual(finished, ['a']);
+    assert.deepEqual(report.outcomes.map((o) => o.status), ['done', 'cancelled', 'cancelled']);
+  });
+
+  test('an empty plan is a successful no-op', async () => {
+    const report = await executeSteps([], async () => assert.fail('nothing to run'), { concurrency: 1 });
+    assert.equal(report.ok, true);
+  });
+
+  test('a nonsensical concurrency is refused with a message that names it', async () => {
+    await assert.rejects(executeSteps([], async () => undefined, { concurrency: 0 }), /concurrency must be a whole number of at least 1, got 0/);
+  });
+});
