@@ -2,7 +2,8 @@
 # Makes sure a real Docker Engine answers on the local socket, in Swarm mode, with moor's local test
 # image present. Idempotent: every step is skipped when its result is already there.
 #
-#   1. installs Debian's docker.io and busybox-static with apt-get when they are missing (needs root);
+#   1. installs Debian's docker.io and busybox-static with apt-get when they are missing (needs root),
+#      and docker-registry + apache2-utils (htpasswd) for the image pull tests' local registry;
 #   2. starts dockerd fully detached (setsid, no inherited stdio) when no Engine answers;
 #   3. runs `docker swarm init --advertise-addr 127.0.0.1` when Swarm is inactive;
 #   4. imports the image moor/busybox:latest from a root filesystem holding the static busybox
@@ -38,6 +39,8 @@ install_packages() {
   local missing=()
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   [ -x /bin/busybox ] || missing+=(busybox-static)
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   [ ${#missing[@]} -eq 0 ] && return 0
   need_root "installing ${missing[*]}"
   say "installing ${missing[*]} with apt-get"

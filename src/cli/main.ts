@@ -30,9 +30,10 @@ Commands:
 ${lines.join('\n')}
 
 Global options:
-  -H, --host URL   Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)
-      --debug      Show stack traces and Engine requests (secrets are never shown)
-  -h, --help       Show help (moor <command> --help for a command's options)
+  -H, --host URL            Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)
+      --insecure-plaintext  Allow plaintext tcp:// to a non-loopback Engine
+      --debug               Show stack traces and Engine requests (secrets are never shown)
+  -h, --help                Show help (moor <command> --help for a command's options)
 
 Exit codes: 0 success; 1 error; 2 plan --detailed-exitcode found changes.
 Run 'moor <command> --help' for more.

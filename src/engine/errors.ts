@@ -13,7 +13,7 @@ export type EngineErrorKind =
   | 'not-swarm-manager' // 503: no Swarm, a worker node, a locked Swarm
   | 'in-use' // the object is referenced (volume by a container, secret by a service, network by endpoints)
   | 'bad-request' // 400
-  | 'forbidden' // 403 (and 401)
+  | 'forbidden' // 403 (and 401), and registry credentials missing or refused
   | 'not-implemented' // 501 (rename a service, change its mode)
   | 'server' // any other 5xx
   | 'unreachable' // no connection: socket missing or refused, DNS, TLS handshake, connect timeout
@@ -79,6 +79,8 @@ function formatEngineErrorMessage(init: EngineErrorInit): string {
 const NOT_SWARM_MANAGER = [/not a swarm manager/i, /not part of a swarm/i, /needs to be unlocked/i, /swarm is encrypted/i, /manager is being prepared/i];
 const OUT_OF_SEQUENCE = /update out of sequence/i;
 const CLIENT_VERSION = /client version \S+ is too (old|new)/i;
+// Registry credentials missing or refused, as the Engine relays them on pull and service create (500).
+const REGISTRY_AUTH = /no basic auth credentials|unauthorized: authentication required|denied: requested access/i;
 const IN_USE = [/volume is in use/i, /is in use by the following service/i, /has active endpoints/i, /is in use by task/i];
 
 /** Sorts an HTTP error answer of the Engine into a kind. Message rules come first: they are more precise than status. */
@@ -86,6 +88,7 @@ export function classifyHttpError(status: number, message: string): EngineErrorK
   if (OUT_OF_SEQUENCE.test(message)) return 'out-of-sequence';
   if (CLIENT_VERSION.test(message)) return 'version';
   if (IN_USE.some((re) => re.test(message))) return 'in-use';
+  if (REGISTRY_AUTH.test(message)) return 'forbidden';
   if (status === 503 || NOT_SWARM_MANAGER.some((re) => re.test(message))) return 'not-swarm-manager';
   if (status === 404) return 'not-found';
   if (status === 409) return 'conflict';

@@ -118,6 +118,8 @@ export class Transport {
   readonly #options: TransportOptions;
   readonly #requests: Partial<Record<HttpMethod, number>> = {};
   readonly #errors: Partial<Record<HttpMethod, number>> = {};
+  /** Ends of the streams being read: undici's close() would wait for them forever (events never end). */
+  readonly #openStreams = new Set<() => void>();
   #prefix = '';
 
   constructor(options: TransportOptions) {
@@ -140,7 +142,9 @@ export class Transport {
     return { requests: { ...this.#requests }, errors: { ...this.#errors } };
   }
 
+  /** Ends open streams (their iterations end quietly), then closes the pool. */
   async close(): Promise<void> {
+    for (const end of [...this.#openStreams]) end();
     await this.#pool.close();
   }
 
@@ -199,6 +203,13 @@ export class Transport {
   async openDecoded<T>(spec: RequestSpec, decode: (body: AsyncIterable<Uint8Array>) => AsyncIterable<T>): Promise<EngineStream<T>> {
     const response = await this.openStream(spec);
     let closed = false;
+    const openStreams = this.#openStreams;
+    const end = (): void => {
+      closed = true;
+      openStreams.delete(end);
+      response.body.destroy();
+    };
+    openStreams.add(end);
     const wrapError = (err: unknown): EngineError => this.wrapError(spec, err, response.status);
     async function* iterate(): AsyncGenerator<T> {
       try {
@@ -207,17 +218,12 @@ export class Transport {
         if (closed || spec.signal?.aborted === true) return;
         throw wrapError(err);
       } finally {
+        openStreams.delete(end);
         response.body.destroy();
       }
     }
     const iterator = iterate();
-    return {
-      [Symbol.asyncIterator]: () => iterator,
-      close: () => {
-        closed = true;
-        response.body.destroy();
-      },
-    };
+    return { [Symbol.asyncIterator]: () => iterator, close: end };
   }
 
   /** Turns an error met while reading a stream into an EngineError naming this request. */

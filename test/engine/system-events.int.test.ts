@@ -64,6 +64,16 @@ test('close() ends an open events stream', async () => {
   assert.deepEqual(seen, []);
 });
 
+test('closing the client ends its open streams instead of waiting for them', async () => {
+  const engine = await connectTestEngine();
+  const events = await engine.events({ filters: { label: run.filter.label, type: 'volume' } });
+  const consumed = (async () => {
+    for await (const _ of events) void _;
+  })();
+  await engine.close();
+  await consumed;
+});
+
 test('the request hook sees method, path, route, status and timing, never headers or bodies; counters add up', async () => {
   const engine = await connectTestEngine({ onRequest: (event) => requests.push(event) });
   try {

@@ -1,0 +1,32 @@
+// The command-line options every command that talks to the Engine shares (--host/-H,
+// --insecure-plaintext), and how they become a connected EngineClient. Commands spread
+// ENGINE_OPTIONS into their parseArgs options and append ENGINE_OPTIONS_HELP to their help.
+import { EngineClient } from '../engine/index.js';
+import type { EngineClientOptions } from '../engine/index.js';
+import type { CommandContext } from './command.js';
+
+export const ENGINE_OPTIONS = {
+  host: { type: 'string', short: 'H' },
+  'insecure-plaintext': { type: 'boolean' },
+} as const;
+
+export const ENGINE_OPTIONS_HELP = `Engine options:
+  -H, --host URL          Engine endpoint: unix:///path or tcp://host:port
+                          (default: $DOCKER_HOST, else unix:///var/run/docker.sock);
+                          TLS with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem)
+      --insecure-plaintext
+                          Allow plaintext tcp:// to a non-loopback address (anyone on the
+                          network could drive the Engine)
+`;
+
+export interface EngineOptionValues {
+  readonly host?: string | undefined;
+  readonly 'insecure-plaintext'?: boolean | undefined;
+}
+
+/** Connects to the Engine the options and the environment name; prints the client's warnings to stderr. */
+export async function connectEngine(values: EngineOptionValues, ctx: CommandContext, extra: Omit<EngineClientOptions, 'host' | 'env' | 'allowInsecurePlaintext'> = {}): Promise<EngineClient> {
+  const engine = await EngineClient.connect({ ...extra, host: values.host, env: ctx.env, allowInsecurePlaintext: values['insecure-plaintext'] === true });
+  for (const warning of engine.warnings) ctx.stderr.write(`moor: warning: ${warning}\n`);
+  return engine;
+}
