@@ -4,8 +4,8 @@
 import { after, before } from 'node:test';
 import type { EngineClient } from '../../src/engine/client.js';
 import { isEngineError } from '../../src/engine/errors.js';
-import { executeSteps, type ApplyReport } from '../../src/apply/execute.js';
-import { createEngineRunner } from '../../src/apply/engine-runner.js';
+import { applyPlan } from '../../src/apply/apply.js';
+import type { ApplyReport } from '../../src/apply/execute.js';
 import type { DesiredProject } from '../../src/model/desired.js';
 import { randomId } from '../../src/model/hash.js';
 import type { ObservedProject } from '../../src/model/observed.js';
@@ -72,9 +72,7 @@ export async function planAgainst(engine: EngineClient, desired: DesiredProject,
 /** observe -> plan -> execute, as `moor apply --yes` does; returns the plan and the report. */
 export async function applyProject(engine: EngineClient, desired: DesiredProject, over: Partial<PlanOptions> = {}): Promise<{ plan: Plan; report: ApplyReport }> {
   const { plan, observed } = await planAgainst(engine, desired, over);
-  const errors = plan.problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) throw new Error(`plan has errors: ${errors.map((e) => e.message).join('; ')}`);
-  const report = await executeSteps(plan.steps, createEngineRunner({ engine, desired, observed }), { concurrency: 4 });
+  const report = await applyPlan(engine, desired, observed, plan);
   return { plan, report };
 }
 

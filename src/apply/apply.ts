@@ -1,0 +1,53 @@
+// applyPlan: runs a plan's steps against the Engine and reports what happened. The pipeline
+// function behind `moor apply`, `moor destroy` and each cycle of `moor watch`.
+import type { EngineClient } from '../engine/client.js';
+import type { PullProgress } from '../engine/types.js';
+import { MoorError } from '../errors.js';
+import type { DesiredProject } from '../model/desired.js';
+import type { ObservedProject } from '../model/observed.js';
+import type { Plan } from '../plan/build.js';
+import { createEngineRunner } from './engine-runner.js';
+import { executeSteps, type ApplyEvent, type ApplyReport } from './execute.js';
+
+export interface ApplyOptions {
+  /** Steps that may run at once (default 4: a single Engine gains little beyond that). */
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  readonly onEvent?: (event: ApplyEvent) => void;
+  readonly onPullProgress?: (image: string, progress: PullProgress) => void;
+  /** Limit of a depends_on wait (service_healthy / service_completed_successfully). */
+  readonly waitTimeoutMs?: number;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+
+/** A plan with errors is never applied: nothing is changed. */
+export class PlanBlockedError extends MoorError {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super('CONFLICT', `the plan has ${problems.length} error${problems.length === 1 ? '' : 's'}; nothing was changed`);
+    this.problems = problems;
+  }
+
+  override details(): readonly string[] {
+    return this.problems;
+  }
+}
+
+export async function applyPlan(engine: EngineClient, desired: DesiredProject, observed: ObservedProject, plan: Plan, options: ApplyOptions = {}): Promise<ApplyReport> {
+  const errors = plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`));
+  if (errors.length > 0) throw new PlanBlockedError(errors);
+  const runner = createEngineRunner({
+    engine,
+    desired,
+    observed,
+    ...(options.onPullProgress === undefined ? {} : { onPullProgress: options.onPullProgress }),
+    ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
+  });
+  return executeSteps(plan.steps, runner, {
+    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  });
+}
