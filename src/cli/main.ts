@@ -14,6 +14,7 @@ interface CommandEntry {
 
 // The registry: name, one-line summary, and how to load it.
 const COMMANDS: readonly CommandEntry[] = [
+  { name: 'validate', summary: 'Check manifests without contacting the Engine', load: async () => (await import('./commands/validate.js')).command },
   { name: 'version', summary: "Print moor's version and the Engine's", load: async () => (await import('./commands/version.js')).command },
 ];
 
