@@ -118,8 +118,8 @@ class Workload {
     return value === undefined ? null : this.parsed(parseCpus(value), at);
   }
 
-  mode(value: string | number, at: ValuePath): number | null {
-    return this.parsed(parseOctalMode(this.ctx.text(at, value)), at);
+  mode(value: string | number, at: ValuePath, max?: number): number | null {
+    return this.parsed(parseOctalMode(this.ctx.text(at, value), max), at);
   }
 
   command(value: M.Command | undefined, field: string): string[] | null {
@@ -264,7 +264,7 @@ class Workload {
         if (item.source !== undefined) this.ctx.errorAtKey([...at, 'source'], 'a tmpfs mount has no source');
         if (item.read_only !== undefined) this.ctx.errorAtKey([...at, 'read_only'], 'a tmpfs mount cannot be read-only');
         const mode = item.tmpfs?.mode;
-        return { type: 'tmpfs', target: item.target, size: this.size(item.tmpfs?.size, [...at, 'tmpfs', 'size']), mode: mode === undefined ? null : this.mode(mode, [...at, 'tmpfs', 'mode']) };
+        return { type: 'tmpfs', target: item.target, size: this.size(item.tmpfs?.size, [...at, 'tmpfs', 'size']), mode: mode === undefined ? null : this.mode(mode, [...at, 'tmpfs', 'mode'], 0o7777) };
       }
     }
   }

@@ -168,6 +168,8 @@ class Walker {
   /** Where the outermost alias being expanded is written: an alias bomb is reported there. */
   #aliasStart: { loc: SourceLocation; path: ValuePath } | null = null;
   #exhausted = false;
+  /** Placeholders for aliases that could not be resolved (reported once, where they are). */
+  readonly #failedAliases = new WeakSet<Node>();
   foundDuplicates = false;
 
   constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues) {
@@ -244,13 +246,12 @@ class Walker {
 
   #walkAlias(node: YamlNode & { source: string }, path: ValuePath, depth: number, loc: SourceLocation): Node {
     const target = this.#aliasTargets.get(node);
-    if (target === undefined) {
-      this.#issues.error(loc, path, `the YAML alias *${node.source} has no anchor &${node.source} before it`);
-      return this.#nullAt(loc);
-    }
-    if (this.#open.has(target)) {
-      this.#issues.error(loc, path, `the YAML alias *${node.source} refers to a value that contains it`);
-      return this.#nullAt(loc);
+    if (target === undefined || this.#open.has(target)) {
+      const why = target === undefined ? `has no anchor &${node.source} before it` : 'refers to a value that contains it';
+      this.#issues.error(loc, path, `the YAML alias *${node.source} ${why}`);
+      const placeholder = this.#nullAt(loc);
+      this.#failedAliases.add(placeholder);
+      return placeholder;
     }
     if (this.#aliasDepth === 0) this.#aliasStart = { loc, path };
     this.#aliasDepth++;
@@ -301,6 +302,7 @@ class Walker {
     const sources = value.kind === 'seq' ? value.items : [value];
     const out: [string, MapEntry][] = [];
     for (const source of sources) {
+      if (this.#failedAliases.has(source)) continue; // already reported
       if (source.kind !== 'map') {
         this.#issues.error(source.loc, path, 'a merge key (<<) takes a mapping or a list of mappings');
         continue;

@@ -106,7 +106,9 @@ function report(problem: Problem, data: unknown, locator: Locator, issues: Issue
     }
     case 'type': {
       const types = ([] as unknown[]).concat(error.params.type).map(String);
-      issues.error(locator.value(path), path, `${custom ?? `must be ${describeTypes(types)}`}, not ${describeValue(value)}`);
+      const text = `${custom ?? `must be ${describeTypes(types)}`}, not ${describeValue(value)}`;
+      // An empty value has no position of its own worth showing: point at its key.
+      issues.error(value === null ? locator.key(path) : locator.value(path), path, path.length === 0 ? `the manifest ${text}` : text);
       return;
     }
     case 'enum':
@@ -119,7 +121,7 @@ function report(problem: Problem, data: unknown, locator: Locator, issues: Issue
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      issues.error(locator.value(path), path, custom ?? `must be ${String(error.params.comparison)} ${String(error.params.limit)}${got(value)}`);
+      issues.error(locator.value(path), path, `${custom ?? `must be ${String(error.params.comparison)} ${String(error.params.limit)}`}${got(value)}`);
       return;
     default:
       issues.error(locator.value(path), path, error.message ?? `is invalid (${error.keyword})`);
