@@ -92,13 +92,27 @@ export function parseYaml(source: string, file: string): ParsedYaml {
   return { root: issues.hasErrors ? null : root, issues: issues.sorted() };
 }
 
+/**
+ * yaml's messages, minus the source text some of them quote (a token, a block scalar header, a
+ * tag, an escape sequence): the line might hold a secret.
+ */
 function yamlMessage(code: string, message: string): string {
   if (code === 'RESOURCE_EXHAUSTION') return 'YAML: the document is nested too deeply';
   if (code === 'DUPLICATE_KEY') return 'YAML: duplicate key';
-  // yaml quotes the rest of a block scalar header in this one: it is source text.
-  const cut = message.startsWith('Block scalar header includes extra characters') ? 'Block scalar header includes extra characters' : message;
-  return `YAML: ${cut}`;
+  let safe = message;
+  for (const [pattern, replacement] of SCRUB) safe = safe.replace(pattern, replacement);
+  return `YAML: ${safe}`;
 }
+
+const SCRUB: readonly [RegExp, string][] = [
+  [/^(Not a YAML token|Block scalar header includes extra characters|Could not resolve tag|Not a valid tag|Unresolved tag): .*$/s, '$1'],
+  [/^The .* tag has no suffix$/s, 'A tag has no suffix'],
+  [/^Verbatim tags aren't resolved, so .* is invalid\.$/s, "Verbatim tags aren't resolved"],
+  [/^Invalid escape sequence .*$/s, 'Invalid escape sequence in a double-quoted string'],
+  [/^Unexpected (?![,\]}[{]( |$)).{2,} in (.*)$/s, 'Unexpected token in $1'],
+  [/^Anchors and tags must be after the .{2,} indicator$/s, 'Anchors and tags must be after the indicator'],
+  [/^Plain value cannot start with .{2,}$/s, 'Plain value cannot start with this character'],
+];
 
 /** 1-based line and column of `offset` (for problems found before the parser runs). */
 function locationOf(source: string, offset: number, file: string): SourceLocation {

@@ -54,7 +54,7 @@ export function parseCpus(value: string | number): Parsed<number> {
  * 0o440; a number without the leading zero (`440`) is refused as ambiguous.
  */
 export function parseOctalMode(text: string, max = 0o777): Parsed<number> {
-  const m = /^0o?([0-7]{1,4})$/.exec(text);
+  const m = /^0o?([0-7]{1,4})$/.exec(text === '0' ? '00' : text);
   if (m !== null) {
     const mode = Number.parseInt(m[1] as string, 8);
     return mode <= max ? ok(mode) : fail(`file mode ${text} is out of range: give permission bits up to 0${max.toString(8)}`);
