@@ -301,7 +301,7 @@ class Workload {
       return { default: attach(null, this.base) };
     }
     for (const [name, options, at] of entries) {
-      if (name in out) {
+      if (Object.hasOwn(out, name)) {
         this.ctx.error(at, `the network ${JSON.stringify(name)} is listed twice`);
         continue;
       }
@@ -430,7 +430,7 @@ function tmpfs(w: Workload, value: M.StringOrList | undefined): StringMap {
     const at = typeof value === 'string' ? w.at('tmpfs') : w.at('tmpfs', i);
     const entry = w.parsed(parseTmpfs(item), at);
     if (entry === null) return;
-    if (entry[0] in out) return w.ctx.error(at, `${JSON.stringify(entry[0])} is given twice`);
+    if (Object.hasOwn(out, entry[0])) return w.ctx.error(at, `${JSON.stringify(entry[0])} is given twice`);
     out[entry[0]] = entry[1];
   });
   return sortedRecord(out);

@@ -38,7 +38,7 @@ export const COLLECTIONS = ['networks', 'volumes', 'secrets', 'configs', 'contai
 export type Collection = (typeof COLLECTIONS)[number];
 
 export interface SchemaOutcome {
-  /** Object ids (`service/web`) and collections (`services`) with schema errors: not normalised. */
+  /** Object ids (`service/web`), collections (`services`) and `project` with schema errors: not normalised. */
   readonly invalid: ReadonlySet<string>;
   /** False when the document is not a mapping at all. */
   readonly usable: boolean;
@@ -56,6 +56,7 @@ export function validateSchema(value: unknown, locator: Locator, issues: Issues)
     report(problem, value, locator, issues);
     const [top, name] = problem.path;
     if (problem.path.length === 0 && problem.error.keyword === 'type') usable = false;
+    if (top === 'project') invalid.add('project');
     if ((COLLECTIONS as readonly PathSegment[]).includes(top as PathSegment)) invalid.add(name === undefined ? String(top) : `${KIND_OF[top as Collection]}/${String(name)}`);
   }
   return { invalid, usable };

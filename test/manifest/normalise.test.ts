@@ -487,3 +487,30 @@ test('--allow-external-files lets file: leave the project folder', async () => {
     assert.ok(allowed.ok);
   });
 });
+
+test('an invalid project name is reported once, not again by every name check', async () => {
+  const { issuesOf } = await import('./helpers.js');
+  assert.deepEqual(await issuesOf('project: My Shop\nservices:\n  api: {image: x}\nconfigs:\n  c: {content: x}\n'), [
+    'moor.yaml:1:10: project: must be lower case letters, digits, "_" and "-", starting with a letter or digit (got "My Shop")',
+  ]);
+});
+
+test('"__proto__" cannot come in through a KEY=VALUE list, and "constructor" is an ordinary name', async () => {
+  const { issuesOf } = await import('./helpers.js');
+  assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: x\n    environment: ["__proto__=x"]\n'), [
+    'moor.yaml:5:19: containers.web.environment[0]: the key "__proto__" is not allowed',
+  ]);
+  const c = await container('    environment: ["constructor=1"]\n    networks: [constructor]\n', { files: {} }).catch((e: Error) => e);
+  assert.ok(c instanceof Error && /unknown network "constructor"/.test(c.message));
+});
+
+test('a ManifestError lists every issue as FILE:LINE:COL: message', async () => {
+  const { ManifestError } = await import('../../src/manifest/issues.js');
+  const err = new ManifestError([
+    { severity: 'error', file: 'moor.yaml', line: 3, column: 5, path: 'containers.web', message: 'containers.web: missing required field "image"' },
+    { severity: 'warning', file: 'moor.yaml', line: 7, column: 9, path: 'x', message: 'x: careful' },
+  ]);
+  assert.equal(err.code, 'MANIFEST_INVALID');
+  assert.equal(err.message, 'the manifest is invalid (1 error)');
+  assert.deepEqual(err.details(), ['moor.yaml:3:5: containers.web: missing required field "image"', 'moor.yaml:7:9: warning: x: careful']);
+});
