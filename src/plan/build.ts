@@ -589,11 +589,16 @@ function planContainers(
     const id = objectId('container', ctr.name);
     const owned = observed.containers.filter((c) => c.name === ctr.name);
     const live = owned.find((c) => c.engineName === ctr.engineName);
+    // WARNING: a leftover of a replace interrupted after its create holds the temporary name the
+    // new replacement will use (it is derived from the old container's id): the create must wait
+    // until the leftover is gone, or it would meet the leftover's name, and the leftover's removal
+    // would then remove what the create made.
+    const leftovers: string[] = [];
     for (const leftover of owned.filter((c) => c !== live)) {
-      removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover);
+      leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover));
       b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [] });
     }
-    const start = planContainer(b, ctr, spec, live, observed, replacedNetworks, replacedVolumes);
+    const start = planContainer(b, ctr, spec, live, observed, replacedNetworks, replacedVolumes, leftovers);
     if (start !== undefined) starts.set(ctr.name, start);
   }
   // depends_on: a container starts after the containers it depends on are started, healthy or
@@ -630,10 +635,11 @@ function planContainer(
   observed: ObservedProject,
   replacedNetworks: Set<string>,
   replacedVolumes: Set<string>,
+  leftovers: readonly string[],
 ): string | undefined {
   const id = objectId('container', ctr.name);
   const create = (engineName: string, replaces: string | null, after: (string | undefined)[] = []): string =>
-    b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces }, [...after, ...containerDeps(b, id, spec)]);
+    b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces }, [...after, ...leftovers, ...containerDeps(b, id, spec)]);
   if (live === undefined) {
     const created = create(ctr.engineName, null);
     b.change({ action: 'create', kind: 'container', name: ctr.name, engineName: ctr.engineName, reason: 'not found on the Engine', fields: newFields(spec) });

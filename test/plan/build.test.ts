@@ -218,6 +218,19 @@ describe('containers', () => {
     assert.deepEqual(keys(p), ['container/db:stop-leftover-ffffffffffff', 'container/db:remove-leftover-ffffffffffff']);
   });
 
+  test('a replace interrupted after its create: the leftover holding the temporary name is removed before the new replacement is created', () => {
+    const desired = base();
+    const observed = observeAsApplied(desired);
+    const live = observed.containers[0]!;
+    const leftover = { ...live, id: 'ffffffffffff0000', engineName: `${live.id.slice(0, 12)}_shop_db`, replaces: live.id };
+    const changed = project({ ...asObjects(desired), containers: [ctr('db', { ...desired.containers.db!.spec, environment: { A: '1' } })] });
+    const p = plan(changed, { ...observed, containers: [live, leftover] });
+    const create = step(p, 'container/db:create');
+    assert.ok(create.op === 'container.create' && create.engineName === leftover.engineName, 'the new replacement gets the same temporary name');
+    assertOrdered(p, 'container/db:remove-leftover-ffffffffffff', 'container/db:create');
+    assertOrdered(p, 'container/db:create', 'container/db:stop-old');
+  });
+
   test('service_healthy makes the dependant wait for health', () => {
     const desired = project({ networks: [net('default')], containers: [ctr('db'), ctr('web', {}, { db: { condition: 'service_healthy' } })] });
     const p = plan(desired, emptyObserved());
