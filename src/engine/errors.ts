@@ -85,6 +85,9 @@ const REGISTRY_AUTH = /no basic auth credentials|unauthorized: authentication re
 // while its removal by another request was still in flight).
 const VANISHED = /^(network|service|secret|config|node|task) \S+ not found$/i;
 const IN_USE = [/volume is in use/i, /is in use by the following service/i, /has active endpoints/i, /is in use by task/i];
+// Swarm's store refuses a second object of a name (ErrNameConflict); for networks it arrives
+// unwrapped, as a 500, when two creates of one overlay network race.
+const NAME_CONFLICT = /name conflicts with an existing object/i;
 
 /** Sorts an HTTP error answer of the Engine into a kind. Message rules come first: they are more precise than status. */
 export function classifyHttpError(status: number, message: string): EngineErrorKind {
@@ -94,7 +97,7 @@ export function classifyHttpError(status: number, message: string): EngineErrorK
   if (REGISTRY_AUTH.test(message)) return 'forbidden';
   if (status === 503 || NOT_SWARM_MANAGER.some((re) => re.test(message))) return 'not-swarm-manager';
   if (status === 404 || (status >= 500 && VANISHED.test(message.trim()))) return 'not-found';
-  if (status === 409) return 'conflict';
+  if (status === 409 || NAME_CONFLICT.test(message)) return 'conflict';
   if (status === 400) return 'bad-request';
   if (status === 401 || status === 403) return 'forbidden';
   if (status === 501) return 'not-implemented';

@@ -18,6 +18,7 @@ test('HTTP errors are classified by message first, then by status', () => {
     [400, 'client version 1.99 is too new. Maximum supported API version is 1.41', 'version'],
     [404, 'No such container: x', 'not-found'],
     [409, 'Conflict. The container name "/x" is already in use by container "abc".', 'conflict'],
+    [500, 'rpc error: code = Unknown desc = name conflicts with an existing object', 'conflict'],
     [400, 'invalid service version \'x\'', 'bad-request'],
     [403, 'endpoint with name x already exists in network y', 'forbidden'],
     [401, 'unauthorized', 'forbidden'],
