@@ -25,6 +25,7 @@ import {
 } from '../convert/to-engine.js';
 import { deepEqual } from '../diff/fields.js';
 import type { DesiredProject, ServiceSpec } from '../model/desired.js';
+import { oldestFirst } from '../model/duplicates.js';
 import { randomId, saltedFingerprint, sha256Hex, specHash } from '../model/hash.js';
 import { LABEL_CONTENT, LABEL_NAME, LABEL_SPEC_HASH, isOwnedBy } from '../model/labels.js';
 import type { ObservedProject } from '../model/observed.js';
@@ -128,6 +129,20 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
   };
   const specMatches = (hash: string) => (labels: Readonly<Record<string, string>>) => labels[LABEL_SPEC_HASH] === hash;
 
+  /**
+   * WARNING: the Engine lets two creates of one network name that race both succeed (see
+   * model/duplicates.ts). After a create, if the project now has several networks of that name,
+   * the oldest is kept, and the one this run made is removed if it is not that one: runs that race
+   * agree on the oldest, so one network survives.
+   */
+  const keepOldestNetwork = async (engineName: string, id: string): Promise<string> => {
+    const same = (await engine.networks.list({ filters: { name: [engineName] } })).filter((n) => n.Name === engineName && isOwnedBy(n.Labels, project));
+    const oldest = same.map((n) => ({ id: n.Id, created: n.Created })).sort(oldestFirst)[0];
+    if (oldest === undefined || oldest.id === id) return id;
+    await removeWithRetry(() => engine.networks.remove(id));
+    return oldest.id;
+  };
+
   const serviceRefs = () => ({ secretIds: ids.secret, configIds: ids.config, networkIds: ids.network });
 
   const updateService = async (step: Extract<Step, { op: 'service.update' }>): Promise<void> => {
@@ -208,7 +223,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
           const found = await engine.networks.inspect(step.engineName);
           return { labels: found.Labels, result: found.Id };
         }, specMatches(specHash(step.spec)));
-        ids.network.set(step.engineName, id);
+        ids.network.set(step.engineName, await keepOldestNetwork(step.engineName, id));
         return;
       }
       case 'network.remove':

@@ -132,7 +132,7 @@ export function observeNetwork(n: Network, containerIds: readonly string[]): Obs
     labels: userLabels(n.Labels),
   };
   const scope = n.Scope === 'swarm' || n.Scope === 'global' ? n.Scope : 'local';
-  return { kind: 'network', id: n.Id, engineName: n.Name, name: logicalName(n.Labels, n.Name), scope, spec, containerIds: [...containerIds].sort() };
+  return { kind: 'network', id: n.Id, engineName: n.Name, name: logicalName(n.Labels, n.Name), scope, spec, containerIds: [...containerIds].sort(), ...(n.Created === undefined ? {} : { created: n.Created }) };
 }
 
 export function observeVolume(v: Volume): ObservedVolume {

@@ -162,6 +162,7 @@ export interface Network extends Open {
   readonly Options?: Readonly<Record<string, string>> | null;
   readonly Labels: Labels | null;
   readonly Containers?: Readonly<Record<string, Open>> | null;
+  readonly Created?: string;
 }
 
 /** The body of `POST /networks/create`. */

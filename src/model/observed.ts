@@ -20,6 +20,8 @@ export interface ObservedNetwork {
   readonly spec: NetworkSpec;
   /** Ids of the containers attached to it (local networks). */
   readonly containerIds: readonly string[];
+  /** When the Engine created it (RFC 3339): which of two networks of one name to keep. */
+  readonly created?: string;
 }
 
 export interface ObservedVolume {

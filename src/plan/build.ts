@@ -23,6 +23,7 @@ import type {
   ServiceSpec,
 } from '../model/desired.js';
 import { saltedFingerprint, specHash, type IdSource } from '../model/hash.js';
+import { oldestFirst } from '../model/duplicates.js';
 import { imageKey } from '../model/images.js';
 import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS } from '../model/kinds.js';
 import { MAX_SWARM_NAME_LENGTH } from '../model/labels.js';
@@ -307,7 +308,7 @@ function planNetworks(b: Builder, desired: DesiredProject, observed: ObservedPro
   const replaced = new Set<string>();
   for (const net of Object.values(desired.networks)) {
     if (net.external) continue;
-    const live = observed.networks.find((n) => n.engineName === net.engineName);
+    const { live, deduplicated } = keepOneNetwork(b, net, observed.networks.filter((n) => n.engineName === net.engineName));
     if (live === undefined) {
       planFixedCreate(b, net);
       continue;
@@ -318,8 +319,30 @@ function planNetworks(b: Builder, desired: DesiredProject, observed: ObservedPro
     checkForeignAttachments(b, live, ownedById, 'replaced');
     const reason = `${describeFields(fields)} changed (networks cannot change in place; attached containers are reconnected)`;
     planFixedReplace(b, net, live.id, { op: 'network.remove', engineName: net.engineName, id: live.id }, fields, reason);
+    b.dependOn(`${objectId('network', net.name)}:remove-old`, deduplicated);
   }
   return replaced;
+}
+
+/**
+ * Several owned networks of one name (see model/duplicates.ts): keeps the one with containers
+ * attached, else the oldest, and removes the others before anything uses the name. Returns the one
+ * kept, and the key of the last removal (undefined when there was nothing to remove).
+ */
+function keepOneNetwork(b: Builder, net: ManagedNetwork, same: readonly ObservedNetwork[]): { live: ObservedNetwork | undefined; deduplicated: string | undefined } {
+  const [live, ...extras] = [...same].sort((x, y) => y.containerIds.length - x.containerIds.length || oldestFirst(x, y));
+  const id = objectId('network', net.name);
+  let last: string | undefined;
+  for (const extra of extras) {
+    if (extra.containerIds.length > 0) {
+      b.problem('error', id, `two networks named ${net.engineName} have containers attached (the Engine let a duplicate be created): moor cannot tell which is right; disconnect the containers from network ${extra.id.slice(0, 12)} and run again`);
+      continue;
+    }
+    last = b.add(id, `remove-duplicate-${extra.id.slice(0, 12)}`, { op: 'network.remove', engineName: net.engineName, id: extra.id }, [last]);
+    b.change({ action: 'delete', kind: 'network', name: net.name, engineName: net.engineName, id: extra.id, reason: 'a second network of the same name (two creates raced, and the Engine allowed both): one is kept', fields: [] });
+  }
+  if (last !== undefined) b.provide(res('network', net.engineName), last);
+  return { live, deduplicated: last };
 }
 
 function checkForeignAttachments(b: Builder, live: ObservedNetwork, ownedById: Map<string, ObservedContainer>, what: string): void {
@@ -795,9 +818,11 @@ function planRemovals(
     }
   }
 
-  for (const live of gone(observed.networks, desired.networks)) {
+  const networks = gone(observed.networks, desired.networks);
+  for (const live of networks) {
     checkForeignAttachments(b, live, ownedById, 'removed');
-    b.removal(res('network', live.engineName), b.add(objectId('network', live.name), 'remove', { op: 'network.remove', engineName: live.engineName, id: live.id }));
+    const suffix = networks.filter((n) => n.name === live.name).length > 1 ? `-${live.id.slice(0, 12)}` : '';
+    b.removal(res('network', live.engineName), b.add(objectId('network', live.name), `remove${suffix}`, { op: 'network.remove', engineName: live.engineName, id: live.id }));
     b.change({ action: 'delete', kind: 'network', name: live.name, engineName: live.engineName, id: live.id, reason: 'no longer in the manifest', fields: [] });
   }
   for (const live of gone(observed.volumes, desired.volumes)) {

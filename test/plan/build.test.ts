@@ -376,6 +376,37 @@ describe('networks and volumes', () => {
     assertOrdered(allowed, 'volume/data:create', 'container/db:create');
   });
 
+  describe('two networks of one name (creates that raced: the Engine allows it on API 1.41)', () => {
+    const withDuplicate = (desired: DesiredProject, attached: boolean): ObservedProject => {
+      const observed = observeAsApplied(desired);
+      const live = observed.networks.find((n) => n.name === 'default')!;
+      const dup = { ...live, id: 'dddddddddddd0000', created: '2026-01-01T00:00:01.5Z', containerIds: attached ? ['other0000000000'] : [] };
+      return { ...observed, networks: [{ ...live, created: '2026-01-01T00:00:01.25Z' }, ...observed.networks.filter((n) => n !== live), dup] };
+    };
+
+    test('the one without containers (else the younger) is removed before anything uses the name', () => {
+      const desired = project({ networks: [net('default')], containers: [ctr('web')] });
+      const p = plan(project({ networks: [net('default')], containers: [ctr('web', { environment: { A: '1' } })] }), withDuplicate(desired, false));
+      assert.deepEqual(p.changes.map((c) => `${c.action} ${c.kind}/${c.name}${c.action === 'delete' ? ` ${c.id}` : ''}`), ['delete network/default dddddddddddd0000', 'replace container/web']);
+      assertOrdered(p, 'network/default:remove-duplicate-dddddddddddd', 'container/web:create');
+      const remove = step(p, 'network/default:remove-duplicate-dddddddddddd');
+      assert.ok(remove.op === 'network.remove' && remove.id === 'dddddddddddd0000', 'removed by id, never by the shared name');
+      assert.deepEqual(errors(p), []);
+    });
+
+    test('when both have containers attached, the plan is refused with what to do', () => {
+      const desired = project({ networks: [net('default')], containers: [ctr('web')] });
+      const p = plan(desired, withDuplicate(desired, true));
+      assert.match(errors(p).join('\n'), /two networks named shop_default have containers attached .*disconnect the containers from network/);
+    });
+
+    test('no longer in the manifest: both are removed, each by id', () => {
+      const observed = withDuplicate(project({ networks: [net('default')] }), false);
+      const p = plan(project({}), observed);
+      assert.deepEqual(p.steps.map((s) => (s.op === 'network.remove' ? s.id : s.op)).sort(), observed.networks.map((n) => n.id).sort());
+    });
+  });
+
   test('a volume no longer in the manifest is kept unless --prune-volumes', () => {
     const observed = observeAsApplied(project({ volumes: [vol('data')] }));
     const kept = plan(project({}), observed);
