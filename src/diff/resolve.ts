@@ -38,6 +38,10 @@ export function resolveNames(desired: DesiredProject, observed: ObservedProject,
   const existingSecrets = new Map<string, ObservedSecret>();
   const existingConfigs = new Map<string, ObservedConfig>();
   const takenSecretNames = new Set([...observed.secrets.map((s) => s.engineName), ...observed.unowned.secret.keys()]);
+  // Two versions can hold the same content (two applies that raced each made one): prefer the one
+  // services already use, so that choosing one does not move (and restart) them.
+  const usedSecrets = new Set(observed.services.flatMap((s) => s.spec.secrets.map((ref) => ref.source)));
+  const usedFirst = (a: ObservedSecret, b: ObservedSecret): number => Number(usedSecrets.has(b.engineName)) - Number(usedSecrets.has(a.engineName)) || newestFirst(a, b);
 
   for (const secret of Object.values(desired.secrets)) {
     if (secret.external) {
@@ -47,7 +51,7 @@ export function resolveNames(desired: DesiredProject, observed: ObservedProject,
     const bytes = secret.data.reveal();
     const match = observed.secrets
       .filter((s) => s.name === secret.name && s.fingerprint !== null && matchesFingerprint(bytes, s.fingerprint))
-      .sort(newestFirst)[0];
+      .sort(usedFirst)[0];
     if (match !== undefined) {
       secrets.set(secret.name, match.engineName);
       existingSecrets.set(secret.name, match);

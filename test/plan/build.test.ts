@@ -294,6 +294,15 @@ describe('secrets and configs', () => {
     assert.ok(!JSON.stringify(p).includes('hunter'));
   });
 
+  test('two versions of the same content (two applies raced): the one the service uses is kept, the other removed, the service left alone', () => {
+    const observed = observeAsApplied(stack('hunter2', 'a\n'));
+    const used = observed.secrets[0]!;
+    const twin = { ...used, id: 'twin00000001', engineName: 'shop_db_pw_twin0001', createdAt: '2027-01-01T00:00:00Z' };
+    const p = plan(stack('hunter2', 'a\n'), { ...observed, secrets: [used, twin] });
+    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.engineName}`), ['delete shop_db_pw_twin0001']);
+    assert.deepEqual(keys(p), ['secret/db_pw:remove@shop_db_pw_twin0001']);
+  });
+
   test('the next rotation deletes the version nothing refers to any more, after the service moved', () => {
     const v1 = observeAsApplied(stack('one', 'a\n'));
     const v1Secret = v1.secrets[0]!;
