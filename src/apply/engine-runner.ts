@@ -110,16 +110,23 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
   };
 
   /**
-   * Runs a create. If it fails ambiguously (timeout) or because the name is taken, looks the
-   * object up by name: one this project made from the same spec is the goal reached; anything
-   * else is an error, and nothing is retried blindly.
+   * Runs a create. If it fails ambiguously (a timeout, or the connection lost after the request
+   * may have been sent) or because the name is taken, looks the object up by name: one this
+   * project made from the same spec is the goal reached; anything else is an error, and nothing is
+   * retried blindly.
    */
   const createOnce = async <T>(what: string, create: () => Promise<T>, lookup: () => Promise<{ labels: Readonly<Record<string, string>> | null; result: T } | null>, sameSpec: (labels: Readonly<Record<string, string>>) => boolean): Promise<T> => {
     try {
       return await create();
     } catch (err: unknown) {
-      if (!isEngineError(err, 'timeout') && !isEngineError(err, 'conflict')) throw err;
-      const found = await lookup().catch(() => null);
+      if (!isEngineError(err, 'timeout') && !isEngineError(err, 'conflict') && !isEngineError(err, 'unreachable')) throw err;
+      let found = await lookup().catch(() => null);
+      // WARNING: the Engine reserves a container's name before the container can be inspected: a
+      // create that lost a race gets 409 while the winner's is still being made. Look again briefly.
+      for (let delay = 100; found === null && isEngineError(err, 'conflict') && delay <= 1600; delay *= 2) {
+        await sleep(delay);
+        found = await lookup().catch(() => null);
+      }
       if (found !== null && isOwnedBy(found.labels, project) && sameSpec(found.labels ?? {})) return found.result;
       if (found !== null && !isOwnedBy(found.labels, project)) {
         throw new StepError(`${what} already exists and is not managed by project ${project}; moor leaves it alone`, { cause: err });
