@@ -15,6 +15,9 @@
 //                     Infinity), or 'every' (default)
 //   fault    respond(status, message)  answer at once, as the Engine does ({"message": ...}),
 //                                      without forwarding: the Engine never sees the request
+//            respond(status, message, 'after')
+//                                      forward (the write lands), then answer that error instead
+//                                      (e.g. a 409 as if a racing twin had won)
 //            delay(ms, 'before')       wait, then forward (even if the client gave up meanwhile:
 //                                      the request reaches the Engine late)
 //            delay(ms, 'after')        forward at once, hold the Engine's answer for ms: the write
@@ -27,8 +30,12 @@
 //            cut(bytes)                forward, and cut the connection after `bytes` bytes of the
 //                                      answer's body (mid-stream for events, logs, pulls)
 //            call(fn)                  run a side effect (e.g. a concurrent writer), then forward
+//            rewrite(fn)               forward, and answer with fn(the Engine's JSON answer): an
+//                                      Engine in another state (e.g. a Swarm worker)
 //            goDown()                  the Engine goes away on this request: this and every open
-//                                      connection is dropped, and the socket is removed
+//                                      connection is dropped, and the socket is removed (as in a
+//                                      partition, requests already sent on to the Engine are still
+//                                      carried out: down() resolves once they have been)
 // The first rule (in the order added) whose matcher matches and whose `on` fires wins; every rule
 // whose matcher matches counts the request. Requests no rule fires on are forwarded untouched.
 // Every request is recorded (method, path, query, status, fault) so tests can count writes.
@@ -43,20 +50,22 @@ import { join } from 'node:path';
 export type Phase = 'before' | 'after';
 
 export type Fault =
-  | { readonly kind: 'respond'; readonly status: number; readonly message: string }
+  | { readonly kind: 'respond'; readonly status: number; readonly message: string; readonly phase: Phase }
   | { readonly kind: 'delay'; readonly ms: number; readonly phase: Phase }
   | { readonly kind: 'reset'; readonly phase: Phase }
   | { readonly kind: 'hold'; readonly phase: Phase }
   | { readonly kind: 'cut'; readonly afterBytes: number }
   | { readonly kind: 'call'; readonly fn: (request: ProxiedRequest) => Promise<void> }
+  | { readonly kind: 'rewrite'; readonly fn: (answer: unknown) => unknown }
   | { readonly kind: 'down' };
 
-export const respond = (status: number, message: string): Fault => ({ kind: 'respond', status, message });
+export const respond = (status: number, message: string, phase: Phase = 'before'): Fault => ({ kind: 'respond', status, message, phase });
 export const delay = (ms: number, phase: Phase = 'before'): Fault => ({ kind: 'delay', ms, phase });
 export const reset = (phase: Phase): Fault => ({ kind: 'reset', phase });
 export const hold = (phase: Phase): Fault => ({ kind: 'hold', phase });
 export const cut = (afterBytes: number): Fault => ({ kind: 'cut', afterBytes });
 export const call = (fn: (request: ProxiedRequest) => Promise<void>): Fault => ({ kind: 'call', fn });
+export const rewrite = (fn: (answer: unknown) => unknown): Fault => ({ kind: 'rewrite', fn });
 export const goDown = (): Fault => ({ kind: 'down' });
 
 export type MethodMatcher = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE' | 'write' | 'any';
@@ -138,7 +147,7 @@ function firesOn(on: FaultRule['on'], count: number): boolean {
 function faultName(fault: Fault): string {
   switch (fault.kind) {
     case 'respond':
-      return `respond-${fault.status}`;
+      return `respond-${fault.status}${fault.phase === 'after' ? '-after' : ''}`;
     case 'delay':
     case 'reset':
     case 'hold':
@@ -172,7 +181,10 @@ export async function startFaultProxy(options: { upstream?: string } = {}): Prom
   const requests: ProxiedRequest[] = [];
   let rules: Rule[] = [];
   const sockets = new Set<Socket>();
-  const upstreamRequests = new Set<{ destroy(): void }>();
+  /** Requests sent on to the Engine that it has not answered yet. */
+  const inFlight = new Set<Promise<unknown>>();
+  /** Parked requests: dropped when the Engine goes away. */
+  const parked = new Set<() => void>();
   let isDown = false;
 
   /** The first rule that fires on this request; every rule whose matcher matches counts it. */
@@ -192,23 +204,24 @@ export async function startFaultProxy(options: { upstream?: string } = {}): Prom
   };
 
   /** Sends the request to the Engine; resolves with its answer (body unread). */
-  const forward = (req: IncomingMessage, body: Buffer, record: ProxiedRequest): Promise<UpstreamAnswer> =>
-    new Promise((resolve, reject) => {
+  const forward = (req: IncomingMessage, body: Buffer, record: ProxiedRequest): Promise<UpstreamAnswer> => {
+    if (isDown) return Promise.reject(new Error('the Engine is down'));
+    const answer = new Promise<UpstreamAnswer>((resolve, reject) => {
       const headers = { ...req.headers };
       delete headers.connection;
       delete headers['keep-alive'];
       const out = httpRequest({ socketPath: upstream, method: req.method, path: req.url, headers, agent: false }, (response) => {
-        upstreamRequests.delete(out);
         record.engineStatus = response.statusCode ?? null;
         resolve({ status: response.statusCode ?? 502, headers: response.headers, response });
       });
-      upstreamRequests.add(out);
-      out.on('error', (err) => {
-        upstreamRequests.delete(out);
-        reject(err);
-      });
+      out.on('error', reject);
       out.end(body);
     });
+    const tracked = answer.catch(() => undefined);
+    inFlight.add(tracked);
+    void tracked.then(() => inFlight.delete(tracked));
+    return answer;
+  };
 
   const sendAnswer = (record: ProxiedRequest, res: ServerResponse, answer: UpstreamAnswer, cutAfter: number | null): void => {
     const headers = { ...answer.headers };
@@ -246,7 +259,12 @@ export async function startFaultProxy(options: { upstream?: string } = {}): Prom
   const park = (rule: Rule, record: ProxiedRequest): Promise<'release' | 'drop'> =>
     new Promise((resolve) => {
       // resolve() ignores all but the first call: releasing or dropping twice is harmless
-      const held: Held = { request: record, release: () => resolve('release'), drop: () => resolve('drop') };
+      const drop = (): void => {
+        parked.delete(drop);
+        resolve('drop');
+      };
+      parked.add(drop);
+      const held: Held = { request: record, release: () => (parked.delete(drop), resolve('release')), drop };
       const waiter = rule.waiters.shift();
       if (waiter !== undefined) waiter(held);
       else rule.parked.push(held);
@@ -271,6 +289,7 @@ export async function startFaultProxy(options: { upstream?: string } = {}): Prom
     try {
       switch (fault?.kind) {
         case 'respond': {
+          if (fault.phase === 'after') await drain(await forward(req, body, record));
           const text = JSON.stringify({ message: fault.message });
           res.writeHead(fault.status, { 'Content-Type': 'application/json', 'Api-Version': '1.41' }).end(text);
           record.status = fault.status;
@@ -317,6 +336,13 @@ export async function startFaultProxy(options: { upstream?: string } = {}): Prom
           await fault.fn(record);
           sendAnswer(record, res, await forward(req, body, record), null);
           return;
+        case 'rewrite': {
+          const answer = await forward(req, body, record);
+          const text = JSON.stringify(fault.fn(JSON.parse((await readBody(answer.response)).toString('utf8')) as unknown));
+          res.writeHead(answer.status, { ...stripHop(answer.headers), 'content-length': String(Buffer.byteLength(text)) }).end(text);
+          record.status = answer.status;
+          return;
+        }
         case 'cut':
           sendAnswer(record, res, await forward(req, body, record), fault.afterBytes);
           return;
@@ -358,9 +384,10 @@ export async function startFaultProxy(options: { upstream?: string } = {}): Prom
     isDown = true;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of sockets) s.destroy();
-    for (const u of upstreamRequests) u.destroy();
+    for (const drop of [...parked]) drop();
     await closed;
     rmSync(socketPath, { force: true });
+    await Promise.race([Promise.all([...inFlight]), new Promise((resolve) => setTimeout(resolve, 15_000))]);
   };
 
   await listen();

@@ -16,8 +16,9 @@ before(async () => {
   engine = await EngineClient.connect({ env: {}, host: proxy.host, retryDelayMs: 1, timeoutMs: 2000 });
 });
 after(async () => {
-  await engine.close();
-  await proxy.close();
+  // (either may be missing when the before hook failed, e.g. the Engine was restarting)
+  await (engine as EngineClient | undefined)?.close();
+  await (proxy as FaultProxy | undefined)?.close();
   const direct = await connectTestEngine();
   await removeByLabel(direct, runId);
   await direct.close();
