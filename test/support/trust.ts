@@ -7,9 +7,58 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { EngineClient } from '../../src/engine/client.js';
 import { observeProject } from '../../src/observe/observe.js';
 import { MOOR_BIN, runMoor, type CliResult } from './cli.js';
+import { connectTestEngine, createRunId } from './engine.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { removeProject } from './project.js';
+
+export interface TrustRun {
+  /** A client straight to the real Engine (not through any proxy), for checks and clean-up. */
+  readonly direct: EngineClient;
+  /** A project name unique to the run; everything it owns is removed after the file's tests. */
+  newProject(): string;
+  /** A scenario folder (at v1) for a new project. */
+  scenario(): ScenarioDir;
+  /** A fault proxy in front of the real Engine, closed after the file's tests. */
+  proxy(): Promise<FaultProxy>;
+}
+
+/** Registers the file's before/after hooks: connect; then close the proxies and remove every project. */
+export function useTrustRun(prefix: string): TrustRun {
+  let direct: EngineClient | undefined;
+  const projects: string[] = [];
+  const proxies: FaultProxy[] = [];
+  before(async () => {
+    direct = await connectTestEngine();
+  });
+  after(async () => {
+    for (const p of proxies) await p.close();
+    if (direct === undefined) return;
+    for (const p of projects) await removeProject(direct, p).catch(() => undefined);
+    await direct.close();
+  });
+  const newProject = (): string => {
+    const project = `${prefix}${createRunId()}`;
+    projects.push(project);
+    return project;
+  };
+  return {
+    get direct(): EngineClient {
+      if (direct === undefined) throw new Error('not connected yet: use run.direct inside tests');
+      return direct;
+    },
+    newProject,
+    scenario: () => scenarioDir(newProject()),
+    proxy: async () => {
+      const p = await startFaultProxy();
+      proxies.push(p);
+      return p;
+    },
+  };
+}
 
 /** A secret value no output may ever contain, in any encoding. */
 export const CANARY = 'CANARY-5e1f0a-trust-do-not-print';
@@ -76,9 +125,11 @@ export function scenarioDir(project: string): ScenarioDir {
   return { dir, project, use };
 }
 
+export type MoorResult = CliResult & { readonly signal: NodeJS.Signals | null; readonly ms: number };
+
 export interface MoorChild {
   readonly child: ChildProcess;
-  readonly done: Promise<CliResult & { signal: NodeJS.Signals | null; ms: number }>;
+  readonly done: Promise<MoorResult>;
 }
 
 /** Starts bin/moor in `dir` (stdin closed: never interactive), with its own lock folder. */
@@ -94,7 +145,7 @@ export function startMoor(dir: string, args: readonly string[], env: Record<stri
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult & { signal: NodeJS.Signals | null; ms: number }>((resolve, reject) => {
+  const done = new Promise<MoorResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr, ms: Date.now() - started }));
   });
@@ -110,29 +161,35 @@ export async function moorIn(dir: string, args: readonly string[], env: Record<s
 
 export const outputOf = (r: CliResult): string => `--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
+const EXPECTED = {
+  1: { containers: ['db', 'tool'], networks: ['backend', 'default'], volumes: [], services: ['api'], configs: 0 },
+  2: { containers: ['db', 'web'], networks: ['backend', 'front'], volumes: ['data'], services: ['api', 'worker'], configs: 1 },
+} as const;
+
 /**
- * The v2 state, exactly: the owned objects are the manifest's, each once; no object without the
- * project's label carries one of its names; every secret and config version left is the one a
- * service uses or its rollback target (no orphaned version); containers run.
+ * The state of manifest `version`, exactly: the owned objects are the manifest's, each once; no
+ * object without the project's label carries one of its names; every secret and config version
+ * left is the one a service uses or its rollback target (no orphaned version); containers run.
  */
-export async function assertConvergedToV2(engine: EngineClient, project: string): Promise<void> {
+export async function assertConverged(engine: EngineClient, project: string, version: 1 | 2): Promise<void> {
+  const want = EXPECTED[version];
   const observed = await observeProject(engine, project);
   const names = (list: readonly { engineName: string }[]): string[] => list.map((o) => o.engineName).sort();
-  const p = (n: string): string => `${project}_${n}`;
-  assert.deepEqual(names(observed.containers), [p('db'), p('web')], 'containers: exactly db and web (no temporary or leftover one)');
+  const p = (list: readonly string[]): string[] => list.map((n) => `${project}_${n}`);
+  assert.deepEqual(names(observed.containers), p(want.containers), 'containers: exactly the manifest\'s (no temporary or leftover one)');
   for (const c of observed.containers) assert.equal(c.state.status, 'running', `${c.engineName} runs`);
-  assert.deepEqual(names(observed.networks), [p('backend'), p('front')], 'networks: exactly backend and front, once each');
-  assert.deepEqual(names(observed.volumes), [p('data')]);
-  assert.deepEqual(names(observed.services), [p('api'), p('worker')]);
+  assert.deepEqual(names(observed.networks), p(want.networks), 'networks: exactly the manifest\'s, once each');
+  assert.deepEqual(names(observed.volumes), p(want.volumes));
+  assert.deepEqual(names(observed.services), p(want.services));
 
-  const api = observed.services.find((s) => s.engineName === p('api'));
+  const api = observed.services.find((s) => s.engineName === `${project}_api`);
   assert.ok(api !== undefined);
   const used = new Set([...api.spec.secrets.map((s) => s.source), ...api.previousSpecRefs.secrets]);
   for (const s of observed.secrets) assert.ok(used.has(s.engineName), `secret version ${s.engineName} is used by the service or its rollback target (not orphaned)`);
-  assert.ok(observed.secrets.length <= 2, `at most the current secret version and the rollback target's: ${names(observed.secrets).join(', ')}`);
+  assert.ok(observed.secrets.length >= 1 && observed.secrets.length <= version, `the current secret version, and the rollback target's after a rotation: ${names(observed.secrets).join(', ')}`);
   const usedConfigs = new Set([...api.spec.configs.map((c) => c.source), ...api.previousSpecRefs.configs]);
   for (const c of observed.configs) assert.ok(usedConfigs.has(c.engineName), `config version ${c.engineName} is used (not orphaned)`);
-  assert.equal(observed.configs.length, 1);
+  assert.equal(observed.configs.length, want.configs);
 
   // Nothing unlabelled under the project's names (a create that lost its labels, a half-made copy).
   // Swarm's task containers (<service>.<slot>.<task id>) carry Swarm's labels, not moor's: skipped.

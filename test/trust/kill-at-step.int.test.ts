@@ -11,28 +11,12 @@
 // plan must be empty, and the inventory must be exactly the manifest's: no temporary container, no
 // duplicate network, no orphaned secret version, nothing unlabelled under the project's names.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { connectTestEngine, createRunId } from '../support/engine.js';
-import type { EngineClient } from '../../src/engine/client.js';
-import { hold, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { describe, test } from 'node:test';
+import { hold } from '../support/fault-proxy.js';
 import { removeProject } from '../support/project.js';
-import { assertConvergedToV2, moorIn, outputOf, scenarioDir, startMoor } from '../support/trust.js';
+import { assertConverged, moorIn, outputOf, startMoor, useTrustRun } from '../support/trust.js';
 
-let engine: EngineClient;
-const projects: string[] = [];
-before(async () => {
-  engine = await connectTestEngine();
-});
-after(async () => {
-  for (const p of projects) await removeProject(engine, p).catch(() => undefined);
-  await engine.close();
-});
-
-function newProject(): string {
-  const p = `kill${createRunId()}`;
-  projects.push(p);
-  return p;
-}
+const run = useTrustRun('kill');
 
 interface Kill {
   readonly k: number;
@@ -42,11 +26,11 @@ interface Kill {
 
 /** Applies v1, then v2 through the proxy with the k-th write parked; kills moor there. */
 async function killAt({ k, phase, concurrency }: Kill): Promise<{ project: string; dir: string; write: string }> {
-  const s = scenarioDir(newProject());
+  const s = run.scenario();
   const v1 = await moorIn(s.dir, ['apply', '--yes']);
   assert.equal(v1.code, 0, outputOf(v1));
   s.use(2);
-  const proxy = await startFaultProxy();
+  const proxy = await run.proxy();
   try {
     const rule = proxy.add({ method: 'write', on: k, fault: hold(phase) });
     const moor = startMoor(s.dir, ['apply', '--yes', '--concurrency', String(concurrency), '-H', proxy.host]);
@@ -67,24 +51,24 @@ async function convergeAndCheck(project: string, dir: string): Promise<void> {
   assert.doesNotMatch(again.stdout, /FAILED/);
   const plan = await moorIn(dir, ['plan', '--detailed-exitcode']);
   assert.equal(plan.code, 0, `the plan after the converging apply is empty\n${outputOf(plan)}`);
-  await assertConvergedToV2(engine, project);
+  await assertConverged(run.direct, project, 2);
 }
 
 /** The writes of an uninterrupted v1 -> v2 apply, in order (with --concurrency 1). */
 async function measureWrites(): Promise<string[]> {
-  const s = scenarioDir(newProject());
+  const s = run.scenario();
   assert.equal((await moorIn(s.dir, ['apply', '--yes'])).code, 0);
   s.use(2);
-  const proxy: FaultProxy = await startFaultProxy();
+  const proxy = await run.proxy();
   try {
     const r = await moorIn(s.dir, ['apply', '--yes', '--concurrency', '1', '-H', proxy.host]);
     assert.equal(r.code, 0, outputOf(r));
     assert.match(r.stdout, /Apply complete: 16 steps done/);
-    await assertConvergedToV2(engine, s.project);
+    await assertConverged(run.direct, s.project, 2);
     return proxy.writes().map((w) => `${w.method} ${w.path}`);
   } finally {
     await proxy.close();
-    await removeProject(engine, s.project);
+    await removeProject(run.direct, s.project);
   }
 }
 
@@ -97,7 +81,7 @@ const KILLS: Kill[] = [
   ...[4, 8, 12].map((k) => ({ k, phase: 'after' as const, concurrency: 4 })),
 ];
 
-describe('apply killed with SIGKILL at every step boundary converges on the next apply', { concurrency: 2 }, () => {
+describe('apply killed with SIGKILL at every step boundary converges on the next apply', { concurrency: 2, timeout: 900_000 }, () => {
   test('the uninterrupted plan makes one write per step', async () => {
     const writes = await measureWrites();
     assert.equal(writes.length, WRITES, writes.join('\n'));
@@ -111,7 +95,7 @@ describe('apply killed with SIGKILL at every step boundary converges on the next
       } catch (err: unknown) {
         throw new Error(`after the kill at write ${kill.k} (${write}, ${kill.phase})`, { cause: err });
       } finally {
-        await removeProject(engine, project);
+        await removeProject(run.direct, project);
       }
     });
   }
