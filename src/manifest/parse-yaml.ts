@@ -6,7 +6,11 @@
 //   - aliases are expanded here, within a budget: a "billion laughs" document stops after
 //     MAX_ALIAS_NODES values, in milliseconds and bounded memory; self-referencing aliases are refused;
 //   - flow collections (`[ ]`, `{ }`) nested deeper than MAX_FLOW_DEPTH are refused *before* the
-//     parser runs: yaml@2.9 exhausts the heap and aborts the process (uncatchable) on ~20k levels.
+//     parser runs: yaml@2.9 exhausts the heap and aborts the process (uncatchable) on ~20k levels;
+//     so are compact block collections (`- - - x`, 2 bytes a level) nested deeper than MAX_DEPTH
+//     on one line: 5 million levels (10 MiB) took yaml@2.9 43 s and 2.7 GB of heap to refuse.
+//   - duplicate keys are found by the walker, not by yaml (its check is quadratic: a mapping of
+//     200,000 keys took 7 minutes).
 // Merge keys (`<<: *defaults`, `<<: [*a, *b]`) are supported, with YAML 1.1's meaning: keys written
 // in the mapping win, then earlier merged mappings over later ones.
 // Messages never include source text (yaml's prettyErrors is off): a line may hold a secret.
@@ -46,6 +50,11 @@ export function parseYaml(source: string, file: string): ParsedYaml {
     issues.error(locationOf(source, tooDeep, file), [], `YAML flow collections ([ ] or { }) are nested more than ${MAX_FLOW_DEPTH} deep`);
     return { root: null, issues: issues.sorted() };
   }
+  const tooDeepOnALine = findExcessiveCompactNesting(source);
+  if (tooDeepOnALine !== null) {
+    issues.error(locationOf(source, tooDeepOnALine, file), [], `the document is nested more than ${MAX_DEPTH} levels deep`);
+    return { root: null, issues: issues.sorted() };
+  }
 
   const lineCounter = new LineCounter();
   const docs = Array.from(
@@ -55,7 +64,7 @@ export function parseYaml(source: string, file: string): ParsedYaml {
       schema: 'core',
       version: '1.2',
       merge: false, // `<<` is handled by the walker below, with the alias budget
-      uniqueKeys: true,
+      uniqueKeys: false, // the walker finds duplicate keys (see the header)
       strict: true,
       resolveKnownTags: false,
       intAsBigInt: false,
@@ -153,6 +162,33 @@ export function findExcessiveFlowNesting(source: string): number | null {
       if (depth > MAX_FLOW_DEPTH) return i;
     } else if ((c === ']' || c === '}') && depth > 0) depth--;
     if (c === '\n' || !/\s/.test(c)) prev = c;
+  }
+  return null;
+}
+
+/**
+ * The offset of the first line that opens more than MAX_DEPTH block collections in compact form
+ * (`- - - x`, `? - ? - x`: an indicator and a space each), or null. A block scalar's content can
+ * look the same: an over-estimate, only ever on absurd input.
+ */
+export function findExcessiveCompactNesting(source: string): number | null {
+  let atLineStart = true;
+  let indicators = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10) {
+      atLineStart = true;
+      indicators = 0;
+      continue;
+    }
+    if (!atLineStart || c === 32 || c === 9) continue;
+    const next = source.charCodeAt(i + 1);
+    // '-', '?' or ':' followed by a space, a tab or the end of the line opens one more level
+    if ((c === 45 || c === 63 || c === 58) && (next === 32 || next === 9 || next === 10 || Number.isNaN(next))) {
+      if (++indicators > MAX_DEPTH) return i;
+      continue;
+    }
+    atLineStart = false;
   }
   return null;
 }

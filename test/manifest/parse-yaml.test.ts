@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatIssue } from '../../src/manifest/issues.js';
-import { MAX_FLOW_DEPTH, findExcessiveFlowNesting, parseYaml } from '../../src/manifest/parse-yaml.js';
+import { MAX_DEPTH, MAX_FLOW_DEPTH, findExcessiveCompactNesting, findExcessiveFlowNesting, parseYaml } from '../../src/manifest/parse-yaml.js';
 import { toPlain } from '../../src/manifest/tree.js';
 
 const plain = (src: string): unknown => {
@@ -94,4 +94,21 @@ test('messages never contain source text', () => {
   for (const src of [secretLine, `a: |x CANARY-7f3c\n  b\n`, `a: !!binary CANARY-7f3c\n`, `a: b: CANARY-7f3c\n`]) {
     for (const issue of problems(src)) assert.doesNotMatch(issue, /CANARY/, issue);
   }
+});
+
+test('compact block collections nested too deep on one line are refused before parsing, in bounded time', () => {
+  const started = Date.now();
+  const parsed = parseYaml(`project: p\nx-deep:\n${'- '.repeat(5_000_000)}x\n`, 'moor.yaml');
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  assert.equal(parsed.root, null);
+  assert.deepEqual(parsed.issues.map((i) => `${i.line}:${i.column} ${i.message}`), [`3:${2 * MAX_DEPTH + 1} the document is nested more than ${MAX_DEPTH} levels deep`]);
+  assert.equal(findExcessiveCompactNesting(`a:\n${'- '.repeat(MAX_DEPTH)}x\n`), null, 'up to the limit is parsed');
+  assert.equal(findExcessiveCompactNesting(`a: |\n  ${'-'.repeat(5000)}\n  - - - x\n`), null, 'dashes that are not indicators do not count');
+});
+
+test('a mapping of 200,000 keys is read in seconds (yaml\'s own duplicate-key check is quadratic: moor finds duplicates itself)', () => {
+  const started = Date.now();
+  const parsed = parseYaml(`project: p\nx-wide:\n${Array.from({ length: 200_000 }, (_, i) => `  k${i}: v`).join('\n')}\n  k7: again\n`, 'moor.yaml');
+  assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
+  assert.deepEqual(parsed.issues.map((i) => `${i.line}:${i.column} ${i.message}`), ['200003:3 x-wide.k7: duplicate key (first defined at line 10, column 3)']);
 });
