@@ -3,7 +3,7 @@
 // no cycles) and published ports that do not collide.
 import type { ObjectKind } from '../model/kinds.js';
 import { MAX_SWARM_NAME_LENGTH, VERSION_LENGTH, engineName, versionedEngineName } from '../model/labels.js';
-import { type ValuePath, formatPath } from './issues.js';
+import { type ValuePath, formatPath, quoteValue } from './issues.js';
 import type { Context } from './normalise-context.js';
 import type { NetworkDraft } from './normalise-resources.js';
 import type { PublishedPort, WorkloadRefs } from './normalise-workloads.js';
@@ -64,7 +64,7 @@ export function checkReferences(ctx: Context, declared: Declared, refs: readonly
 
 function unknown(ctx: Context, kind: string, name: string, at: ValuePath, known: ReadonlySet<string>, hint = ''): void {
   const suggestion = didYouMean(name, known);
-  ctx.errorAtKey(at, `unknown ${kind} ${JSON.stringify(name)}${suggestion === '' ? hint : suggestion}`);
+  ctx.errorAtKey(at, `unknown ${kind} ${quoteValue(name)}${suggestion === '' ? hint : suggestion}`);
 }
 
 /** Services need overlay networks; containers can join an overlay network only if it is attachable. */
@@ -76,9 +76,9 @@ export function checkNetworkDrivers(ctx: Context, drafts: ReadonlyMap<string, Ne
       if (draft === undefined || draft.external !== null) continue;
       const driver = draft.driver ?? (usedByServices.has(n.name) ? 'overlay' : 'bridge');
       if (w.kind === 'service' && driver !== 'overlay') {
-        ctx.errorAtKey(n.path, `the network ${JSON.stringify(n.name)} has driver ${driver}: Swarm services need an overlay network`);
+        ctx.errorAtKey(n.path, `the network ${quoteValue(n.name)} has driver ${driver}: Swarm services need an overlay network`);
       } else if (w.kind === 'container' && driver === 'overlay' && draft.attachable === false) {
-        ctx.errorAtKey(n.path, `the overlay network ${JSON.stringify(n.name)} is not attachable: containers cannot join it (set attachable: true)`);
+        ctx.errorAtKey(n.path, `the overlay network ${quoteValue(n.name)} is not attachable: containers cannot join it (set attachable: true)`);
       }
     }
   }
@@ -97,7 +97,7 @@ export function checkDependencies(ctx: Context, declared: Declared, refs: readon
       edges.set(w.name, out);
       for (const d of w.dependsOn) {
         if (!own.has(d.name)) {
-          if (other.has(d.name)) ctx.errorAtKey(d.path, `${kind}s can depend on ${kind}s only, and ${JSON.stringify(d.name)} is a ${kind === 'container' ? 'service' : 'container'}`);
+          if (other.has(d.name)) ctx.errorAtKey(d.path, `${kind}s can depend on ${kind}s only, and ${quoteValue(d.name)} is a ${kind === 'container' ? 'service' : 'container'}`);
           else unknown(ctx, kind, d.name, d.path, own);
           continue;
         }

@@ -6,6 +6,7 @@
 import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { quoteValue } from './issues.js';
 
 export type FileRead =
   | { readonly ok: true; readonly bytes: Uint8Array; /** The file's size (bytes holds at most maxBytes + 1 of it). */ readonly size: number; readonly mode: number }
@@ -21,7 +22,7 @@ export interface ReadOptions {
 /** `written` as the manifest gives it (relative to the project folder, or absolute). */
 export async function readProjectFile(written: string, options: ReadOptions): Promise<FileRead> {
   const { projectDir, allowExternalFiles } = options;
-  const shown = JSON.stringify(written);
+  const shown = quoteValue(written);
   if (written === '') return { ok: false, error: 'the file name is empty' };
   if (!allowExternalFiles && path.isAbsolute(written)) {
     return { ok: false, error: `${shown} is an absolute path: files must be inside the project folder (--allow-external-files lifts this)` };

@@ -25,6 +25,18 @@ export type ValuePath = readonly PathSegment[];
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
+/**
+ * A structural value (an image, a port, a duration...) as a message may quote it: only its first
+ * word. WARNING: a value with blanks in it is often several YAML lines run together — a line
+ * indented one step too far continues the plain scalar above it (`image: app:1` followed by a
+ * misplaced `  - PASSWORD=...`) — and those lines may hold a secret.
+ */
+export function quoteValue(value: string | number): string {
+  const text = String(value);
+  const first = text.trimStart().split(/\s/, 1)[0] ?? '';
+  return first === text ? JSON.stringify(text) : `${JSON.stringify(`${first} ...`)} (shortened)`;
+}
+
 /** `services.web.ports[0]`; keys that are not plain words are quoted: `labels["com.example.tier"]`. */
 export function formatPath(path: ValuePath): string {
   let out = '';

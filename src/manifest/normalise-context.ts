@@ -5,7 +5,7 @@ import type { ObjectKind } from '../model/kinds.js';
 import { RESERVED_LABEL_PREFIX } from '../model/labels.js';
 import type { FileRead } from './files.js';
 import type { Lookup } from './interpolate.js';
-import { type Issues, type ValuePath } from './issues.js';
+import { type Issues, type ValuePath, quoteValue } from './issues.js';
 import type { Manifest } from './manifest-types.js';
 import { splitKeyValue } from './syntax.js';
 import type { Locator } from './tree.js';
@@ -90,7 +90,7 @@ export class Context {
         if (!kv.ok) return this.error(itemPath, kv.error);
         const [key, v] = kv.value;
         if (key === '__proto__') return this.error(itemPath, 'the key "__proto__" is not allowed');
-        if (seen.has(key)) return this.error(itemPath, `${JSON.stringify(key)} is given twice`);
+        if (seen.has(key)) return this.error(itemPath, `${quoteValue(key)} is given twice`);
         seen.add(key);
         out.push([key, v, itemPath]);
       });

@@ -14,7 +14,7 @@ import type {
 } from '../model/desired.js';
 import { engineName } from '../model/labels.js';
 import { Sensitive } from '../model/sensitive.js';
-import type { ValuePath } from './issues.js';
+import { type ValuePath, quoteValue } from './issues.js';
 import type { Config, Network, Secret, Volume } from './manifest-types.js';
 import { type Context, sortedEntries } from './normalise-context.js';
 import { isIP } from 'node:net';
@@ -86,9 +86,9 @@ function ipamSpec(ctx: Context, ipam: NonNullable<Network['ipam']>, base: ValueP
     const poolPath = [...base, 'config', i];
     for (const field of ['subnet', 'ip_range'] as const) {
       const cidr = pool[field];
-      if (cidr !== undefined && !isCidr(cidr)) ctx.error([...poolPath, field], `invalid CIDR ${JSON.stringify(cidr)} (e.g. "172.28.0.0/16")`);
+      if (cidr !== undefined && !isCidr(cidr)) ctx.error([...poolPath, field], `invalid CIDR ${quoteValue(cidr)} (e.g. "172.28.0.0/16")`);
     }
-    if (pool.gateway !== undefined && isIP(pool.gateway) === 0) ctx.error([...poolPath, 'gateway'], `invalid IP address ${JSON.stringify(pool.gateway)}`);
+    if (pool.gateway !== undefined && isIP(pool.gateway) === 0) ctx.error([...poolPath, 'gateway'], `invalid IP address ${quoteValue(pool.gateway)}`);
     return { subnet: pool.subnet ?? null, ipRange: pool.ip_range ?? null, gateway: pool.gateway ?? null };
   });
   return { driver: ipam.driver ?? 'default', config };
@@ -164,7 +164,7 @@ function fileContent(ctx: Context, kind: 'secret' | 'config', name: string, file
     return null;
   }
   if (kind === 'secret' && (read.mode & 0o002) !== 0) {
-    ctx.error(filePath, `${JSON.stringify(file)} is writable by every user: anyone on this host could change the secret (chmod o-w)`);
+    ctx.error(filePath, `${quoteValue(file)} is writable by every user: anyone on this host could change the secret (chmod o-w)`);
   }
   return checkSize(ctx, kind, filePath, read.size, limit) ? read.bytes : null;
 }

@@ -23,7 +23,7 @@ import type {
 } from '../model/desired.js';
 import { engineName } from '../model/labels.js';
 import { parseEnvFile } from './env-file.js';
-import type { ValuePath } from './issues.js';
+import { type ValuePath, quoteValue } from './issues.js';
 import type * as M from './manifest-types.js';
 import { type Context, sortedRecord } from './normalise-context.js';
 import {
@@ -156,7 +156,7 @@ class Workload {
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
       } catch {
-        return this.ctx.error(at, `${JSON.stringify(written)} is not UTF-8 text`);
+        return this.ctx.error(at, `${quoteValue(written)} is not UTF-8 text`);
       }
       const parsed = parseEnvFile(text);
       const file = displayPath(path.resolve(projectDir, written));
@@ -216,7 +216,7 @@ class Workload {
       const mount = typeof item === 'string' ? this.shortMount(item, at) : this.longMount(item, at);
       if (mount === null) return;
       const twin = out.find((m) => m.mount.target === mount.target);
-      if (twin !== undefined) return this.ctx.error(at, `${JSON.stringify(mount.target)} is already mounted by volumes[${String(twin.at[twin.at.length - 1])}]`);
+      if (twin !== undefined) return this.ctx.error(at, `${quoteValue(mount.target)} is already mounted by volumes[${String(twin.at[twin.at.length - 1])}]`);
       out.push({ mount, at });
     });
     return out.map((m) => m.mount).sort((a, b) => compare(a.target, b.target));
@@ -302,7 +302,7 @@ class Workload {
     }
     for (const [name, options, at] of entries) {
       if (Object.hasOwn(out, name)) {
-        this.ctx.error(at, `the network ${JSON.stringify(name)} is listed twice`);
+        this.ctx.error(at, `the network ${quoteValue(name)} is listed twice`);
         continue;
       }
       this.refs.networks.push({ name, path: at, implicit: false });
@@ -321,7 +321,7 @@ class Workload {
     if (Array.isArray(value)) {
       const seen = new Set<string>();
       value.forEach((name, i) => {
-        if (seen.has(name)) return this.ctx.error(this.at('depends_on', i), `${JSON.stringify(name)} is listed twice`);
+        if (seen.has(name)) return this.ctx.error(this.at('depends_on', i), `${quoteValue(name)} is listed twice`);
         seen.add(name);
         this.refs.dependsOn.push({ name, path: this.at('depends_on', i), condition: 'service_started' });
       });
@@ -363,7 +363,7 @@ export function normaliseContainer(ctx: Context, name: string, def: M.Container)
     mounts: w.mounts(def.volumes),
     networks: w.networks(def.networks, (options, at): ContainerNetworkAttachment => {
       const ip = options?.ipv4_address ?? null;
-      if (ip !== null && isIP(ip) !== 4) ctx.error([...at, 'ipv4_address'], `invalid IPv4 address ${JSON.stringify(ip)}`);
+      if (ip !== null && isIP(ip) !== 4) ctx.error([...at, 'ipv4_address'], `invalid IPv4 address ${quoteValue(ip)}`);
       return { aliases: w.aliases(options?.aliases), ipv4Address: ip };
     }),
     restart: def.restart === undefined ? { name: 'no', maxRetries: 0 } : parseRestart(def.restart),
@@ -405,7 +405,7 @@ function containerPorts(w: Workload, items: readonly M.Port[] | undefined): Cont
       }
       const hostIp = item.host_ip ?? '';
       if (hostIp !== '' && isIP(hostIp) === 0) {
-        w.ctx.error([...at, 'host_ip'], `invalid IP address ${JSON.stringify(hostIp)}`);
+        w.ctx.error([...at, 'host_ip'], `invalid IP address ${quoteValue(hostIp)}`);
         return;
       }
       bindings = w.longPort(item, at, hostIp);
@@ -430,7 +430,7 @@ function tmpfs(w: Workload, value: M.StringOrList | undefined): StringMap {
     const at = typeof value === 'string' ? w.at('tmpfs') : w.at('tmpfs', i);
     const entry = w.parsed(parseTmpfs(item), at);
     if (entry === null) return;
-    if (Object.hasOwn(out, entry[0])) return w.ctx.error(at, `${JSON.stringify(entry[0])} is given twice`);
+    if (Object.hasOwn(out, entry[0])) return w.ctx.error(at, `${quoteValue(entry[0])} is given twice`);
     out[entry[0]] = entry[1];
   });
   return sortedRecord(out);
@@ -577,7 +577,7 @@ function fileReferences(w: Workload, field: 'secrets' | 'configs', items: readon
       mode,
     };
     const twin = out.find((o) => o.ref.target === target);
-    if (twin !== undefined) return w.ctx.error(at, `the target ${JSON.stringify(target)} is already used by ${field}[${String(twin.at[twin.at.length - 1])}]`);
+    if (twin !== undefined) return w.ctx.error(at, `the target ${quoteValue(target)} is already used by ${field}[${String(twin.at[twin.at.length - 1])}]`);
     out.push({ ref, at });
   });
   return out.map((o) => o.ref).sort((a, b) => compare(a.target, b.target));
@@ -601,7 +601,7 @@ function updateConfig(w: Workload, value: M.UpdateConfigSpec | undefined, field:
 
 function placement(w: Workload, value: M.PlacementSpec | undefined): ServiceSpec['placement'] {
   (value?.constraints ?? []).forEach((c, i) => {
-    if (!/^[^=!]+(==|!=)[^=!]+$/.test(c)) w.ctx.error(w.at('placement', 'constraints', i), `invalid constraint ${JSON.stringify(c)}: expected e.g. "node.role == manager"`);
+    if (!/^[^=!]+(==|!=)[^=!]+$/.test(c)) w.ctx.error(w.at('placement', 'constraints', i), `invalid constraint ${quoteValue(c)}: expected e.g. "node.role == manager"`);
   });
   return {
     constraints: [...(value?.constraints ?? [])].sort(compare),

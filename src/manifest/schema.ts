@@ -8,7 +8,7 @@
 //     environment values, labels or commands).
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { type Issues, type PathSegment, type ValuePath } from './issues.js';
+import { type Issues, type PathSegment, type ValuePath, quoteValue } from './issues.js';
 import { didYouMean } from './suggest.js';
 import { type Locator, describeValue } from './tree.js';
 
@@ -94,7 +94,7 @@ function report(problem: Problem, data: unknown, locator: Locator, issues: Issue
   const parent = (error.parentSchema ?? {}) as JsonSchema;
   const custom = typeof parent.errorMessage === 'string' ? parent.errorMessage : null;
   const value = valueAt(data, path);
-  const got = (v: unknown): string => (typeof v === 'string' && v.length <= 60 ? ` (got ${JSON.stringify(v)})` : typeof v === 'number' ? ` (got ${v})` : '');
+  const got = (v: unknown): string => (typeof v === 'string' && v.length <= 60 ? ` (got ${quoteValue(v)})` : typeof v === 'number' ? ` (got ${v})` : '');
   switch (error.keyword) {
     case 'required':
       issues.error(locator.key(path), path, `missing required field "${String(error.params.missingProperty)}"`);

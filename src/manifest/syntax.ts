@@ -3,12 +3,13 @@
 // these are structural fields (ports, mounts, durations...), never free-form ones.
 import { isIP } from 'node:net';
 import type { Bytes, Duration, Protocol } from '../model/desired.js';
+import { quoteValue } from './issues.js';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const fail = <T = never>(error: string): Parsed<T> => ({ ok: false, error });
-const quote = (s: string | number): string => JSON.stringify(String(s));
+const quote = quoteValue;
 
 // ---------------------------------------------------------------------------------------------
 // Units

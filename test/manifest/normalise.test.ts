@@ -491,7 +491,7 @@ test('--allow-external-files lets file: leave the project folder', async () => {
 test('an invalid project name is reported once, not again by every name check', async () => {
   const { issuesOf } = await import('./helpers.js');
   assert.deepEqual(await issuesOf('project: My Shop\nservices:\n  api: {image: x}\nconfigs:\n  c: {content: x}\n'), [
-    'moor.yaml:1:10: project: must be lower case letters, digits, "_" and "-", starting with a letter or digit (got "My Shop")',
+    'moor.yaml:1:10: project: must be lower case letters, digits, "_" and "-", starting with a letter or digit (got "My ..." (shortened))',
   ]);
 });
 

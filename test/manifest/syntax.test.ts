@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { quoteValue } from '../../src/manifest/issues.js';
 import {
   parseCpus,
   parseDuration,
@@ -117,4 +118,13 @@ test('restart policies and extra hosts', () => {
   assert.equal(value(parseExtraHost('db:10.0.0.2')), 'db:10.0.0.2');
   assert.equal(value(parseExtraHost('v6=[::1]')), 'v6:::1');
   assert.equal(value(parseExtraHost('gw:host-gateway')), 'gw:host-gateway');
+});
+
+test('messages quote only the first word of a value: a misindented line run into it may hold a secret', () => {
+  assert.equal(quoteValue('8080:80'), '"8080:80"');
+  assert.equal(quoteValue(443), '"443"');
+  assert.equal(quoteValue('8080:80 API_TOKEN=hunter2'), '"8080:80 ..." (shortened)');
+  assert.equal(quoteValue('1m\nhunter2'), '"1m ..." (shortened)');
+  const port = parsePortShort('8080:80 API_TOKEN=hunter2');
+  assert.ok(!port.ok && !port.error.includes('hunter2'), port.ok ? '' : port.error);
 });
