@@ -10,20 +10,25 @@
 //     so are compact block collections (`- - - x`, 2 bytes a level) nested deeper than MAX_DEPTH
 //     on one line: 5 million levels (10 MiB) took yaml@2.9 43 s and 2.7 GB of heap to refuse.
 //   - duplicate keys are found by the walker, not by yaml (its check is quadratic: a mapping of
-//     200,000 keys took 7 minutes).
+//     200,000 keys took 7 minutes);
+//   - reading stops after MAX_YAML_TOKENS tokens, and after a second document (which is refused
+//     anyway: 2.5 million `---` lines took 26 s and 2.6 GB when all of them were read).
 // Merge keys (`<<: *defaults`, `<<: [*a, *b]`) are supported, with YAML 1.1's meaning: keys written
 // in the mapping win, then earlier merged mappings over later ones.
 // Messages never include source text (yaml's prettyErrors is off): a line may hold a secret.
 import {
+  Composer,
   type Document,
+  Lexer,
   LineCounter,
   type Node as YamlNode,
   type Pair,
+  Parser,
+  type CST,
   isAlias,
   isMap,
   isScalar,
   isSeq,
-  parseAllDocuments,
   visit,
 } from 'yaml';
 import type { SourceLocation } from '../model/desired.js';
@@ -33,6 +38,12 @@ import type { MapEntry, Node, Scalar } from './tree.js';
 export const MAX_ALIAS_NODES = 50_000;
 export const MAX_DEPTH = 100;
 export const MAX_FLOW_DEPTH = 100;
+/**
+ * The YAML lexer's tokens a manifest may have (a 10,000-service manifest in block style has about
+ * 750,000). yaml@2.9 needs ~3 µs and ~100 bytes a token: 10 MiB of short items (12 million
+ * tokens) took 33 s and 1.1 GB of heap; the budget bounds that to a few seconds.
+ */
+export const MAX_YAML_TOKENS = 2_000_000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 
@@ -57,24 +68,15 @@ export function parseYaml(source: string, file: string): ParsedYaml {
   }
 
   const lineCounter = new LineCounter();
-  const docs = Array.from(
-    parseAllDocuments(source, {
-      lineCounter,
-      prettyErrors: false,
-      schema: 'core',
-      version: '1.2',
-      merge: false, // `<<` is handled by the walker below, with the alias budget
-      uniqueKeys: false, // the walker finds duplicate keys (see the header)
-      strict: true,
-      resolveKnownTags: false,
-      intAsBigInt: false,
-      logLevel: 'silent',
-    }),
-  );
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
+  const docs = readDocuments(source, lineCounter);
+  if (docs === 'too-many-tokens') {
+    issues.error({ file, line: Math.max(1, lineCounter.lineStarts.length), column: 1 }, [], `the document is too large to read: more than ${MAX_YAML_TOKENS} YAML tokens (keys, values, punctuation) by this line`);
+    return { root: null, issues: issues.sorted() };
+  }
 
   const doc = docs[0];
   if (doc === undefined) return { root: { kind: 'map', loc: { file, line: 1, column: 1 }, entries: new Map() }, issues: [] };
@@ -99,6 +101,47 @@ export function parseYaml(source: string, file: string): ParsedYaml {
   // yaml reports duplicate keys too, but without naming them; the walker's messages replace them.
   if (!walker.foundDuplicates) for (const e of doc.errors) issues.error(at(e.pos[0]), [], yamlMessage(e.code, e.message));
   return { root: issues.hasErrors ? null : root, issues: issues.sorted() };
+}
+
+const YAML_OPTIONS = {
+  schema: 'core',
+  version: '1.2',
+  merge: false, // `<<` is handled by the walker below, with the alias budget
+  uniqueKeys: false, // the walker finds duplicate keys (see the header)
+  strict: true,
+  resolveKnownTags: false,
+  intAsBigInt: false,
+  logLevel: 'silent',
+} as const;
+
+class TooManyTokens extends Error {}
+
+/**
+ * At most the first two documents (a second one is an error: no need to read further), read
+ * through a lexer that stops after MAX_YAML_TOKENS tokens.
+ */
+function readDocuments(source: string, lineCounter: LineCounter): Document.Parsed[] | 'too-many-tokens' {
+  const parser = new Parser(lineCounter.addNewLine);
+  function* tokens(): Generator<CST.Token> {
+    lineCounter.addNewLine(0);
+    let count = 0;
+    for (const lexeme of new Lexer().lex(source)) {
+      if (++count > MAX_YAML_TOKENS) throw new TooManyTokens();
+      yield* parser.next(lexeme);
+    }
+    yield* parser.end();
+  }
+  const docs: Document.Parsed[] = [];
+  try {
+    for (const doc of new Composer(YAML_OPTIONS).compose(tokens())) {
+      docs.push(doc);
+      if (docs.length > 1) break;
+    }
+  } catch (err: unknown) {
+    if (err instanceof TooManyTokens) return 'too-many-tokens';
+    throw err;
+  }
+  return docs;
 }
 
 /**
