@@ -1,6 +1,6 @@
 // What `moor plan`, `moor apply` and `moor destroy` share: their planning options, and the
 // observe -> plan pipeline on a connected Engine.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { EngineClient } from '../engine/client.js';
@@ -56,10 +56,26 @@ export function emptyProject(project: string): DesiredProject {
   return { project, networks: {}, volumes: {}, secrets: {}, configs: {}, containers: {}, services: {}, locations: {} };
 }
 
+/**
+ * Writes a saved plan, private (0600 from the start, and again for an existing file: plans
+ * describe infrastructure). WARNING: never through a symbolic link: moor often runs as root, and a
+ * link planted where the plan goes (say in /tmp) would make it overwrite, and chmod, its target.
+ */
 export function writeSavedPlan(file: string, saved: SavedPlan): void {
-  // 0600 from the start (and again, for an existing file): plans describe infrastructure.
-  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  } catch (err: unknown) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new UsageError(`${file} is a symbolic link: moor does not write a plan through one (remove it, or choose another file)`);
+    throw new UsageError(`cannot write the plan file ${file}: ${code ?? String(err)}`);
+  }
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, `${JSON.stringify(saved, null, 2)}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readSavedPlan(file: string): SavedPlan {

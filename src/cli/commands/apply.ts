@@ -1,5 +1,6 @@
 // `moor apply`: plans (or takes a saved plan), shows the plan, asks on a terminal, and runs it.
 // `moor destroy` (destroy.ts) is the same pipeline with an empty desired state.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyPlan, DEFAULT_CONCURRENCY } from '../../apply/apply.js';
 import { acquireProjectLock, lockDirectory } from '../../apply/lock.js';
@@ -142,7 +143,7 @@ errors, a stale saved plan, a declined confirmation, or steps that failed.
       for (const flag of ['prune-volumes', 'replace-volumes', 'pull'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be given with --plan: the saved plan was made with its own options`);
       }
-      const saved = readSavedPlan(values.plan);
+      const saved = readSavedPlan(path.resolve(ctx.cwd, values.plan));
       const desired = saved.options.destroy
         ? emptyProject(saved.project)
         : (await loadDesiredOrThrow({ ...values, file: values.file ?? saved.manifests, 'env-file': values['env-file'] ?? saved.env_files }, ctx)).desired;

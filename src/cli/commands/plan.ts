@@ -1,4 +1,5 @@
 // `moor plan`: what apply would change, computed against the live Engine, changing nothing.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderPlanJson, renderPlanText } from '../../plan/render.js';
 import type { Command } from '../command.js';
@@ -58,7 +59,7 @@ with --detailed-exitcode, 2 when the plan has changes.
       else ctx.stdout.write(renderPlanText(plan, { color: useColor(ctx, ctx.stdout, values['no-color']) }));
       const blocked = plan.problems.some((p) => p.severity === 'error');
       if (values.out !== undefined && !blocked) {
-        writeSavedPlan(values.out, savedPlan(run, {
+        writeSavedPlan(path.resolve(ctx.cwd, values.out), savedPlan(run, {
           endpoint: engine.endpoint,
           manifests: manifestFiles(values, ctx).files,
           envFiles: values['env-file'] ?? [],
