@@ -33,6 +33,8 @@ import {
   LABEL_CONTAINER_SPEC,
   LABEL_CONTENT,
   LABEL_DEPENDS_ON,
+  LABEL_FAILED_MESSAGE,
+  LABEL_FAILED_SPEC,
   LABEL_NAME,
   LABEL_REPLACES,
   LABEL_SPEC_HASH,
@@ -40,6 +42,7 @@ import {
 } from '../model/labels.js';
 import type {
   ContainerState,
+  FailedRollout,
   ObservedConfig,
   ObservedContainer,
   ObservedNetwork,
@@ -410,6 +413,13 @@ export function observeService(s: Service, networkNames: ReadonlyMap<string, str
       ? { state: state as UpdateState, message: s.UpdateStatus?.Message ?? '' }
       : null,
     dependsOn: dependsOn(s.Spec.Labels),
+    specHash: s.Spec.Labels?.[LABEL_SPEC_HASH] ?? null,
+    failedRollout: failedRollout(s.Spec.Labels),
   };
+}
+
+function failedRollout(labels: Labels | null | undefined): FailedRollout | null {
+  const hash = labels?.[LABEL_FAILED_SPEC];
+  return hash === undefined || hash === '' ? null : { specHash: hash, message: labels?.[LABEL_FAILED_MESSAGE] ?? '' };
 }
 
