@@ -140,10 +140,14 @@ export function describeTask(t: TaskFacts): string {
   return `task ${t.id.slice(0, 12)}${slot} ${t.state}: ${what}${exit}`;
 }
 
-/** The newest tasks that failed, were rejected, or cannot be scheduled (newest first). */
+/**
+ * The newest tasks that failed, were rejected, or cannot be scheduled (newest first). A task Swarm
+ * shut down itself (an update replacing it) is not a failure, whatever its exit code (a process
+ * that ignores SIGTERM is killed: 137).
+ */
 export function failingTasks(tasks: readonly TaskFacts[]): TaskFacts[] {
   return tasks
-    .filter((t) => t.error !== null || t.state === 'failed' || t.state === 'rejected' || (t.exitCode !== null && t.exitCode !== 0))
+    .filter((t) => t.error !== null || t.state === 'failed' || t.state === 'rejected' || t.state === 'orphaned')
     .sort((a, b) => b.timestamp.localeCompare(a.timestamp))
     .slice(0, MAX_TASK_ERRORS);
 }

@@ -64,6 +64,12 @@ describe('services', () => {
     assert.equal(a.reason, '1 task starting');
   });
 
+  test('a task Swarm shut down itself is not a failure, whatever its exit code', () => {
+    const a = assessService(api, serviceRuntime('api', [task({ state: 'shutdown', desiredState: 'shutdown', exitCode: 137, upToDate: false }), task({ state: 'starting' })]), []);
+    assert.deepEqual(a.details, []);
+    assert.equal(a.reason, '1 task starting');
+  });
+
   test('a task that keeps failing is named with its error and exit code', () => {
     const rt = serviceRuntime('api', [task({ id: 'abcdefabcdef99', state: 'failed', desiredState: 'shutdown', error: 'task: non-zero exit (1)', exitCode: 1, timestamp: '2026-01-01T00:01:00Z' }), task({ slot: 2 })], { spec: { replicas: 3 } });
     const a = assessService(api, rt, []);
