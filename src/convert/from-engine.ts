@@ -365,7 +365,8 @@ export function serviceSpecFromEngine(spec: Service['Spec'], networkNames: Reado
       : {
           condition: condition === 'none' || condition === 'on-failure' ? condition : 'any',
           delay: num(restartRec['Delay']),
-          maxAttempts: num(restartRec['MaxAttempts']),
+          // WARNING: Swarm stores MaxAttempts 0 ("no limit") when a restart policy leaves it out.
+          maxAttempts: positive(restartRec['MaxAttempts']),
           window: num(restartRec['Window']),
         },
     placement: {
