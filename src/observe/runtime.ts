@@ -81,6 +81,16 @@ function nodeFacts(n: SwarmNode): NodeFacts {
   };
 }
 
+/** The project's services; none when this Engine has no Swarm to ask (not a manager, Swarm off). */
+async function listServices(engine: EngineClient, owned: { label: string }, opts: Reads): Promise<Service[]> {
+  try {
+    return await engine.services.list({ ...opts, filters: owned });
+  } catch (err: unknown) {
+    if (isEngineError(err, 'not-swarm-manager')) return [];
+    throw err;
+  }
+}
+
 export async function observeRuntime(engine: EngineClient, project: string, query: RuntimeQuery = {}): Promise<RuntimeSnapshot> {
   const opts: Reads = query.signal === undefined ? {} : { signal: query.signal };
   const owned = { label: `${LABEL_PROJECT}=${project}` };
@@ -89,7 +99,7 @@ export async function observeRuntime(engine: EngineClient, project: string, quer
   const wantServices = query.services === undefined || query.services.length > 0;
   const [inspects, services] = await Promise.all([
     Promise.all(containerNames.map((name) => inspectOwned(engine, project, name, opts))),
-    wantServices ? engine.services.list({ ...opts, filters: owned }) : Promise.resolve([] as Service[]),
+    wantServices ? listServices(engine, owned, opts) : Promise.resolve([] as Service[]),
   ]);
   const wanted = query.services === undefined ? services : services.filter((s) => query.services?.includes(s.Spec.Name ?? ''));
 
