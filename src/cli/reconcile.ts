@@ -57,9 +57,7 @@ export async function observeAndPlan(engine: EngineClient, desired: DesiredProje
 }
 
 /** The desired state of `moor destroy`: the project, with nothing in it. */
-export function emptyProject(project: string): DesiredProject {
-  return { project, networks: {}, volumes: {}, secrets: {}, configs: {}, containers: {}, services: {}, locations: {} };
-}
+export { emptyProject } from '../model/desired.js';
 
 export function writeSavedPlan(file: string, saved: SavedPlan): void {
   // 0600 from the start (and again, for an existing file): plans describe infrastructure.

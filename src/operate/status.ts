@@ -68,7 +68,7 @@ function containerFacts(c: ObservedContainer): ContainerFacts {
 function containerState(c: ObservedContainer): string {
   const s = c.state;
   const restarts = s.restartCount === 0 ? '' : `, ${s.restartCount} restart${s.restartCount === 1 ? '' : 's'}`;
-  const health = s.health === null ? '' : s.health === 'starting' ? ', health starting' : `, ${s.health}`;
+  const health = s.health === null ? '' : s.health === 'starting' ? ', health: starting' : `, ${s.health}`;
   if (s.running) return `${s.status}${health}${restarts}`;
   return `${s.status}${s.status === 'created' ? '' : ` (code ${s.exitCode})`}${restarts}`;
 }

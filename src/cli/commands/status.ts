@@ -1,11 +1,7 @@
 // `moor status`: every object of the project, with its live state and whether it matches the
 // manifest (the same diff as plan). Informational: exit 0 whatever the drift, 1 on errors.
 import { parseArgs } from 'node:util';
-import { randomId } from '../../model/hash.js';
-import { observeProject } from '../../observe/observe.js';
-import { observeRuntime } from '../../observe/runtime.js';
-import { projectStatus } from '../../operate/status.js';
-import { buildPlan, DEFAULT_PLAN_OPTIONS } from '../../plan/build.js';
+import { readProjectStatus } from '../../operate/read-status.js';
 import type { Command } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP } from '../manifest-options.js';
@@ -49,12 +45,7 @@ Exit status: 0 (whatever the drift); 1 error (invalid manifest, Engine error).
     writeManifestWarnings(ctx, warnings);
     const engine = await connectEngine(values, ctx);
     try {
-      const [observed, runtime] = await Promise.all([
-        observeProject(engine, desired.project, { signal: ctx.signal }),
-        observeRuntime(engine, desired.project, { signal: ctx.signal }),
-      ]);
-      const plan = buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, newId: randomId });
-      const status = projectStatus(desired, observed, runtime, plan);
+      const status = await readProjectStatus(engine, desired, { signal: ctx.signal });
       if (values.json === true) ctx.stdout.write(`${JSON.stringify(renderStatusJson(status), null, 2)}\n`);
       else ctx.stdout.write(renderStatusText(status, useColor(ctx, ctx.stdout, values['no-color'])));
       return 0;
