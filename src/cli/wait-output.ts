@@ -44,7 +44,9 @@ export function waitProgress(out: Writable, color: boolean): (statuses: readonly
   if (out.isTTY === true) {
     let drawn = 0;
     return (statuses) => {
-      const width = (out as { columns?: number }).columns ?? 120;
+      // A pseudo-terminal may not know its size (columns 0): assume a usual one.
+      const columns = (out as { columns?: number }).columns;
+      const width = columns === undefined || columns < 20 ? 120 : columns;
       // Back to the first line of the block, then each line cleared and written again.
       let text = drawn > 0 ? `\u001b[${drawn}F` : '';
       for (const s of statuses) text += `\u001b[2K${fit(line(s, color), width)}\n`;

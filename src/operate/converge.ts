@@ -59,8 +59,8 @@ export interface WaitTarget {
   readonly action: 'create' | 'update' | 'replace' | 'held';
   /** Services: the io.moor.spec-hash of the spec apply sent (null for containers and held services). */
   readonly specHash: string | null;
-  /** Held services: the plan's reason for not sending the update (it is a failure of the wait). */
-  readonly heldReason?: string;
+  /** Held services: what the plan says about it (a failure of the wait from the start). */
+  readonly held?: { readonly summary: string; readonly reason: string };
 }
 
 // ---------------------------------------------------------------------------------------------

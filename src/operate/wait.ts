@@ -88,7 +88,10 @@ export function waitTargets(plan: Plan, report?: ApplyReport): WaitTarget[] {
     if (problem.code === undefined || problem.object === null || !problem.object.startsWith('service/')) continue;
     const name = problem.object.slice('service/'.length);
     if (targets.some((t) => t.kind === 'service' && t.name === name)) continue;
-    targets.push({ kind: 'service', name, engineName: engineName(plan.project, name), action: 'held', specHash: null, heldReason: problem.message });
+    const held = problem.code === 'rollout-held'
+      ? { summary: 'not updated', reason: problem.message.replace(/^not updated: /, '') }
+      : { summary: 'rollout paused', reason: problem.message };
+    targets.push({ kind: 'service', name, engineName: engineName(plan.project, name), action: 'held', specHash: null, held });
   }
   return targets;
 }
@@ -111,10 +114,10 @@ export async function waitForConvergence(targets: readonly WaitTarget[], options
   const deadline = started + options.timeoutMs;
 
   const tracks: Track[] = targets.map((target) => {
-    const held = target.action === 'held';
+    const held = target.held;
     return {
-      status: { target, phase: held ? 'failed' : 'pending', summary: held ? 'not updated' : 'waiting', reason: held ? (target.heldReason ?? 'held back by the plan') : null, details: [], rollback: null },
-      final: held,
+      status: { target, phase: held === undefined ? 'pending' : 'failed', summary: held?.summary ?? 'waiting', reason: held?.reason ?? null, details: [], rollback: null },
+      final: held !== undefined,
       settleSince: null,
       stability: '',
       rollbackMessage: null,

@@ -21,6 +21,12 @@ describe('apply --wait progress', () => {
     assert.match(writes[1] ?? '', /ok +service api: 2\/2 tasks/);
   });
 
+  test('a terminal that does not know its width (columns 0) still gets whole lines', () => {
+    let out = '';
+    waitProgress({ isTTY: true, columns: 0, write: (s: string) => (out += s) } as never, false)([status('api', 'pending', '0/2 tasks running')]);
+    assert.match(out, /waiting +service api: 0\/2 tasks running\n$/);
+  });
+
   test('elsewhere, one plain line each time an object\'s state changes', () => {
     let out = '';
     const progress = waitProgress({ write: (s: string) => (out += s) }, true);

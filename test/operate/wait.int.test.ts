@@ -60,7 +60,7 @@ describe('moor apply --wait', { concurrency: true }, () => {
     // With --wait it is a failure: the manifest is not what runs.
     const waited = await moor(dir, 'apply', '--yes', '--wait');
     assert.equal(waited.code, 1);
-    assert.match(waited.stderr, /service api: not updated: not updated: the last rollout|service api: not updated: the last rollout/);
+    assert.match(waited.stderr, /service api: not updated: the last rollout of this exact spec was rolled back by Swarm: update rolled back due to failure/);
     // --retry-failed would send it again.
     const retry = await moor(dir, 'plan', '--json', '--retry-failed');
     assert.deepEqual((JSON.parse(retry.stdout) as { changes: { name: string; action: string }[] }).changes.map((c) => `${c.action} ${c.name}`), ['update api']);

@@ -133,6 +133,7 @@ describe('what --wait waits for', () => {
     assert.deepEqual(targets.map((t) => `${t.action} ${t.kind}/${t.name}`), ['held service/api']);
     const result = await waitForConvergence(targets, scripted([empty]));
     assert.equal(result.outcome, 'failed');
-    assert.equal(result.statuses[0]?.reason, 'not updated: the last rollout of this exact spec was rolled back by Swarm');
+    assert.equal(result.statuses[0]?.summary, 'not updated');
+    assert.equal(result.statuses[0]?.reason, 'the last rollout of this exact spec was rolled back by Swarm');
   });
 });
