@@ -90,6 +90,25 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
   };
 
   /**
+   * WARNING: Swarm accepts the removal of an overlay network whose tasks are still shutting down
+   * (204), and removes it only once they are gone: until then it is still listed and inspectable,
+   * and a network of the same name cannot be created. Wait for it to be really gone.
+   */
+  const untilGone = async (what: string, inspect: () => Promise<unknown>): Promise<void> => {
+    const deadline = Date.now() + removeRetryMs * 4;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        await inspect();
+      } catch (err: unknown) {
+        if (isEngineError(err, 'not-found')) return;
+        throw err;
+      }
+      if (Date.now() + delay > deadline) throw new StepError(`${what} was removed, but the Engine still lists it after ${Math.round((removeRetryMs * 4) / 1000)}s`);
+      await sleep(delay);
+    }
+  };
+
+  /**
    * Runs a create. If it fails ambiguously (timeout) or because the name is taken, looks the
    * object up by name: one this project made from the same spec is the goal reached; anything
    * else is an error, and nothing is retried blindly.
@@ -194,6 +213,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
       }
       case 'network.remove':
         await removeWithRetry(() => engine.networks.remove(step.id));
+        await untilGone(`network ${step.engineName}`, () => engine.networks.inspect(step.id));
         return;
       case 'volume.create': {
         // WARNING: the Engine returns an existing volume of the same name and driver instead of

@@ -15,6 +15,8 @@ export interface CommandContext {
   readonly interactive: boolean;
   /** Asks a yes/no question on the terminal; only called when `interactive`. */
   readonly confirm: (question: string) => Promise<boolean>;
+  /** Aborted on SIGINT/SIGTERM: commands stop taking new work and let running steps finish. */
+  readonly signal: AbortSignal;
 }
 
 export interface Command {

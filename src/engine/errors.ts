@@ -81,6 +81,9 @@ const OUT_OF_SEQUENCE = /update out of sequence/i;
 const CLIENT_VERSION = /client version \S+ is too (old|new)/i;
 // Registry credentials missing or refused, as the Engine relays them on pull and service create (500).
 const REGISTRY_AUTH = /no basic auth credentials|unauthorized: authentication required|denied: requested access/i;
+// Swarm answers 500, not 404, when an object vanished under the request (e.g. a network removed
+// while its removal by another request was still in flight).
+const VANISHED = /^(network|service|secret|config|node|task) \S+ not found$/i;
 const IN_USE = [/volume is in use/i, /is in use by the following service/i, /has active endpoints/i, /is in use by task/i];
 
 /** Sorts an HTTP error answer of the Engine into a kind. Message rules come first: they are more precise than status. */
@@ -90,7 +93,7 @@ export function classifyHttpError(status: number, message: string): EngineErrorK
   if (IN_USE.some((re) => re.test(message))) return 'in-use';
   if (REGISTRY_AUTH.test(message)) return 'forbidden';
   if (status === 503 || NOT_SWARM_MANAGER.some((re) => re.test(message))) return 'not-swarm-manager';
-  if (status === 404) return 'not-found';
+  if (status === 404 || (status >= 500 && VANISHED.test(message.trim()))) return 'not-found';
   if (status === 409) return 'conflict';
   if (status === 400) return 'bad-request';
   if (status === 401 || status === 403) return 'forbidden';

@@ -52,3 +52,16 @@ export function matchesFingerprint(bytes: Uint8Array, fingerprint: string): bool
 export type IdSource = () => string;
 
 export const randomId: IdSource = () => randomBytes(4).toString('hex');
+
+/**
+ * A deterministic id source: the n-th id is derived from `seed` and n. A saved plan records its
+ * seed, so planning again from the same manifest and state gives the very same secret versions.
+ */
+export function seededIds(seed: string): IdSource {
+  let n = 0;
+  return () => createHash('sha256').update(`${seed}:${++n}`).digest('hex').slice(0, 8);
+}
+
+export function randomSeed(): string {
+  return randomBytes(16).toString('hex');
+}

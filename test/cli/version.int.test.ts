@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { main } from '../../src/cli/main.js';
-import type { CommandContext } from '../../src/cli/command.js';
+import { runMoor as runCli } from '../support/cli.js';
 import { MOOR_VERSION } from '../../src/version.js';
 
-async function runMoor(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const ctx: CommandContext = {
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
-    env,
-    cwd: process.cwd(),
-    interactive: false,
-    confirm: () => Promise.resolve(false),
-  };
-  const code = await main(args, ctx);
-  return { code, stdout, stderr };
-}
+const runMoor = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 test('moor version prints its version, the Engine version, the negotiated API version and the endpoint', async () => {
   const { code, stdout, stderr } = await runMoor(['version']);

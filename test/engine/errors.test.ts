@@ -24,6 +24,7 @@ test('HTTP errors are classified by message first, then by status', () => {
     [501, 'rpc error: code = Unimplemented desc = renaming services is not supported', 'not-implemented'],
     [500, 'Head "http://127.0.0.1:5000/v2/x/manifests/latest": no basic auth credentials', 'forbidden'],
     [500, 'unauthorized: authentication required', 'forbidden'],
+    [500, 'network 4ol4jekhi8a0zz779ge67vkhq not found', 'not-found'],
     [500, 'something broke', 'server'],
     [502, 'bad gateway', 'server'],
   ];

@@ -17,22 +17,30 @@ export interface ProjectRun {
   /** A project name unique to this test file. */
   readonly project: string;
   readonly engine: EngineClient;
+  /** Another project name, unique too, also removed after the file's tests. */
+  newProject(): string;
 }
 
 /** Connects before the file's tests, and removes everything the project owns after them. */
 export function useProject(prefix = 't'): ProjectRun {
   const project = `${prefix}${createRunId()}`;
+  const projects = [project];
   let engine: EngineClient | undefined;
   before(async () => {
     engine = await connectTestEngine();
   });
   after(async () => {
     if (engine === undefined) return;
-    await removeProject(engine, project);
+    for (const p of projects) await removeProject(engine, p);
     await engine.close();
   });
   return {
     project,
+    newProject: () => {
+      const p = `${prefix}${createRunId()}`;
+      projects.push(p);
+      return p;
+    },
     get engine(): EngineClient {
       if (engine === undefined) throw new Error('not connected yet');
       return engine;

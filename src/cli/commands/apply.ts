@@ -1,0 +1,177 @@
+// `moor apply`: plans (or takes a saved plan), shows the plan, asks on a terminal, and runs it.
+// `moor destroy` (destroy.ts) is the same pipeline with an empty desired state.
+import { parseArgs } from 'node:util';
+import { applyPlan, DEFAULT_CONCURRENCY } from '../../apply/apply.js';
+import { acquireProjectLock, lockDirectory } from '../../apply/lock.js';
+import { MoorError, UsageError } from '../../errors.js';
+import type { EngineClient } from '../../engine/client.js';
+import type { DesiredProject } from '../../model/desired.js';
+import { matchesFingerprint, stableStringify } from '../../model/hash.js';
+import { renderPlanText, summaryLine } from '../../plan/render.js';
+import { StalePlanError, type SavedPlan } from '../../plan/saved.js';
+import type { Command, CommandContext } from '../command.js';
+import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
+import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP } from '../manifest-options.js';
+import { progressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
+import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan } from '../reconcile.js';
+
+export const APPLY_OPTIONS = {
+  yes: { type: 'boolean', short: 'y' },
+  concurrency: { type: 'string' },
+} as const;
+
+export function concurrencyFrom(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, not '${value}'`);
+  return n;
+}
+
+export interface RunOptions {
+  readonly verb: 'Apply' | 'Destroy';
+  readonly yes: boolean;
+  readonly concurrency: number;
+  readonly color: boolean;
+  /** A saved plan: applied without a question, as it was reviewed when it was made. */
+  readonly saved: boolean;
+}
+
+/**
+ * Shows the plan, asks for confirmation on a terminal, runs it with progress, prints the report.
+ * Returns the exit status.
+ */
+export async function confirmAndApply(ctx: CommandContext, engine: EngineClient, desired: DesiredProject, run: PlannedRun, options: RunOptions): Promise<number> {
+  const { plan } = run;
+  ctx.stdout.write(renderPlanText(plan, { color: options.color }));
+  if (plan.problems.some((p) => p.severity === 'error')) return 1;
+  if (plan.steps.length === 0) return 0;
+  if (!options.yes && !options.saved && ctx.interactive) {
+    const ok = await ctx.confirm(`\n${options.verb} these changes (${summaryLine(plan.summary)})? Only 'yes' continues. [y/N]`);
+    if (!ok) {
+      ctx.stderr.write(`moor: ${options.verb.toLowerCase()} cancelled; nothing was changed\n`);
+      return 1;
+    }
+  }
+  ctx.stdout.write(`\n${options.verb === 'Apply' ? 'Applying' : 'Destroying'}:\n`);
+  const started = performance.now();
+  const report = await applyPlan(engine, desired, run.observed, plan, {
+    concurrency: options.concurrency,
+    signal: ctx.signal,
+    onEvent: progressPrinter(ctx.stdout, options.color),
+  });
+  ctx.stdout.write(`\n${renderReport(report, performance.now() - started, options.verb, options.color)}`);
+  return report.ok ? 0 : 1;
+}
+
+/** Holds the project lock around `work`. */
+export async function withLock<T>(ctx: CommandContext, engine: EngineClient, project: string, command: string, work: () => Promise<T>): Promise<T> {
+  const lock = acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint: engine.endpoint, project, command });
+  try {
+    return await work();
+  } finally {
+    lock.release();
+  }
+}
+
+async function pullAll(ctx: CommandContext, engine: EngineClient, desired: DesiredProject): Promise<void> {
+  const images = [...new Set([...Object.values(desired.containers).map((c) => c.spec.image), ...Object.values(desired.services).map((s) => s.spec.image)])].sort();
+  for (const image of images) {
+    ctx.stderr.write(`moor: pulling ${image} (--pull always)\n`);
+    await engine.images.pull(image);
+  }
+}
+
+/** Re-plans from the same manifest and state with the saved seed; any difference makes the plan stale. */
+async function replayCheck(engine: EngineClient, desired: DesiredProject, saved: SavedPlan, signal: AbortSignal): Promise<PlannedRun> {
+  const run = await observeAndPlan(engine, desired, saved.options, saved.seed, signal);
+  if (run.plan.observedFingerprint !== saved.plan.observedFingerprint) {
+    throw new StalePlanError(`the project's objects on the Engine changed since it was made (${saved.created_at})`);
+  }
+  for (const [name, fingerprint] of Object.entries(saved.plan.secretFingerprints)) {
+    const secret = desired.secrets[name];
+    if (secret === undefined || secret.external || !matchesFingerprint(secret.data.reveal(), fingerprint)) {
+      throw new StalePlanError(`the content of secret ${name} changed since it was made`);
+    }
+  }
+  if (stableStringify(run.plan.steps) !== stableStringify(saved.plan.steps)) {
+    throw new StalePlanError('the manifest no longer gives the same plan (it changed since the plan was made)');
+  }
+  return run;
+}
+
+export const command: Command = {
+  name: 'apply',
+  help: `Usage: moor apply [-f FILE]... [options]
+       moor apply --plan FILE [options]
+
+Makes the Engine match the manifests: plans, shows the plan, asks for confirmation when run on a
+terminal (not with --yes, nor when stdin is not a terminal), then runs the steps in dependency
+order, independent steps in parallel, with a line per step. A step that fails does not stop
+steps that do not depend on it; the report says what was done, what failed and what was skipped,
+and running apply again converges from there.
+
+${MANIFEST_OPTIONS_HELP}
+
+${PLAN_OPTIONS_HELP.replace('missing (default): pull images that are not present;', 'missing (default): pull images that are not present;\n                             always: pull every image of the manifest first;')}
+
+Apply options:
+  -y, --yes                  Do not ask for confirmation
+      --plan FILE            Apply a plan saved by 'moor plan --out FILE', exactly: refused, with
+                             nothing changed, if the Engine's state or the manifest moved since
+      --concurrency N        Steps run at once (default ${DEFAULT_CONCURRENCY})
+      --no-color             No colours (also NO_COLOR=1)
+
+${ENGINE_OPTIONS_HELP}
+Exit status: 0 success (or nothing to do); 1 error: invalid manifest, Engine error, a plan with
+errors, a stale saved plan, a declined confirmation, or steps that failed.
+`,
+  async run(args, ctx) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: { ...MANIFEST_OPTIONS, ...PLAN_OPTIONS, ...ENGINE_OPTIONS, ...APPLY_OPTIONS, plan: { type: 'string' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+      strict: true,
+    });
+    if (values.help === true) {
+      ctx.stdout.write(this.help);
+      return 0;
+    }
+    const color = useColor(ctx, ctx.stdout, values['no-color']);
+    const concurrency = concurrencyFrom(values.concurrency);
+
+    if (values.plan !== undefined) {
+      for (const flag of ['prune-volumes', 'replace-volumes', 'pull'] as const) {
+        if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be given with --plan: the saved plan was made with its own options`);
+      }
+      const saved = readSavedPlan(values.plan);
+      const desired = saved.options.destroy
+        ? emptyProject(saved.project)
+        : (await loadDesiredOrThrow({ ...values, file: values.file ?? saved.manifests, 'env-file': values['env-file'] ?? saved.env_files }, ctx)).desired;
+      if (desired.project !== saved.project) throw new MoorError('PLAN_INVALID', `the plan is for project ${saved.project}, the manifest for ${desired.project}`);
+      const engine = await connectEngine(values, ctx);
+      try {
+        if (engine.endpoint !== saved.endpoint) throw new MoorError('PLAN_INVALID', `the plan was made against ${saved.endpoint}, not ${engine.endpoint}`);
+        return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
+          const run = await replayCheck(engine, desired, saved, ctx.signal);
+          return confirmAndApply(ctx, engine, desired, run, { verb: saved.options.destroy ? 'Destroy' : 'Apply', yes: true, concurrency, color, saved: true });
+        });
+      } finally {
+        await engine.close();
+      }
+    }
+
+    const options = planOptionsFrom(values, ['missing', 'always', 'never'] as const);
+    const { desired, warnings } = await loadDesiredOrThrow(values, ctx);
+    writeManifestWarnings(ctx, warnings);
+    const engine = await connectEngine(values, ctx);
+    try {
+      return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
+        if (options.pull === 'always') await pullAll(ctx, engine, desired);
+        const run = await observeAndPlan(engine, desired, { ...options, pull: options.pull === 'always' ? 'missing' : options.pull }, undefined, ctx.signal);
+        return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false });
+      });
+    } finally {
+      await engine.close();
+    }
+  },
+};
+

@@ -1,0 +1,89 @@
+// What `moor plan`, `moor apply` and `moor destroy` share: their planning options, and the
+// observe -> plan pipeline on a connected Engine.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { EngineClient } from '../engine/client.js';
+import type { DesiredProject } from '../model/desired.js';
+import { randomSeed, seededIds } from '../model/hash.js';
+import type { ObservedProject } from '../model/observed.js';
+import { observeProject } from '../observe/observe.js';
+import { buildPlan, type Plan } from '../plan/build.js';
+import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan, type SavedPlanOptions } from '../plan/saved.js';
+import { MOOR_VERSION } from '../version.js';
+
+export const PLAN_OPTIONS = {
+  'prune-volumes': { type: 'boolean' },
+  'replace-volumes': { type: 'boolean' },
+  pull: { type: 'string' },
+  'no-color': { type: 'boolean' },
+} as const;
+
+export const PLAN_OPTIONS_HELP = `Planning options:
+      --prune-volumes        Delete owned volumes that are no longer in the manifest (their data is lost)
+      --replace-volumes      Allow recreating volumes whose driver, options or labels changed (data is lost)
+      --pull POLICY          missing (default): pull images that are not present;
+                             never: a missing image is an error`;
+
+export interface PlanOptionValues {
+  readonly 'prune-volumes'?: boolean | undefined;
+  readonly 'replace-volumes'?: boolean | undefined;
+  readonly pull?: string | undefined;
+}
+
+export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P } {
+  const pull = values.pull ?? 'missing';
+  const known = allowed.find((a) => a === pull);
+  if (known === undefined) throw new UsageError(`--pull must be ${allowed.join(', ').replace(/, ([^,]*)$/, ' or $1')}, not '${pull}'`);
+  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known };
+}
+
+export interface PlannedRun {
+  readonly plan: Plan;
+  readonly observed: ObservedProject;
+  readonly seed: string;
+}
+
+/** Observes the project on the Engine and plans; the seed makes the plan reproducible. */
+export async function observeAndPlan(engine: EngineClient, desired: DesiredProject, options: Omit<SavedPlanOptions, 'destroy'>, seed = randomSeed(), signal?: AbortSignal): Promise<PlannedRun> {
+  const observed = await observeProject(engine, desired.project, signal === undefined ? {} : { signal });
+  const plan = buildPlan(desired, observed, { pruneVolumes: options.pruneVolumes, replaceVolumes: options.replaceVolumes, pull: options.pull, newId: seededIds(seed) });
+  return { plan, observed, seed };
+}
+
+/** The desired state of `moor destroy`: the project, with nothing in it. */
+export function emptyProject(project: string): DesiredProject {
+  return { project, networks: {}, volumes: {}, secrets: {}, configs: {}, containers: {}, services: {}, locations: {} };
+}
+
+export function writeSavedPlan(file: string, saved: SavedPlan): void {
+  // 0600 from the start (and again, for an existing file): plans describe infrastructure.
+  writeFileSync(file, `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export function readSavedPlan(file: string): SavedPlan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err: unknown) {
+    throw new UsageError(`cannot read the plan file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseSavedPlan(text, file);
+}
+
+export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests: readonly string[]; envFiles: readonly string[]; cwd: string; options: SavedPlanOptions }): SavedPlan {
+  return {
+    format: SAVED_PLAN_FORMAT,
+    format_version: SAVED_PLAN_VERSION,
+    moor_version: MOOR_VERSION,
+    created_at: new Date().toISOString(),
+    project: run.plan.project,
+    endpoint: fields.endpoint,
+    manifests: fields.manifests.map((f) => path.resolve(fields.cwd, f)),
+    env_files: fields.envFiles.map((f) => path.resolve(fields.cwd, f)),
+    seed: run.seed,
+    options: fields.options,
+    plan: run.plan,
+  };
+}

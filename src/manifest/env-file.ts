@@ -1,0 +1,87 @@
+// Env files (`.env`, `--env-file`, `env_file:`), in the dotenv format Compose reads:
+//   KEY=VALUE, `export KEY=VALUE`, `# comments`, blank lines; values unquoted (trimmed, ` #...`
+//   cut), 'single-quoted' (literal) or "double-quoted" (\n \t \r \" \\ escapes; may span lines);
+//   a bare KEY takes its value from moor's environment where the file is used as environment.
+// Values are taken literally: no ${VAR} expansion inside env files. Pure: the caller reads the file.
+// Messages never quote values.
+
+export interface EnvFileEntry {
+  readonly key: string;
+  /** null for a bare KEY. */
+  readonly value: string | null;
+  readonly line: number;
+}
+
+export interface EnvFileProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface ParsedEnvFile {
+  readonly entries: readonly EnvFileEntry[];
+  readonly problems: readonly EnvFileProblem[];
+}
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', $: '$' };
+
+export function parseEnvFile(text: string): ParsedEnvFile {
+  const entries: EnvFileEntry[] = [];
+  const problems: EnvFileProblem[] = [];
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (let n = 0; n < lines.length; n++) {
+    const lineNo = n + 1;
+    const raw = lines[n] as string;
+    const line = raw.trimStart();
+    if (line === '' || line.startsWith('#')) continue;
+    const indent = raw.length - line.length;
+    const body = line.startsWith('export ') ? line.slice(7).trimStart() : line;
+    const keyColumn = indent + (line.length - body.length) + 1;
+    const eq = body.indexOf('=');
+    const key = (eq === -1 ? body : body.slice(0, eq)).trimEnd();
+    if (!KEY.test(key)) {
+      problems.push({ line: lineNo, column: keyColumn, message: 'expected KEY=VALUE, where KEY is letters, digits and "_" (not starting with a digit)' });
+      continue;
+    }
+    if (eq === -1) {
+      entries.push({ key, value: null, line: lineNo });
+      continue;
+    }
+    let value = body.slice(eq + 1).trimStart();
+    const quote = value[0];
+    if (quote === '"' || quote === "'") {
+      // A quoted value may continue on the following lines, up to its closing quote.
+      let joined = value.slice(1);
+      let close = findClosingQuote(joined, quote);
+      while (close === -1 && n + 1 < lines.length) {
+        joined += `\n${lines[++n] as string}`;
+        close = findClosingQuote(joined, quote);
+      }
+      if (close === -1) {
+        problems.push({ line: lineNo, column: keyColumn, message: `the value of ${key} has no closing ${quote === '"' ? 'double' : 'single'} quote` });
+        continue;
+      }
+      const inner = joined.slice(0, close);
+      const after = joined.slice(close + 1).trim();
+      if (after !== '' && !after.startsWith('#')) {
+        problems.push({ line: n + 1, column: 1, message: `unexpected text after the closing quote of ${key}` });
+        continue;
+      }
+      value = quote === "'" ? inner : inner.replace(/\\(.)/gs, (_m, c: string) => ESCAPES[c] ?? `\\${c}`);
+    } else {
+      const comment = value.search(/\s#/);
+      value = (comment === -1 ? value : value.slice(0, comment)).trimEnd();
+    }
+    entries.push({ key, value, line: lineNo });
+  }
+  return { entries, problems };
+}
+
+function findClosingQuote(text: string, quote: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (quote === '"' && text[i] === '\\') i++;
+    else if (text[i] === quote) return i;
+  }
+  return -1;
+}

@@ -1,0 +1,169 @@
+// loadManifest: manifest files -> DesiredProject, or every problem found, each positioned.
+//
+//   read (size cap, UTF-8) -> parse YAML (parse-yaml.ts) -> interpolate (per file, interpolate.ts)
+//   -> merge in order (merge.ts) -> schema (schema.ts) -> read named files (files.ts)
+//   -> normalise + cross-object checks (normalise.ts)
+//
+// The tail from the merged located tree on (`resolveTree`) is shared with any other front end: a
+// Compose reader converts compose.yaml into the same tree shape and calls it. No Engine call is
+// made; nothing here throws for bad input.
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import type { DesiredProject } from '../model/desired.js';
+import { parseEnvFile } from './env-file.js';
+import { type FileRead, describeFsError, readProjectFile } from './files.js';
+import { type Lookup, interpolateTree } from './interpolate.js';
+import { type Issue, Issues } from './issues.js';
+import type { Manifest } from './manifest-types.js';
+import { mergeTrees } from './merge.js';
+import { collectFileReferences, normaliseManifest } from './normalise.js';
+import { parseYaml } from './parse-yaml.js';
+import { validateSchema } from './schema.js';
+import { Locator, type Node, toPlain } from './tree.js';
+
+/** Manifests larger than this are refused before parsing. */
+export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024;
+const MAX_DOTENV_BYTES = 1024 * 1024;
+
+export interface LoadOptions {
+  /** Manifest files in merge order, relative to `cwd` or absolute. At least one. */
+  readonly files: readonly string[];
+  readonly cwd: string;
+  /** moor's environment: for interpolation (it wins over env files) and bare environment keys. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** `--env-file` files, in order (later ones win). Default: `.env` next to the first manifest, if any. */
+  readonly envFiles?: readonly string[];
+  /** Let `file:` and `env_file:` name files outside the project folder. */
+  readonly allowExternalFiles?: boolean;
+  readonly maxManifestBytes?: number;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly desired: DesiredProject; /** Absolute paths of the manifests read. */ readonly files: readonly string[]; readonly warnings: readonly Issue[] }
+  | { readonly ok: false; readonly issues: readonly Issue[] };
+
+export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
+  const { cwd } = options;
+  const absolute = options.files.map((f) => path.resolve(cwd, f));
+  const display = (file: string): string => path.relative(cwd, file) || path.basename(file);
+  const issues = new Issues();
+  const order = absolute.map(display);
+  const first = absolute[0];
+  if (first === undefined) throw new Error('loadManifest needs at least one file');
+  const projectDir = path.dirname(first);
+
+  const lookup = await loadVariables(options, projectDir, display, issues);
+  const trees: Node[] = [];
+  let unreadable = false;
+  for (const file of absolute) {
+    const read = await readText(file, options.maxManifestBytes ?? MAX_MANIFEST_BYTES, 'manifest');
+    if (!read.ok) {
+      issues.add('error', { file: display(file), line: 0, column: 0 }, [], read.error, null);
+      unreadable = true;
+      continue;
+    }
+    const parsed = parseYaml(read.text, display(file));
+    issues.addAll(parsed.issues);
+    if (parsed.root === null) {
+      unreadable = true;
+      continue;
+    }
+    const failed = new Issues();
+    trees.push(interpolateTree(parsed.root, lookup, failed));
+    issues.addAll(failed.sorted());
+    // A value that failed to interpolate would only cause more (confusing) messages downstream.
+    for (const issue of failed.sorted()) issues.suppressBelow(issue.path);
+  }
+  if (unreadable) return { ok: false, issues: issues.sorted(order) };
+
+  const merged = trees.reduce((base, over) => mergeTrees(base, over, issues));
+  const context: ResolveContext = { projectDir, env: options.env, lookup, display, issues, order, files: absolute, allowExternalFiles: options.allowExternalFiles ?? false };
+  return resolveTree(merged, context);
+}
+
+/** What the shared tail needs besides the tree: a front end (moor.yaml, later compose.yaml) provides it. */
+export interface ResolveContext {
+  /** Relative paths in the tree (file:, env_file:, bind sources) start here. */
+  readonly projectDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly lookup: Lookup;
+  readonly allowExternalFiles?: boolean;
+  /** How to show an absolute path in messages. */
+  readonly display: (absolute: string) => string;
+  /** Where problems go; the front end's own (parse, interpolation) are already in it. */
+  readonly issues: Issues;
+  /** Display names of the source files, to order the issues by. */
+  readonly order: readonly string[];
+  /** Absolute paths of the source files, for LoadResult.files. */
+  readonly files: readonly string[];
+}
+
+/** From the merged located tree: schema, named files, normalisation and checks. */
+export async function resolveTree(tree: Node, c: ResolveContext): Promise<LoadResult> {
+  const { issues } = c;
+  const plain = toPlain(tree);
+  const locator = new Locator(tree);
+  const schema = validateSchema(plain, locator, issues);
+  if (!schema.usable) return { ok: false, issues: issues.sorted(c.order) };
+
+  const files = new Map<string, FileRead>();
+  for (const ref of collectFileReferences(plain)) {
+    files.set(ref.written, await readProjectFile(ref.written, { projectDir: c.projectDir, allowExternalFiles: c.allowExternalFiles ?? false, maxBytes: ref.maxBytes }));
+  }
+  const desired = normaliseManifest(
+    { manifest: plain as Manifest, invalid: schema.invalid, locator, projectDir: c.projectDir, lookup: c.lookup, home: c.env.HOME ?? null, files, displayPath: c.display },
+    issues,
+  );
+  const all = issues.sorted(c.order);
+  if (issues.hasErrors) return { ok: false, issues: all };
+  return { ok: true, desired, files: c.files, warnings: all };
+}
+
+/** Interpolation variables: moor's environment wins over env files, later env files over earlier ones. */
+async function loadVariables(options: LoadOptions, projectDir: string, display: (f: string) => string, issues: Issues): Promise<Lookup> {
+  const explicit = (options.envFiles ?? []).length > 0;
+  const envFiles = explicit ? (options.envFiles ?? []).map((f) => path.resolve(options.cwd, f)) : [path.join(projectDir, '.env')];
+  const variables = new Map<string, string>();
+  for (const file of envFiles) {
+    const read = await readText(file, MAX_DOTENV_BYTES, 'env file');
+    if (!read.ok) {
+      if (explicit || !read.missing) issues.add('error', { file: display(file), line: 0, column: 0 }, [], read.error, null);
+      continue;
+    }
+    const parsed = parseEnvFile(read.text);
+    for (const p of parsed.problems) issues.add('error', { file: display(file), line: p.line, column: p.column }, [], p.message, null);
+    for (const entry of parsed.entries) if (entry.value !== null) variables.set(entry.key, entry.value);
+  }
+  return (name) => options.env[name] ?? variables.get(name);
+}
+
+type TextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string; readonly missing: boolean };
+
+async function readText(file: string, maxBytes: number, what: string): Promise<TextRead> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err: unknown) {
+    return { ok: false, error: `cannot read the ${what}: ${describeFsError(err)}`, missing: (err as { code?: unknown }).code === 'ENOENT' };
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { ok: false, error: `the ${what} is not a regular file`, missing: false };
+    if (stat.size > maxBytes) return { ok: false, error: `the ${what} is ${stat.size} bytes: the limit is ${formatMiB(maxBytes)}`, missing: false };
+    const buffer = Buffer.alloc(stat.size);
+    const { bytesRead } = await handle.read(buffer, 0, stat.size, 0);
+    try {
+      return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buffer.subarray(0, bytesRead)) };
+    } catch {
+      return { ok: false, error: `the ${what} is not UTF-8 text`, missing: false };
+    }
+  } catch (err: unknown) {
+    return { ok: false, error: `cannot read the ${what}: ${describeFsError(err)}`, missing: false };
+  } finally {
+    await handle.close();
+  }
+}
+
+function formatMiB(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}

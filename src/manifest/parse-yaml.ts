@@ -1,0 +1,345 @@
+// YAML text -> located tree, refusing the hazards of YAML (see research §3.7):
+//   - YAML 1.2 core schema only: a `%YAML 1.1` directive is refused (it would turn NO into false,
+//     0400 into 256, 22:22 into 1342); explicit tags other than the core ones are refused;
+//   - one document per file; duplicate keys are errors; `__proto__`/`constructor`/`prototype` keys
+//     are refused;
+//   - aliases are expanded here, within a budget: a "billion laughs" document stops after
+//     MAX_ALIAS_NODES values, in milliseconds and bounded memory; self-referencing aliases are refused;
+//   - flow collections (`[ ]`, `{ }`) nested deeper than MAX_FLOW_DEPTH are refused *before* the
+//     parser runs: yaml@2.9 exhausts the heap and aborts the process (uncatchable) on ~20k levels.
+// Merge keys (`<<: *defaults`, `<<: [*a, *b]`) are supported, with YAML 1.1's meaning: keys written
+// in the mapping win, then earlier merged mappings over later ones.
+// Messages never include source text (yaml's prettyErrors is off): a line may hold a secret.
+import {
+  type Document,
+  LineCounter,
+  type Node as YamlNode,
+  type Pair,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  visit,
+} from 'yaml';
+import type { SourceLocation } from '../model/desired.js';
+import { type Issue, Issues, type ValuePath } from './issues.js';
+import type { MapEntry, Node, Scalar } from './tree.js';
+
+export const MAX_ALIAS_NODES = 50_000;
+export const MAX_DEPTH = 100;
+export const MAX_FLOW_DEPTH = 100;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+export interface ParsedYaml {
+  /** null when the file could not be read as one YAML document (the issues say why). */
+  readonly root: Node | null;
+  readonly issues: readonly Issue[];
+}
+
+/** Parses one manifest file's text. `file` is the name used in messages. Never throws for bad input. */
+export function parseYaml(source: string, file: string): ParsedYaml {
+  const issues = new Issues();
+  const tooDeep = findExcessiveFlowNesting(source);
+  if (tooDeep !== null) {
+    issues.error(locationOf(source, tooDeep, file), [], `YAML flow collections ([ ] or { }) are nested more than ${MAX_FLOW_DEPTH} deep`);
+    return { root: null, issues: issues.sorted() };
+  }
+
+  const lineCounter = new LineCounter();
+  const docs = Array.from(
+    parseAllDocuments(source, {
+      lineCounter,
+      prettyErrors: false,
+      schema: 'core',
+      version: '1.2',
+      merge: false, // `<<` is handled by the walker below, with the alias budget
+      uniqueKeys: true,
+      strict: true,
+      resolveKnownTags: false,
+      intAsBigInt: false,
+      logLevel: 'silent',
+    }),
+  );
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+
+  const doc = docs[0];
+  if (doc === undefined) return { root: { kind: 'map', loc: { file, line: 1, column: 1 }, entries: new Map() }, issues: [] };
+  const second = docs[1];
+  if (second !== undefined) {
+    issues.error(at(second.range[0]), [], 'a second YAML document starts here: a manifest file holds exactly one document (remove the `---` line)');
+    return { root: null, issues: issues.sorted() };
+  }
+  if (doc.directives.yaml.explicit === true && doc.directives.yaml.version !== '1.2') {
+    const offset = Math.max(0, source.search(/^%YAML/m));
+    issues.error(at(offset), [], `the %YAML ${doc.directives.yaml.version} directive is not supported: moor reads YAML 1.2 only (remove the directive)`);
+    return { root: null, issues: issues.sorted() };
+  }
+  const syntaxErrors = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
+  if (syntaxErrors.length > 0) {
+    for (const e of syntaxErrors) issues.error(at(e.pos[0]), [], yamlMessage(e.code, e.message));
+    return { root: null, issues: issues.sorted() };
+  }
+
+  const walker = new Walker(doc, at, issues);
+  const root = walker.walkRoot();
+  // yaml reports duplicate keys too, but without naming them; the walker's messages replace them.
+  if (!walker.foundDuplicates) for (const e of doc.errors) issues.error(at(e.pos[0]), [], yamlMessage(e.code, e.message));
+  return { root: issues.hasErrors ? null : root, issues: issues.sorted() };
+}
+
+/**
+ * yaml's messages, minus the source text some of them quote (a token, a block scalar header, a
+ * tag, an escape sequence): the line might hold a secret.
+ */
+function yamlMessage(code: string, message: string): string {
+  if (code === 'RESOURCE_EXHAUSTION') return 'YAML: the document is nested too deeply';
+  if (code === 'DUPLICATE_KEY') return 'YAML: duplicate key';
+  let safe = message;
+  for (const [pattern, replacement] of SCRUB) safe = safe.replace(pattern, replacement);
+  return `YAML: ${safe}`;
+}
+
+const SCRUB: readonly [RegExp, string][] = [
+  [/^(Not a YAML token|Block scalar header includes extra characters|Could not resolve tag|Not a valid tag|Unresolved tag): .*$/s, '$1'],
+  [/^The .* tag has no suffix$/s, 'A tag has no suffix'],
+  [/^Verbatim tags aren't resolved, so .* is invalid\.$/s, "Verbatim tags aren't resolved"],
+  [/^Invalid escape sequence .*$/s, 'Invalid escape sequence in a double-quoted string'],
+  [/^Unexpected (?![,\]}[{]( |$)).{2,} in (.*)$/s, 'Unexpected token in $1'],
+  [/^Anchors and tags must be after the .{2,} indicator$/s, 'Anchors and tags must be after the indicator'],
+  [/^Plain value cannot start with .{2,}$/s, 'Plain value cannot start with this character'],
+];
+
+/** 1-based line and column of `offset` (for problems found before the parser runs). */
+function locationOf(source: string, offset: number, file: string): SourceLocation {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (source.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { file, line, column: offset - lineStart + 1 };
+}
+
+/**
+ * The offset of the first flow-collection opener nested deeper than MAX_FLOW_DEPTH, or null.
+ * Quotes are followed as YAML does (a quote only opens a scalar where a scalar can start), so no
+ * bracket the parser would nest is hidden from this scan; brackets in comments are skipped.
+ * Brackets inside block scalars are counted: an over-estimate, only ever on absurd input.
+ */
+export function findExcessiveFlowNesting(source: string): number | null {
+  let depth = 0;
+  let prev = '\n'; // last significant character
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '#' && (prev === '\n' || /\s/.test(source[i - 1] ?? '\n'))) {
+      while (i < source.length && source[i] !== '\n') i++;
+      prev = '\n';
+      continue;
+    }
+    if ((c === '"' || c === "'") && /[\n[{,:\-?]/.test(prev)) {
+      i = endOfQuoted(source, i);
+      prev = c;
+      continue;
+    }
+    if (c === '[' || c === '{') {
+      depth++;
+      if (depth > MAX_FLOW_DEPTH) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    if (c === '\n' || !/\s/.test(c)) prev = c;
+  }
+  return null;
+}
+
+function endOfQuoted(source: string, start: number): number {
+  const quote = source[start];
+  for (let i = start + 1; i < source.length; i++) {
+    const c = source[i];
+    if (quote === '"' && c === '\\') i++;
+    else if (c === quote) {
+      if (quote === "'" && source[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return source.length;
+}
+
+class Walker {
+  readonly #doc: Document.Parsed;
+  readonly #at: (offset: number) => SourceLocation;
+  readonly #issues: Issues;
+  readonly #aliasTargets = new Map<YamlNode, YamlNode | undefined>();
+  /** The collections being walked (the current path): an alias to one of them would loop. */
+  readonly #open = new Set<YamlNode>();
+  #aliasNodes = 0;
+  #aliasDepth = 0;
+  /** Where the outermost alias being expanded is written: an alias bomb is reported there. */
+  #aliasStart: { loc: SourceLocation; path: ValuePath } | null = null;
+  #exhausted = false;
+  /** Placeholders for aliases that could not be resolved (reported once, where they are). */
+  readonly #failedAliases = new WeakSet<Node>();
+  foundDuplicates = false;
+
+  constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues) {
+    this.#doc = doc;
+    this.#at = at;
+    this.#issues = issues;
+    // An alias refers to the last node with its anchor *before* it, in document order.
+    const anchors = new Map<string, YamlNode>();
+    visit(doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) this.#aliasTargets.set(node, anchors.get(node.source));
+        else if (node.anchor !== undefined) anchors.set(node.anchor, node);
+      },
+    });
+  }
+
+  walkRoot(): Node {
+    const contents = this.#doc.contents;
+    if (contents === null) return { kind: 'map', loc: this.#at(0), entries: new Map() };
+    return this.#walk(contents, [], 0);
+  }
+
+  #loc(node: YamlNode | null | undefined, fallback: SourceLocation): SourceLocation {
+    const offset = node?.range?.[0];
+    return offset === undefined ? fallback : this.#at(offset);
+  }
+
+  #nullAt(loc: SourceLocation): Node {
+    return { kind: 'scalar', loc, value: null, text: '', plain: true };
+  }
+
+  #walk(node: YamlNode, path: ValuePath, depth: number): Node {
+    const loc = this.#loc(node, this.#at(0));
+    if (this.#exhausted) return this.#nullAt(loc);
+    if (this.#aliasDepth > 0 && ++this.#aliasNodes > MAX_ALIAS_NODES) {
+      this.#exhausted = true;
+      const start = this.#aliasStart ?? { loc, path };
+      this.#issues.error(start.loc, start.path, `YAML aliases expand to more than ${MAX_ALIAS_NODES} values (an alias bomb?); the document is refused`);
+      return this.#nullAt(loc);
+    }
+    if (depth > MAX_DEPTH) {
+      this.#exhausted = true;
+      this.#issues.error(loc, path, `the document is nested more than ${MAX_DEPTH} levels deep`);
+      return this.#nullAt(loc);
+    }
+    if (isAlias(node)) return this.#walkAlias(node, path, depth, loc);
+    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
+      this.#issues.error(loc, path, `the YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported`);
+      return this.#nullAt(loc);
+    }
+    if (isScalar(node)) {
+      const value = node.value;
+      if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+        this.#issues.error(loc, path, 'unsupported YAML value');
+        return this.#nullAt(loc);
+      }
+      const plain = node.type === 'PLAIN' || node.type === undefined;
+      const text = plain && typeof node.source === 'string' ? node.source : String(value ?? '');
+      return { kind: 'scalar', loc, value: value as Scalar, text, plain };
+    }
+    if (!isSeq(node) && !isMap(node)) {
+      this.#issues.error(loc, path, 'unsupported YAML node');
+      return this.#nullAt(loc);
+    }
+    this.#open.add(node);
+    try {
+      if (isMap(node)) return this.#walkMap(node.items as Pair<YamlNode | null, YamlNode | null>[], path, depth, loc);
+      const items = node.items.map((item, i) => (item === null ? this.#nullAt(loc) : this.#walk(item as YamlNode, [...path, i], depth + 1)));
+      return { kind: 'seq', loc, items };
+    } finally {
+      this.#open.delete(node);
+    }
+  }
+
+  #walkAlias(node: YamlNode & { source: string }, path: ValuePath, depth: number, loc: SourceLocation): Node {
+    const target = this.#aliasTargets.get(node);
+    if (target === undefined || this.#open.has(target)) {
+      const why = target === undefined ? `has no anchor &${node.source} before it` : 'refers to a value that contains it';
+      this.#issues.error(loc, path, `the YAML alias *${node.source} ${why}`);
+      const placeholder = this.#nullAt(loc);
+      this.#failedAliases.add(placeholder);
+      return placeholder;
+    }
+    if (this.#aliasDepth === 0) this.#aliasStart = { loc, path };
+    this.#aliasDepth++;
+    try {
+      return this.#walk(target, path, depth);
+    } finally {
+      this.#aliasDepth--;
+    }
+  }
+
+  #walkMap(pairs: readonly Pair<YamlNode | null, YamlNode | null>[], path: ValuePath, depth: number, loc: SourceLocation): Node {
+    const explicit = new Map<string, MapEntry>();
+    const merged: [string, MapEntry][] = [];
+    for (const pair of pairs) {
+      const keyNode = pair.key;
+      const keyLoc = this.#loc(keyNode, loc);
+      const key = this.#keyOf(keyNode, keyLoc, path);
+      if (key === null) continue;
+      const valueNode = pair.value;
+      if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
+        merged.push(...this.#mergeSources(valueNode, [...path, key], depth, keyLoc));
+        continue;
+      }
+      if (FORBIDDEN_KEYS.has(key)) {
+        this.#issues.error(keyLoc, path, `the key "${key}" is not allowed`);
+        continue;
+      }
+      const first = explicit.get(key);
+      if (first !== undefined) {
+        this.foundDuplicates = true;
+        const { line, column } = first.keyLoc;
+        this.#issues.error(keyLoc, [...path, key], `duplicate key (first defined at line ${line}, column ${column})`);
+        continue;
+      }
+      const value = valueNode === null ? this.#nullAt(keyLoc) : this.#walk(valueNode, [...path, key], depth + 1);
+      explicit.set(key, { keyLoc, value });
+    }
+    if (merged.length === 0) return { kind: 'map', loc, entries: explicit };
+    // Keys written in the mapping win; among merged mappings, the first one giving a key wins.
+    const entries = new Map<string, MapEntry>();
+    for (const [key, entry] of merged) if (!explicit.has(key) && !entries.has(key)) entries.set(key, entry);
+    for (const [key, entry] of explicit) entries.set(key, entry);
+    return { kind: 'map', loc, entries };
+  }
+
+  #mergeSources(valueNode: YamlNode | null, path: ValuePath, depth: number, keyLoc: SourceLocation): [string, MapEntry][] {
+    const value = valueNode === null ? this.#nullAt(keyLoc) : this.#walk(valueNode, path, depth + 1);
+    const sources = value.kind === 'seq' ? value.items : [value];
+    const out: [string, MapEntry][] = [];
+    for (const source of sources) {
+      if (this.#failedAliases.has(source)) continue; // already reported
+      if (source.kind !== 'map') {
+        this.#issues.error(source.loc, path, 'a merge key (<<) takes a mapping or a list of mappings');
+        continue;
+      }
+      out.push(...source.entries);
+    }
+    return out;
+  }
+
+  #keyOf(keyNode: YamlNode | null, keyLoc: SourceLocation, path: ValuePath): string | null {
+    if (keyNode === null || (isScalar(keyNode) && (keyNode.value === null || keyNode.value === ''))) {
+      this.#issues.error(keyLoc, path, 'empty mapping key');
+      return null;
+    }
+    if (!isScalar(keyNode)) {
+      this.#issues.error(keyLoc, path, isAlias(keyNode) ? 'YAML aliases cannot be used as keys' : 'mapping keys must be plain strings');
+      return null;
+    }
+    if (keyNode.tag !== undefined && !CORE_TAGS.has(keyNode.tag)) {
+      this.#issues.error(keyLoc, path, `the YAML tag ${keyNode.tag.replace('tag:yaml.org,2002:', '!!')} is not supported`);
+      return null;
+    }
+    if (typeof keyNode.value === 'string') return keyNode.value;
+    return typeof keyNode.source === 'string' ? keyNode.source : String(keyNode.value);
+  }
+}

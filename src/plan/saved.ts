@@ -1,0 +1,86 @@
+// Saved plans (`moor plan --out FILE`, `moor apply --plan FILE`): the file format, and reading it
+// back with checks. Pure: the CLI reads and writes the file (mode 0600).
+//
+// A saved plan holds no secret data: steps name secrets, and secret contents are represented by
+// salted fingerprints only. It records what `moor apply --plan` needs to refuse a stale plan: the
+// fingerprint of the observed state, and the seed of the plan's new secret versions, so that
+// planning again from the same manifest and state must give exactly the same steps.
+import { MoorError } from '../errors.js';
+import type { Plan } from './build.js';
+
+export const SAVED_PLAN_FORMAT = 'moor-plan';
+export const SAVED_PLAN_VERSION = 1;
+
+export interface SavedPlanOptions {
+  readonly pruneVolumes: boolean;
+  readonly replaceVolumes: boolean;
+  readonly pull: 'missing' | 'never';
+  /** A destroy plan: the desired state is empty. */
+  readonly destroy: boolean;
+}
+
+export interface SavedPlan {
+  readonly format: typeof SAVED_PLAN_FORMAT;
+  readonly format_version: typeof SAVED_PLAN_VERSION;
+  readonly moor_version: string;
+  readonly created_at: string;
+  readonly project: string;
+  readonly endpoint: string;
+  /** Absolute paths of the manifests the plan was computed from. */
+  readonly manifests: readonly string[];
+  readonly env_files: readonly string[];
+  readonly seed: string;
+  readonly options: SavedPlanOptions;
+  readonly plan: Plan;
+}
+
+export class SavedPlanError extends MoorError {
+  constructor(message: string) {
+    super('PLAN_INVALID', message);
+  }
+}
+
+/** The live state, the manifest or a secret changed since the plan was saved: nothing is applied. */
+export class StalePlanError extends MoorError {
+  constructor(message: string) {
+    super('PLAN_STALE', `the saved plan is stale: ${message}; nothing was changed (run moor plan again)`);
+  }
+}
+
+function fail(file: string, what: string): never {
+  throw new SavedPlanError(`${file} is not a moor plan file: ${what}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Reads a saved plan's JSON text, checking its shape; `file` names it in messages. */
+export function parseSavedPlan(text: string, file: string): SavedPlan {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    fail(file, 'it is not JSON');
+  }
+  if (!isRecord(value) || value.format !== SAVED_PLAN_FORMAT) fail(file, `no "format": "${SAVED_PLAN_FORMAT}"`);
+  if (value.format_version !== SAVED_PLAN_VERSION) {
+    throw new SavedPlanError(`${file} is a plan of format version ${String(value.format_version)}; this moor reads version ${SAVED_PLAN_VERSION}: plan again`);
+  }
+  for (const key of ['project', 'endpoint', 'seed', 'created_at', 'moor_version'] as const) {
+    if (typeof value[key] !== 'string') fail(file, `"${key}" is missing or not a string`);
+  }
+  for (const key of ['manifests', 'env_files'] as const) {
+    if (!Array.isArray(value[key]) || !(value[key] as unknown[]).every((f) => typeof f === 'string')) fail(file, `"${key}" is not a list of paths`);
+  }
+  const options = value.options;
+  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never')) {
+    fail(file, '"options" is malformed');
+  }
+  const plan = value.plan;
+  if (!isRecord(plan) || !Array.isArray(plan.steps) || !Array.isArray(plan.changes) || !Array.isArray(plan.problems) || typeof plan.observedFingerprint !== 'string' || !isRecord(plan.secretFingerprints)) {
+    fail(file, '"plan" is malformed');
+  }
+  if (plan.project !== value.project) fail(file, 'the plan is for another project than the file says');
+  return value as unknown as SavedPlan;
+}

@@ -1,0 +1,188 @@
+// moor plan / apply / destroy as a user runs them, against the real Engine.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { acquireProjectLock, lockDirectory } from '../../src/apply/lock.js';
+import { runMoor, spawnMoor, type CliResult } from '../support/cli.js';
+import { useProject } from '../support/project.js';
+
+const run = useProject('cli');
+const CANARY = 'CANARY-7f3c9d-do-not-print';
+
+/** A project folder with a manifest (services, a secret holding the canary) and its files. */
+function projectDir(project: string, opts: { env?: string; replicas?: number; extra?: string } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'moor-cli-'));
+  writeFileSync(join(dir, 'db_pw.txt'), CANARY);
+  writeFileSync(join(dir, 'moor.yaml'), `project: ${project}
+networks:
+  backend: { driver: overlay, attachable: true }
+secrets:
+  db_pw: { file: ./db_pw.txt }
+configs:
+  motd: { content: "hello ${opts.env ?? 'one'}\\n" }
+containers:
+  tool:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    environment: { STAGE: "${opts.env ?? 'one'}" }
+services:
+  api:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    replicas: ${opts.replicas ?? 1}
+    stop_grace_period: 1s
+    networks: [backend]
+    secrets: [db_pw]
+    configs: [{ source: motd, target: /etc/motd }]
+${opts.extra ?? ''}`);
+  return dir;
+}
+
+const moor = (dir: string, ...args: string[]) => runMoor(args, { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } });
+const all = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
+function assertNoCanary(...outputs: string[]): void {
+  const forms = [CANARY, Buffer.from(CANARY).toString('base64'), Buffer.from(CANARY).toString('base64url'), encodeURIComponent(CANARY)];
+  for (const out of outputs) for (const form of forms) assert.ok(!out.includes(form), `the secret leaked (as ${form})`);
+}
+
+describe('moor plan, apply and destroy', () => {
+  test('plan --detailed-exitcode says 2 before apply and 0 after; apply and plan outputs never show the secret', async () => {
+    const dir = projectDir(run.newProject());
+    const before = await moor(dir, 'plan', '--detailed-exitcode');
+    assert.equal(before.code, 2, all(before));
+    assert.match(before.stdout, /^Plan for project \S+: 6 to create, 0 to update, 0 to replace, 0 to delete\./);
+    assert.match(before.stdout, /content: "\(sensitive\)"/);
+    const applied = await moor(dir, 'apply', '--yes');
+    assert.equal(applied.code, 0, all(applied));
+    assert.match(applied.stdout, /Apply complete: \d+ steps done/);
+    const after = await moor(dir, 'plan', '--detailed-exitcode');
+    assert.equal(after.code, 0, all(after));
+    assert.match(after.stdout, /^No changes/);
+    const again = await moor(dir, 'apply', '--yes');
+    assert.equal(again.code, 0);
+    assert.doesNotMatch(again.stdout, /Applying/);
+    const json = await moor(dir, 'plan', '--json');
+    assertNoCanary(all(before), all(applied), all(after), all(again), all(json));
+  });
+
+  test('plan --json follows the documented format', async () => {
+    const dir = projectDir(run.newProject());
+    const r = await moor(dir, 'plan', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout) as { format_version: number; project: string; changes: { kind: string; name: string; action: string; fields: { path: string }[]; reason: string }[]; summary: Record<string, number> };
+    assert.equal(plan.format_version, 1);
+    assert.deepEqual(plan.summary, { create: 6, update: 0, replace: 0, delete: 0 });
+    assert.deepEqual(plan.changes.map((c) => `${c.action} ${c.kind}/${c.name}`), ['create network/backend', 'create network/default', 'create secret/db_pw', 'create config/motd', 'create container/tool', 'create service/api']);
+    for (const c of plan.changes) assert.equal(typeof c.reason, 'string');
+  });
+
+  test('a saved plan is applied exactly, is private (0600) and holds no secret', async () => {
+    const dir = projectDir(run.newProject());
+    const file = join(dir, 'plan.json');
+    const planned = await moor(dir, 'plan', '--out', file);
+    assert.equal(planned.code, 0, all(planned));
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assertNoCanary(readFileSync(file, 'utf8'));
+    const applied = await moor(dir, 'apply', '--plan', file);
+    assert.equal(applied.code, 0, all(applied));
+    assert.match(applied.stdout, /Apply complete/);
+    assert.equal((await moor(dir, 'plan', '--detailed-exitcode')).code, 0);
+  });
+
+  test('a stale saved plan is refused and nothing is changed', async () => {
+    const name = run.newProject();
+    const dir = projectDir(name);
+    assert.equal((await moor(dir, 'apply', '--yes')).code, 0);
+    writeFileSync(join(dir, 'moor.yaml'), readFileSync(join(dir, 'moor.yaml'), 'utf8').replace('replicas: 1', 'replicas: 2'));
+    const file = join(dir, 'plan.json');
+    assert.equal((await moor(dir, 'plan', '--out', file)).code, 0);
+    // Someone changes the service by hand between plan and apply.
+    const live = await run.engine.services.inspect(`${name}_api`);
+    await run.engine.services.update(live.ID, live.Version.Index, { ...live.Spec, Labels: { ...live.Spec.Labels, 'changed.by': 'hand' } });
+    const version = (await run.engine.services.inspect(`${name}_api`)).Version.Index;
+    const stale = await moor(dir, 'apply', '--plan', file);
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /the saved plan is stale: the project's objects on the Engine changed since it was made .*nothing was changed/);
+    assert.equal((await run.engine.services.inspect(`${name}_api`)).Version.Index, version);
+
+    // A plan made now, then a manifest edit: refused too.
+    assert.equal((await moor(dir, 'plan', '--out', file)).code, 0);
+    writeFileSync(join(dir, 'moor.yaml'), readFileSync(join(dir, 'moor.yaml'), 'utf8').replace('replicas: 2', 'replicas: 3'));
+    const edited = await moor(dir, 'apply', '--plan', file);
+    assert.equal(edited.code, 1);
+    assert.match(edited.stderr, /the manifest no longer gives the same plan/);
+
+    // And a secret whose content changed.
+    writeFileSync(join(dir, 'moor.yaml'), readFileSync(join(dir, 'moor.yaml'), 'utf8').replace('replicas: 3', 'replicas: 2'));
+    assert.equal((await moor(dir, 'plan', '--out', file)).code, 0);
+    writeFileSync(join(dir, 'db_pw.txt'), `${CANARY}-rotated`);
+    const rotated = await moor(dir, 'apply', '--plan', file);
+    assert.equal(rotated.code, 1);
+    assert.match(rotated.stderr, /the content of secret db_pw changed/);
+    assertNoCanary(all(stale), all(edited), all(rotated));
+  });
+
+  test('on a terminal, apply asks, and a "no" changes nothing', async () => {
+    const name = run.newProject();
+    const dir = projectDir(name);
+    const declined = await runMoor(['apply'], { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') }, answer: false });
+    assert.equal(declined.code, 1);
+    assert.match(declined.stderr, /apply cancelled; nothing was changed/);
+    assert.deepEqual(await run.engine.networks.list({ filters: { label: [`io.moor.project=${name}`] } }), []);
+  });
+
+  test('an invalid manifest is refused with its file and line, before the Engine is asked anything', async () => {
+    const dir = projectDir(run.newProject(), { extra: '    imagee: typo\n' });
+    const r = await moor(dir, 'apply', '--yes', '--host', 'unix:///nonexistent.sock');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /moor\.yaml:\d+:\d+: .*imagee/);
+    assert.doesNotMatch(r.stderr, /nonexistent/);
+  });
+
+  test('a second apply while one holds the project lock is refused with the holder named', async () => {
+    const name = run.newProject();
+    const dir = projectDir(name);
+    const lock = acquireProjectLock({ directory: lockDirectory({ MOOR_LOCK_DIR: join(dir, '.locks') }), endpoint: 'unix:///var/run/docker.sock', project: name, command: 'moor watch' });
+    try {
+      const r = await moor(dir, 'apply', '--yes');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`project ${name} is being reconciled by moor watch \\(pid ${process.pid}`));
+    } finally {
+      lock.release();
+    }
+  });
+
+  test('destroy removes the project, keeps its volumes unless --volumes, and exits 0 when there is nothing left', async () => {
+    const name = run.newProject();
+    const dir = projectDir(name, { extra: 'volumes:\n  data: {}\n' });
+    writeFileSync(join(dir, 'moor.yaml'), readFileSync(join(dir, 'moor.yaml'), 'utf8').replace('    init: true\n', '    init: true\n    volumes: ["data:/data"]\n'));
+    assert.equal((await moor(dir, 'apply', '--yes')).code, 0);
+    const destroyed = await moor(dir, 'destroy', '--yes');
+    assert.equal(destroyed.code, 0, all(destroyed));
+    assert.match(destroyed.stdout, /Destroy complete/);
+    assert.match(destroyed.stdout, /volume \S+_data is no longer in the manifest; kept/);
+    const volumes = await run.engine.volumes.list({ filters: { label: [`io.moor.project=${name}`] } });
+    assert.equal(volumes.volumes.length, 1);
+    const withVolumes = await moor(dir, 'destroy', '--project', name, '--volumes', '--yes');
+    assert.equal(withVolumes.code, 0, all(withVolumes));
+    assert.equal((await run.engine.volumes.list({ filters: { label: [`io.moor.project=${name}`] } })).volumes.length, 0);
+    const nothing = await moor(dir, 'destroy', '--yes');
+    assert.equal(nothing.code, 0);
+    assert.match(nothing.stdout, /^No changes/);
+  });
+
+  test('the real executable: --help, and a plan against an Engine that is not there fails fast naming the endpoint', async () => {
+    const help = await spawnMoor(['--help']);
+    assert.equal(help.code, 0);
+    for (const c of ['plan', 'apply', 'destroy', 'validate', 'version']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
+    const dir = projectDir(run.newProject());
+    const started = Date.now();
+    const r = await spawnMoor(['plan', '-H', 'unix:///tmp/moor-no-engine.sock'], { cwd: dir });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /unix:\/\/\/tmp\/moor-no-engine\.sock/);
+    assert.ok(Date.now() - started < 10_000);
+  });
+});
