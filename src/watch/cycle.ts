@@ -13,6 +13,7 @@ import type { ApplyReport } from '../apply/execute.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
 import { isMoorError, type MoorError } from '../errors.js';
+import { formatIssue } from '../manifest/index.js';
 import type { DesiredProject } from '../model/desired.js';
 import { randomId, stableStringify } from '../model/hash.js';
 import type { ObservedProject } from '../model/observed.js';
@@ -24,7 +25,7 @@ import type { Clock } from './clock.js';
 import { FlapGuard, planFingerprint } from './flap.js';
 import type { Trigger, TriggerKind } from './loop.js';
 import type { SelfWriteFilter } from './self-writes.js';
-import { formatIssue, type DesiredSource, type SourceLoad } from './source.js';
+import type { DesiredSource, SourceLoad } from './source.js';
 
 /** The pipeline a cycle runs; the Engine-backed one in production, fakes in unit tests. */
 export interface Pipeline {
@@ -178,10 +179,10 @@ export class Reconciler {
         issues.push(`the manifest now names project ${named}, but this watcher reconciles project ${this.#project} (its lock is for that project): restart moor watch to switch projects`);
       } else {
         this.#good = { desired: load.manifest.desired, commit: load.commit };
-        warnings = load.manifest.warnings;
+        warnings = load.manifest.warnings.map(formatIssue);
       }
     } else if (load.manifest?.ok === false) {
-      issues.push(...load.manifest.issues.map((i) => formatIssue(i, this.#o.source.base)));
+      issues.push(...load.manifest.issues.map(formatIssue));
     }
 
     const good = this.#good;

@@ -2,32 +2,12 @@
 // way the manifest loader (src/manifest/) turns files into a DesiredProject, or into positioned
 // issues; this module adds what the watcher needs around it: which files to watch for changes,
 // and which commit was loaded.
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { DesiredProject } from '../model/desired.js';
+import { dirname, resolve } from 'node:path';
+import type { LoadOptions, LoadResult } from '../manifest/index.js';
 import type { GitCheckout } from './git.js';
 
-/** One problem in the manifest, where it is (the loader's issue shape). */
-export interface ManifestIssue {
-  readonly file?: string | null;
-  readonly line?: number | null;
-  readonly column?: number | null;
-  readonly message: string;
-}
-
-export type LoadResult =
-  | { readonly ok: true; readonly desired: DesiredProject; readonly files: readonly string[]; readonly warnings: readonly string[] }
-  | { readonly ok: false; readonly issues: readonly ManifestIssue[] };
-
-export interface LoadOptions {
-  readonly files: readonly string[];
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly envFiles: readonly string[];
-  readonly allowExternalFiles: boolean;
-}
-
 /** The manifest loader (`loadManifest` of src/manifest/), injected so the loop can be tested alone. */
-export type ManifestLoader = (options: LoadOptions) => LoadResult | Promise<LoadResult>;
+export type ManifestLoader = (options: LoadOptions) => Promise<LoadResult>;
 
 export interface SourceLoad {
   /** null when there is nothing to load yet (a Git checkout that never succeeded). */
@@ -43,8 +23,6 @@ export interface SourceLoad {
 export interface DesiredSource {
   /** For the start-up log line. */
   readonly description: string;
-  /** Issues name their files relative to this folder. */
-  readonly base: string;
   /** `refresh`: fetch new commits first (Git; files are always read afresh). */
   load(options: { readonly refresh: boolean; readonly signal: AbortSignal }): Promise<SourceLoad>;
 }
@@ -59,25 +37,20 @@ export interface ManifestOptions {
   readonly allowExternalFiles: boolean;
 }
 
-/** `file:line:col: message`, the file relative to `base` when inside it. */
-export function formatIssue(issue: ManifestIssue, base: string): string {
-  if (issue.file === undefined || issue.file === null) return issue.message;
-  const rel = relative(base, issue.file);
-  const file = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : issue.file;
-  const at = [file, issue.line, issue.column].filter((p) => p !== undefined && p !== null).join(':');
-  return `${at}: ${issue.message}`;
-}
-
-/** Everything the desired state was read from: manifests, env files, and file: sources of secrets and configs. */
+/**
+ * Everything the desired state was read from: the manifests, the env files (by default `.env` next
+ * to the first manifest, as the loader reads it), and the file: sources of secrets and configs.
+ * (Files named by a container's env_file: are re-read at every cycle, but not watched.)
+ */
 export function filesToWatch(result: LoadResult, cwd: string, given: readonly string[], envFiles: readonly string[], previous: readonly string[]): string[] {
-  const paths = new Set<string>([...given, ...envFiles].map((p) => resolve(cwd, p)));
+  const manifests = given.map((p) => resolve(cwd, p));
+  // file: and env_file: paths are relative to the first manifest's folder (the loader's projectDir).
+  const projectDir = manifests[0] === undefined ? cwd : dirname(manifests[0]);
+  const paths = new Set<string>([...manifests, ...(envFiles.length > 0 ? envFiles.map((p) => resolve(cwd, p)) : [resolve(projectDir, '.env')])]);
   if (result.ok) {
     for (const f of result.files) paths.add(resolve(cwd, f));
-    // file: paths are relative to the manifest that names them (the first one's folder, for the
-    // loader has resolved them already when they are absolute).
-    const base = result.files[0] === undefined ? cwd : dirname(resolve(cwd, result.files[0]));
     for (const o of [...Object.values(result.desired.secrets), ...Object.values(result.desired.configs)]) {
-      if (!o.external && o.source.type === 'file') paths.add(resolve(base, o.source.path));
+      if (!o.external && o.source.type === 'file') paths.add(resolve(projectDir, o.source.path));
     }
   } else {
     // An invalid edit may have dropped an include: keep watching what the last good load read.
@@ -91,7 +64,6 @@ export function fileSource(options: ManifestOptions & { readonly cwd: string }):
   let previous: readonly string[] = [];
   return {
     description: `manifest ${options.files.length === 0 ? '(default file)' : options.files.join(', ')}`,
-    base: options.cwd,
     async load() {
       const manifest = await options.loader({ files: options.files, cwd: options.cwd, env: options.env, envFiles: options.envFiles, allowExternalFiles: options.allowExternalFiles });
       const watch = filesToWatch(manifest, options.cwd, options.files, options.envFiles, previous);
@@ -108,7 +80,6 @@ export function gitSource(options: ManifestOptions & { readonly checkout: GitChe
   const watch = options.envFiles.map((p) => resolve(options.cwd, p)).sort();
   return {
     description: `git ${checkout.describe()}`,
-    base: checkout.directory,
     async load({ refresh, signal }) {
       let fetchError: string | null = null;
       if (refresh || checkout.commit === null) {

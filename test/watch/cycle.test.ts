@@ -11,7 +11,8 @@ import type { Step } from '../../src/plan/steps.js';
 import { Reconciler, type CycleReport, type Pipeline } from '../../src/watch/cycle.js';
 import type { Trigger } from '../../src/watch/loop.js';
 import { SelfWriteFilter } from '../../src/watch/self-writes.js';
-import type { LoadResult, SourceLoad } from '../../src/watch/source.js';
+import type { LoadResult } from '../../src/manifest/index.js';
+import type { SourceLoad } from '../../src/watch/source.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { ctr, emptyObserved, observeAsApplied, project, secret, sequentialIds, svc } from '../support/model.js';
 
@@ -32,7 +33,7 @@ interface Rig {
 
 function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Rig {
   const clock = new FakeClock();
-  const selfWrites = new SelfWriteFilter(clock, 0);
+  const selfWrites = new SelfWriteFilter(clock, 0, () => undefined);
   const r: Rig = {
     clock,
     applied: [],
@@ -61,7 +62,6 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   r.reconciler = new Reconciler({
     source: {
       description: 'test',
-      base: '/m',
       load: async (): Promise<SourceLoad> => ({ manifest: (r.loads.length > 1 ? r.loads.shift() : r.loads[0]) as LoadResult, commit: null, fetchError: null, watch: ['/m/moor.yaml'] }),
     },
     connect: async () => {
@@ -78,7 +78,7 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   return r;
 }
 
-const invalid: LoadResult = { ok: false, issues: [{ file: '/m/moor.yaml', line: 3, column: 5, message: 'containers.web.image: expected a string' }] };
+const invalid: LoadResult = { ok: false, issues: [{ severity: 'error', file: 'moor.yaml', line: 3, column: 5, path: 'containers.web.image', message: 'containers.web.image: expected a string' }] };
 
 describe('a reconcile cycle', () => {
   test('applies the manifest and reports the plan, its changes and why', async () => {

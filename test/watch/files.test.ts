@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FileWatcher } from '../../src/watch/files.js';
-import { filesToWatch, formatIssue } from '../../src/watch/source.js';
+import { filesToWatch } from '../../src/watch/source.js';
 import { config, project, secret } from '../support/model.js';
 
 async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -58,15 +58,11 @@ describe('watching the manifest files', () => {
   test('the files to watch: the manifests read, env files, and file: sources of secrets and configs', () => {
     const desired = project({ secrets: [secret('pw', 'x')], configs: [{ ...config('site', 'y'), source: { type: 'file', path: 'conf/site.conf' } }] });
     const ok = { ok: true as const, desired, files: ['/srv/app/moor.yaml', '/srv/app/override.yaml'], warnings: [] };
-    assert.deepEqual(filesToWatch(ok, '/srv/app', ['moor.yaml'], ['.env'], []), ['/srv/app/.env', '/srv/app/conf/site.conf', '/srv/app/moor.yaml', '/srv/app/override.yaml', '/srv/app/pw.txt']);
-    // An invalid edit keeps watching what the last good load read (an include may have broken).
-    const bad = { ok: false as const, issues: [{ message: 'x' }] };
-    assert.deepEqual(filesToWatch(bad, '/srv/app', ['moor.yaml'], [], ['/srv/app/override.yaml']), ['/srv/app/moor.yaml', '/srv/app/override.yaml']);
-  });
-
-  test('issues are file:line:col: message, the file relative to the manifest folder', () => {
-    assert.equal(formatIssue({ file: '/srv/app/moor.yaml', line: 4, column: 7, message: 'unknown key "imgae"' }, '/srv/app'), 'moor.yaml:4:7: unknown key "imgae"');
-    assert.equal(formatIssue({ file: '/etc/other.yaml', line: 1, column: null, message: 'm' }, '/srv/app'), '/etc/other.yaml:1: m');
-    assert.equal(formatIssue({ message: 'no manifest found' }, '/srv/app'), 'no manifest found');
+    assert.deepEqual(filesToWatch(ok, '/srv', ['app/moor.yaml', 'app/override.yaml'], ['vars.env'], []), ['/srv/app/conf/site.conf', '/srv/app/moor.yaml', '/srv/app/override.yaml', '/srv/app/pw.txt', '/srv/vars.env']);
+    // Without --env-file, the loader reads .env next to the first manifest: it is watched too.
+    assert.ok(filesToWatch(ok, '/srv', ['app/moor.yaml'], [], []).includes('/srv/app/.env'));
+    // An invalid edit keeps watching what the last good load read.
+    const bad = { ok: false as const, issues: [] };
+    assert.deepEqual(filesToWatch(bad, '/srv/app', ['moor.yaml'], ['.env'], ['/srv/app/secret.txt']), ['/srv/app/.env', '/srv/app/moor.yaml', '/srv/app/secret.txt']);
   });
 });
