@@ -4,8 +4,8 @@
 //     kept during a cycle make exactly one follow-up cycle after it;
 //   - hints (Engine events, file writes, a re-subscribed event stream) are debounced: a burst
 //     becomes one cycle after a quiet period, bounded by a maximum delay;
-//   - direct requests (start, POST /sync, the interval, a scheduled retry) start a cycle at once
-//     (or right after the running one);
+//   - direct requests (start, POST /sync, the interval, a scheduled retry, the verification after
+//     an apply's echoes have settled) start a cycle at once (or right after the running one);
 //   - the interval is the safety net: `intervalMs` after the end of every cycle, a full resync runs
 //     whatever happened (events are hints that can be lost);
 //   - a cycle may ask to be retried after a delay (backoff after a failure); any other cycle
@@ -15,7 +15,7 @@
 import type { Clock, Timer } from './clock.js';
 import { Debouncer, type DebounceOptions } from './debounce.js';
 
-export type TriggerKind = 'start' | 'interval' | 'event' | 'file' | 'sync' | 'retry' | 'resync';
+export type TriggerKind = 'start' | 'interval' | 'event' | 'file' | 'sync' | 'retry' | 'resync' | 'verify';
 
 export interface Trigger {
   readonly kind: TriggerKind;

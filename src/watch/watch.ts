@@ -48,13 +48,14 @@ export interface WatchOptions {
   readonly logger: Logger;
   /** Stops the watcher gracefully. */
   readonly signal: AbortSignal;
-  /** Stops waiting for the running cycle (a second Ctrl-C). */
-  readonly forceSignal?: AbortSignal;
   /** Bound of the wait for the running cycle at stop; default 30 s. */
   readonly shutdownTimeoutMs?: number;
   /** Quiet period and maximum delay of event and file triggers; default 1.5 s / 5 s. */
   readonly debounce?: DebounceOptions;
-  /** How long after a cycle events about the objects it changed are taken as its echo; default 3 s. */
+  /**
+   * How long after a cycle events about the objects it changed are taken as its echo (a
+   * verification cycle follows when some came); default 3 s.
+   */
   readonly settleMs?: number;
   /** Default 0.5 s doubling up to 15 s. */
   readonly engineBackoff?: BackoffPolicy;
@@ -133,7 +134,9 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
   let fatal: unknown = null;
 
   const status = new WatchStatus({ unhealthyAfter: options.unhealthyAfter });
-  const selfWrites = new SelfWriteFilter(clock, options.settleMs ?? 3_000);
+  const selfWrites = new SelfWriteFilter(clock, options.settleMs ?? 3_000, (echoes) =>
+    loop.notify({ kind: 'verify', detail: `${echoes} event(s) after our own changes` }),
+  );
   let lock: ProjectLock | null = null;
   let engine: EngineClient | null = null;
   let pipeline: Pipeline | null = null;
@@ -173,7 +176,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
         ...(options.random === undefined ? {} : { random: options.random }),
         onHint: (hint) => {
           if (selfWrites.isEcho(hint.object)) {
-            log.log('debug', 'event from our own apply, ignored', { object: hint.object, action: hint.action });
+            log.log('debug', 'event taken as the echo of our own apply (a verification cycle follows)', { object: hint.object, action: hint.action });
             return;
           }
           log.log('debug', 'event', { object: hint.object, action: hint.action });
@@ -256,7 +259,6 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
     if (fatal === null) log.log('info', 'stopping: finishing the running step', { project: reconciler.project ?? undefined });
     const bound = options.shutdownTimeoutMs ?? 30_000;
     const giveUp = new AbortController();
-    options.forceSignal?.addEventListener('abort', () => giveUp.abort(), { once: true });
     const stopped = loop.stop().then(() => true);
     const clean = await Promise.race([stopped, sleep(clock, bound, giveUp.signal).then(() => false)]);
     giveUp.abort();
@@ -265,6 +267,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
   } finally {
     options.signal.removeEventListener('abort', onStop);
     stop.abort();
+    selfWrites.close();
     files.close();
     await (events as EngineEventWatcher | null)?.stop();
     await (server as StatusServer | null)?.close();

@@ -131,16 +131,35 @@ describe('the events watcher', () => {
 describe("echoes of moor's own writes", () => {
   test('events about objects a cycle changes are echoes while it runs and for the settle window after', async () => {
     const clock = new FakeClock();
-    const f = new SelfWriteFilter(clock, 3000);
+    const settled: number[] = [];
+    const f = new SelfWriteFilter(clock, 3000, (n) => settled.push(n));
     f.writing(['container/web', 'service/api']);
     assert.equal(f.isEcho('container/web'), true);
     assert.equal(f.isEcho('container/db'), false, 'drift of another object during the cycle is not an echo');
     await clock.advance(60_000);
     assert.equal(f.isEcho('service/api'), true, 'still running');
     f.done();
-    await clock.advance(3000);
+    await clock.advance(2999);
     assert.equal(f.isEcho('service/api'), true);
+    assert.deepEqual(settled, []);
     await clock.advance(1);
     assert.equal(f.isEcho('service/api'), false);
+    assert.deepEqual(settled, [3], 'one verification cycle once the window closed, for the 3 echoes it swallowed');
+  });
+
+  test('a window without echoes asks for no verification; close() cancels pending ones', async () => {
+    const clock = new FakeClock();
+    const settled: number[] = [];
+    const f = new SelfWriteFilter(clock, 1000, (n) => settled.push(n));
+    f.writing(['container/web']);
+    f.done();
+    await clock.advance(2000);
+    f.writing(['container/web']);
+    f.isEcho('container/web');
+    f.done();
+    f.close();
+    await clock.advance(2000);
+    assert.deepEqual(settled, []);
+    assert.deepEqual(clock.pending, []);
   });
 });
