@@ -9,7 +9,7 @@
 // Must not: schedule anything (loop.ts does), print anything (the watcher logs the report).
 import { createHash } from 'node:crypto';
 import { applyPlan } from '../apply/apply.js';
-import type { ApplyReport } from '../apply/execute.js';
+import type { ApplyEvent, ApplyReport } from '../apply/execute.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
 import { isMoorError, type MoorError } from '../errors.js';
@@ -31,14 +31,14 @@ import type { DesiredSource, SourceLoad } from './source.js';
 export interface Pipeline {
   observe(project: string, signal: AbortSignal): Promise<ObservedProject>;
   plan(desired: DesiredProject, observed: ObservedProject): Plan;
-  apply(desired: DesiredProject, observed: ObservedProject, plan: Plan, signal: AbortSignal): Promise<ApplyReport>;
+  apply(desired: DesiredProject, observed: ObservedProject, plan: Plan, signal: AbortSignal, onEvent: (event: ApplyEvent) => void): Promise<ApplyReport>;
 }
 
 export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}): Pipeline {
   return {
     observe: (project, signal) => observeProject(engine, project, { signal }),
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, ...planOptions, newId: randomId }),
-    apply: (desired, observed, plan, signal) => applyPlan(engine, desired, observed, plan, { signal }),
+    apply: (desired, observed, plan, signal, onEvent) => applyPlan(engine, desired, observed, plan, { signal, onEvent }),
   };
 }
 
@@ -64,6 +64,8 @@ export interface CycleReport {
   readonly durationMs: number;
   /** The Git commit reconciled (the last good one when the new one is invalid). */
   readonly commit: string | null;
+  /** The Git commit whose manifest was refused (invalid), when there is one. */
+  readonly refusedCommit: string | null;
   readonly summary: PlanSummary | null;
   /** `create container/web: not found on the Engine`, one per change of the plan. */
   readonly changes: readonly string[];
@@ -107,6 +109,8 @@ export interface ReconcilerOptions {
   /** Holds of a plan that failed (flap guard). */
   readonly failureBackoff: BackoffPolicy;
   readonly selfWrites: SelfWriteFilter;
+  /** Progress of the apply's steps (the watcher logs them at debug level). */
+  readonly onStep?: (event: ApplyEvent) => void;
 }
 
 /** Kinds that mean the Engine is not answering (yet): retried with backoff. */
@@ -197,7 +201,9 @@ export class Reconciler {
         else if (load.fetchError !== null) outcome = { ...outcome, result: 'source_error', error: load.fetchError };
       }
     }
-    return { ...outcome, triggers, startedAt, durationMs: this.#o.clock.now() - startedAt, commit: good?.commit ?? load.commit, issues, warnings, watch: this.#watch };
+    const commit = good?.commit ?? load.commit;
+    const refusedCommit = issues.length > 0 && load.commit !== commit ? load.commit : null;
+    return { ...outcome, triggers, startedAt, durationMs: this.#o.clock.now() - startedAt, commit, refusedCommit, issues, warnings, watch: this.#watch };
   }
 
   async #reconcile(desired: DesiredProject, signal: AbortSignal): Promise<Outcome> {
@@ -250,7 +256,7 @@ export class Reconciler {
     this.#o.selfWrites.writing(plan.changes.map((c) => `${c.kind}/${c.name}`));
     let report: ApplyReport;
     try {
-      report = await pipeline.apply(desired, observed, plan, signal);
+      report = await pipeline.apply(desired, observed, plan, signal, this.#o.onStep ?? (() => undefined));
     } catch (err: unknown) {
       if (!isMoorError(err)) throw err;
       const hold = this.#flap.failed(fingerprint, err.message);

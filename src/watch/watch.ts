@@ -20,6 +20,7 @@ import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type RequestHook } from '../engine/index.js';
 import { isMoorError } from '../errors.js';
 import { summaryLine } from '../plan/render.js';
+import { describeStep } from '../plan/steps.js';
 import type { BackoffPolicy, Random } from './backoff.js';
 import { sleep, systemClock, type Clock } from './clock.js';
 import { enginePipeline, Reconciler, type CycleReport, type CycleResult, type Pipeline } from './cycle.js';
@@ -105,6 +106,7 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
     result: r.result,
     trigger: describeTriggers(r.triggers),
     commit: r.commit ?? undefined,
+    refusedCommit: r.refusedCommit ?? undefined,
     plan: r.summary === null ? undefined : r.summary.create + r.summary.update + r.summary.replace + r.summary.delete === 0 ? 'no changes' : summaryLine(r.summary),
     changes: some(r.changes),
     applied: r.applied,
@@ -209,6 +211,10 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
     engineBackoff: options.engineBackoff ?? DEFAULT_ENGINE_BACKOFF,
     failureBackoff: options.failureBackoff ?? DEFAULT_FAILURE_BACKOFF,
     selfWrites,
+    onStep: (event) => {
+      const fields = { step: describeStep(event.step), ...(event.type === 'step-failed' ? { error: messageOf(event.error) } : {}), ...(event.type === 'step-skipped' ? { after: event.cause } : {}) };
+      log.log('debug', event.type, fields);
+    },
   });
 
   const loop: ReconcileLoop = new ReconcileLoop({

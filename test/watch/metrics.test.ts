@@ -65,6 +65,7 @@ function report(over: Partial<CycleReport>): CycleReport {
     startedAt: 1_700_000_000_000,
     durationMs: 250,
     commit: null,
+    refusedCommit: null,
     summary: { create: 0, update: 0, replace: 0, delete: 0 },
     changes: [],
     applied: false,
