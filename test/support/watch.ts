@@ -137,3 +137,12 @@ export class WatchProcess {
 export function triggeredBy(record: LogRecord, kind: string): boolean {
   return Array.isArray(record['trigger']) && (record['trigger'] as string[]).some((t) => t === kind || t.startsWith(`${kind} `));
 }
+
+/**
+ * The YAML of a container that sleeps (the local busybox image; `init: true` so that it stops at
+ * once unless told otherwise), under `containers:`, with extra lines of its own.
+ */
+export function sleeper(name: string, extra: readonly string[] = [], options: { init?: boolean } = {}): string {
+  const lines = [`  ${name}:`, '    image: moor/busybox:latest', '    command: ["sleep", "3600"]', ...(options.init === false ? [] : ['    init: true']), ...extra.map((l) => `    ${l}`)];
+  return `${lines.join('\n')}\n`;
+}

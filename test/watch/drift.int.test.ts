@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { waitFor } from '../support/engine.js';
 import { useProject } from '../support/project.js';
-import { triggeredBy, WatchProcess } from '../support/watch.js';
+import { sleeper, triggeredBy, WatchProcess } from '../support/watch.js';
 
 const run = useProject('wd');
 
@@ -15,11 +15,7 @@ function projectDir(project: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'moor-watch-'));
   writeFileSync(join(dir, 'moor.yaml'), `project: ${project}
 containers:
-  web:
-    image: moor/busybox:latest
-    command: ["sleep", "3600"]
-    init: true
-services:
+${sleeper('web')}services:
   api:
     image: moor/busybox:latest
     command: ["sleep", "3600"]

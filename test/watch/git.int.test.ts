@@ -7,19 +7,12 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { LocalRepo } from '../support/git.js';
 import { useProject } from '../support/project.js';
-import { triggeredBy, WatchProcess } from '../support/watch.js';
+import { sleeper, triggeredBy, WatchProcess } from '../support/watch.js';
 
 const run = useProject('wg');
 
 function manifest(project: string, stage: string): string {
-  return `project: ${project}
-containers:
-  web:
-    image: moor/busybox:latest
-    command: ["sleep", "3600"]
-    init: true
-    environment: { STAGE: "${stage}" }
-`;
+  return `project: ${project}\ncontainers:\n${sleeper('web', [`environment: { STAGE: "${stage}" }`])}`;
 }
 
 describe('moor watch --git', () => {

@@ -9,23 +9,13 @@ import { describe, test } from 'node:test';
 import { lockPath } from '../../src/apply/lock.js';
 import { spawnMoor } from '../support/cli.js';
 import { useProject } from '../support/project.js';
-import { WatchProcess } from '../support/watch.js';
+import { sleeper, WatchProcess } from '../support/watch.js';
 
 const run = useProject('wl');
 
 function manifest(project: string, withSlow: boolean): string {
-  return `project: ${project}
-containers:
-  web:
-    image: moor/busybox:latest
-    command: ["sleep", "3600"]
-    init: true
-${withSlow ? `  slow:
-    image: moor/busybox:latest
-    # PID 1 without init ignores SIGTERM: stopping it takes the whole grace period.
-    command: ["sleep", "3600"]
-    stop_grace_period: 6s
-` : ''}`;
+  // slow: PID 1 without init ignores SIGTERM, so stopping it takes the whole grace period.
+  return `project: ${project}\ncontainers:\n${sleeper('web')}${withSlow ? sleeper('slow', ['stop_grace_period: 6s'], { init: false }) : ''}`;
 }
 
 describe('moor watch holds the project lock, and stops cleanly', () => {

@@ -8,24 +8,12 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { waitFor } from '../support/engine.js';
 import { useProject } from '../support/project.js';
-import { triggeredBy, WatchProcess } from '../support/watch.js';
+import { sleeper, triggeredBy, WatchProcess } from '../support/watch.js';
 
 const run = useProject('wm');
 
 function manifest(project: string, extra = ''): string {
-  return `project: ${project}
-containers:
-  web:
-    image: moor/busybox:latest
-    command: ["sleep", "3600"]
-    init: true
-    environment:
-      STAGE: \${STAGE}
-  db:
-    image: moor/busybox:latest
-    command: ["sleep", "3600"]
-    init: true
-${extra}`;
+  return `project: ${project}\ncontainers:\n${sleeper('web', ['environment:', '  STAGE: ${STAGE}'])}${sleeper('db')}${extra}`;
 }
 
 /** Saves as editors that replace the file do (vim, most IDEs): a new file renamed over the old. */
@@ -53,14 +41,14 @@ describe('moor watch follows the manifest', () => {
     assert.ok((await env()).includes('STAGE=two'));
 
     // 2. The manifest gains a container (saved the way vim saves).
-    saveByRename(file, manifest(run.project, '  cache:\n    image: moor/busybox:latest\n    command: ["sleep", "3600"]\n    init: true\n'));
+    saveByRename(file, manifest(run.project, sleeper('cache')));
     const byEdit = await watch.nextCycle('the manifest edit applied', (r) => triggeredBy(r, 'file') && r['applied'] === true);
     assert.deepEqual(byEdit['changes'], ['create container/cache: not found on the Engine']);
     const ids = new Map<string, string>();
     for (const name of ['web', 'db', 'cache']) ids.set(name, (await run.engine.containers.inspect(`${run.project}_${name}`)).Id);
 
     // 3. A typo: refused with file, line and column; the last good manifest stays in force.
-    writeFileSync(file, manifest(run.project, '  cache:\n    image: moor/busybox:latest\n    command: ["sleep", "3600"]\n    restart: sometimes\n'));
+    writeFileSync(file, manifest(run.project, sleeper('cache', ['restart: sometimes'], { init: false })));
     const refused = await watch.nextCycle('the invalid edit refused', (r) => triggeredBy(r, 'file'));
     assert.equal(refused['result'], 'invalid_manifest', watch.output);
     assert.equal(refused['level'], 'warn');
