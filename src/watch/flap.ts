@@ -16,6 +16,10 @@ export function planFingerprint(plan: Plan): string {
   return sha256Hex(stableStringify(plan.changes.map((c) => [c.action, c.kind, c.name, c.fields.map((f) => [f.path, f.before ?? null, f.after ?? null])])));
 }
 
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
+}
+
 export type FlapDecision = { readonly hold: false } | { readonly hold: true; readonly retryInMs: number; readonly reason: string };
 
 /** A plan held back: for how long, and why (for the log). */
@@ -56,7 +60,7 @@ export class FlapGuard {
     const failures = this.#failing?.fingerprint === fingerprint ? this.#failing.failures + 1 : 1;
     const delay = backoffDelay(failures - 1, this.#o.backoff, this.#o.random ?? Math.random);
     const times = failures === 1 ? 'once' : `${failures} times in a row`;
-    const reason = `the same plan failed ${times} (${why}); it is not applied again before ${Math.ceil(delay / 1000)}s have passed, unless the manifest or the drift changes`;
+    const reason = `the same plan failed ${times} (${why}); it is not applied again before ${seconds(delay)} have passed, unless the manifest or the drift changes`;
     this.#failing = { fingerprint, failures, holdUntil: this.#o.clock.now() + delay, reason };
     return { retryInMs: delay, reason };
   }

@@ -151,7 +151,7 @@ describe('a reconcile cycle', () => {
     assert.equal(first.result, 'failed');
     assert.deepEqual(first.failedSteps, ['create container shop_web: the Engine refused container/web:create']);
     assert.equal(first.retryInMs, 5000);
-    assert.match(first.note ?? '', /the same plan failed once .* not applied again before 5s/);
+    assert.match(first.note ?? '', /the same plan failed once .* not applied again before 5\.0s/);
 
     const held = await r.cycle('event');
     assert.equal(held.result, 'backoff');
