@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { applyPlan } from '../apply/apply.js';
 import type { ApplyEvent, ApplyReport } from '../apply/execute.js';
+import type { RegistryAuthLookup } from '../apply/registry-auth.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
 import { isMoorError, type MoorError } from '../errors.js';
@@ -34,11 +35,15 @@ export interface Pipeline {
   apply(desired: DesiredProject, observed: ObservedProject, plan: Plan, signal: AbortSignal, onEvent: (event: ApplyEvent) => void): Promise<ApplyReport>;
 }
 
-export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}): Pipeline {
+/**
+ * The pipeline on a connected client. `registryAuth` is asked at each apply, so that a new
+ * `docker login` is used without a restart.
+ */
+export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}, registryAuth?: () => RegistryAuthLookup): Pipeline {
   return {
     observe: (project, signal) => observeProject(engine, project, { signal }),
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, ...planOptions, newId: randomId }),
-    apply: (desired, observed, plan, signal, onEvent) => applyPlan(engine, desired, observed, plan, { signal, onEvent }),
+    apply: (desired, observed, plan, signal, onEvent) => applyPlan(engine, desired, observed, plan, { signal, onEvent, ...(registryAuth === undefined ? {} : { registryAuth: registryAuth() }) }),
   };
 }
 

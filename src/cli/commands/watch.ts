@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '../../apply/lock.js';
+import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
 import { parseEndpoint } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
 import { loadManifest } from '../../manifest/index.js';
@@ -163,13 +164,15 @@ work folder is locked by another moor) or when the running steps outlive --shutd
       source = fileSource({ ...manifest, cwd: ctx.cwd, files });
     }
 
+    // Registry credentials as `moor apply` reads them (re-read at each apply); say once what is not used.
+    for (const note of loadDockerConfigAuth(ctx.env).notes) ctx.stderr.write(`moor: warning: ${note}\n`);
     const logger = createLogger({ format: format as LogFormat, write: (line) => ctx.stderr.write(line), debug: values.debug === true });
     try {
       const exit = await runWatch({
         source,
         connect: (onRequest) => connectEngine(values, ctx, { onRequest }),
         lock: (project) => acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint, project, command: 'moor watch' }),
-        pipeline: (engine) => enginePipeline(engine, planOptions),
+        pipeline: (engine) => enginePipeline(engine, planOptions, () => loadDockerConfigAuth(ctx.env).lookup),
         intervalMs,
         dryRun: values['dry-run'] === true,
         unhealthyAfter,
