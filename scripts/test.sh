@@ -53,6 +53,11 @@ case "$mode" in
   *)
     bash scripts/engine.sh
     npm run --silent build
-    run_node_tests "$INT_CONCURRENCY" "$@"
+    files=() solo=()
+    for f in "$@"; do
+      case "$f" in *.solo.int.test.ts) solo+=("$f") ;; *) files+=("$f") ;; esac
+    done
+    [ ${#files[@]} -eq 0 ] || run_node_tests "$INT_CONCURRENCY" "${files[@]}"
+    for f in ${solo[@]+"${solo[@]}"}; do run_node_tests 1 "$f"; done
     ;;
 esac
