@@ -24,6 +24,7 @@ import { describeStep } from '../plan/steps.js';
 import { Backoff, type BackoffPolicy, type Random } from './backoff.js';
 import type { Clock } from './clock.js';
 import { FlapGuard, planFingerprint } from './flap.js';
+import { errorMessage } from './log.js';
 import type { Trigger, TriggerKind } from './loop.js';
 import type { SelfWriteFilter } from './self-writes.js';
 import type { DesiredSource, SourceLoad } from './source.js';
@@ -129,10 +130,6 @@ type Outcome = Pick<CycleReport, 'result' | 'summary' | 'changes' | 'applied' | 
 
 const NOTHING: Outcome = { result: 'ok', summary: null, changes: [], applied: false, drift: false, repaired: {}, failedSteps: [], problems: [], error: null, note: null, retryInMs: null, engineUp: null };
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** What the desired state says, secrets included (kept in memory only, never printed). */
 function desiredFingerprint(desired: DesiredProject): string {
   // Source positions change with every edit that moves lines; they change nothing on the Engine.
@@ -176,7 +173,7 @@ export class Reconciler {
     try {
       load = await this.#o.source.load({ refresh, signal });
     } catch (err: unknown) {
-      load = { manifest: null, commit: null, fetchError: messageOf(err), watch: this.#watch };
+      load = { manifest: null, commit: null, fetchError: errorMessage(err), watch: this.#watch };
     }
     this.#watch = load.watch;
     const issues: string[] = [];
@@ -242,7 +239,7 @@ export class Reconciler {
     const fingerprint = planFingerprint(plan);
     if (base.problems.length > 0) {
       const hold = this.#flap.failed(fingerprint, 'the plan has errors');
-      return { ...base, result: 'failed', note: `the plan has errors: nothing was changed; ${hold.reason}`, retryInMs: hold.retryInMs };
+      return { ...base, result: 'failed', note: hold.reason, retryInMs: hold.retryInMs };
     }
     if (plan.steps.length === 0) {
       this.#convergedDesired = desiredNow;
@@ -270,7 +267,7 @@ export class Reconciler {
       this.#o.selfWrites.done();
     }
     this.#lastApplied = fingerprint;
-    const failedSteps = report.outcomes.filter((o) => o.status === 'failed').map((o) => `${describeStep(o.step)}: ${messageOf(o.error)}`);
+    const failedSteps = report.outcomes.filter((o) => o.status === 'failed').map((o) => `${describeStep(o.step)}: ${errorMessage(o.error)}`);
     if (!report.ok) {
       if (failedSteps.length === 0 && signal.aborted) return { ...base, result: 'cancelled', applied: true, note: `${report.counts.cancelled} step(s) not run: stopping` };
       const hold = this.#flap.failed(fingerprint, `${failedSteps.length} step(s) failed, ${report.counts.skipped} skipped`);

@@ -24,6 +24,11 @@ export interface LoggerOptions {
 
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'text'];
 
+/** The message of a caught error, for a log field. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const now = options.now ?? Date.now;
   return {

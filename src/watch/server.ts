@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MoorError } from '../errors.js';
+import { errorMessage } from './log.js';
 import { EXPOSITION_CONTENT_TYPE } from './metrics.js';
 import type { Health } from './status.js';
 
@@ -73,7 +74,7 @@ export async function startStatusServer(listen: ListenAddress, handlers: StatusH
       resolve();
     });
   }).catch((err: unknown) => {
-    throw new MoorError('USAGE', `--listen ${listen.host}:${listen.port}: cannot listen: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new MoorError('USAGE', `--listen ${listen.host}:${listen.port}: cannot listen: ${errorMessage(err)}`, { cause: err });
   });
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;

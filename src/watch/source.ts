@@ -5,6 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import type { LoadOptions, LoadResult } from '../manifest/index.js';
 import type { GitCheckout } from './git.js';
+import { errorMessage } from './log.js';
 
 /** The manifest loader (`loadManifest` of src/manifest/), injected so the loop can be tested alone. */
 export type ManifestLoader = (options: LoadOptions) => Promise<LoadResult>;
@@ -86,7 +87,7 @@ export function gitSource(options: ManifestOptions & { readonly checkout: GitChe
         try {
           await checkout.sync(signal);
         } catch (err: unknown) {
-          fetchError = err instanceof Error ? err.message : String(err);
+          fetchError = errorMessage(err);
         }
       }
       if (checkout.commit === null) return { manifest: null, commit: null, fetchError, watch };

@@ -27,7 +27,7 @@ import { enginePipeline, Reconciler, type CycleReport, type CycleResult, type Pi
 import type { DebounceOptions } from './debounce.js';
 import { EngineEventWatcher, ObjectIndex } from './events.js';
 import { FileWatcher } from './files.js';
-import type { LogFields, Logger, LogLevel } from './log.js';
+import { errorMessage, type LogFields, type Logger, type LogLevel } from './log.js';
 import { ReconcileLoop, type Trigger } from './loop.js';
 import { SelfWriteFilter } from './self-writes.js';
 import { startStatusServer, type ListenAddress, type StatusServer } from './server.js';
@@ -122,10 +122,6 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
   };
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export async function runWatch(options: WatchOptions): Promise<WatchExit> {
   const clock = options.clock ?? systemClock;
   const log = options.logger;
@@ -148,7 +144,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
 
   const files = new FileWatcher({
     onChange: (path) => loop.notify({ kind: 'file', detail: path }),
-    onError: (folder, err) => log.log('warn', 'cannot watch a folder for changes', { folder, error: messageOf(err) }),
+    onError: (folder, err) => log.log('warn', 'cannot watch a folder for changes', { folder, error: errorMessage(err) }),
   });
 
   // Everything the first good cycle sets up, in this order: lock, Engine, events (subscribe, then list).
@@ -193,7 +189,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
           }
           if (stop.signal.aborted) return;
           if (isEngineError(error, 'unreachable') || isEngineError(error, 'timeout')) status.setEngineReachable(false);
-          log.log('warn', 'events stream lost: subscribing again (a full resync follows)', { stream, error: error === null ? 'the Engine ended the stream' : messageOf(error), retryInS: retryInMs === null ? undefined : Math.round(retryInMs / 100) / 10 });
+          log.log('warn', 'events stream lost: subscribing again (a full resync follows)', { stream, error: error === null ? 'the Engine ended the stream' : errorMessage(error), retryInS: retryInMs === null ? undefined : Math.round(retryInMs / 100) / 10 });
         },
       });
       await events.start();
@@ -212,7 +208,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
     failureBackoff: options.failureBackoff ?? DEFAULT_FAILURE_BACKOFF,
     selfWrites,
     onStep: (event) => {
-      const fields = { step: describeStep(event.step), ...(event.type === 'step-failed' ? { error: messageOf(event.error) } : {}), ...(event.type === 'step-skipped' ? { after: event.cause } : {}) };
+      const fields = { step: describeStep(event.step), ...(event.type === 'step-failed' ? { error: errorMessage(event.error) } : {}), ...(event.type === 'step-skipped' ? { after: event.cause } : {}) };
       log.log('debug', event.type, fields);
     },
   });
@@ -237,7 +233,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
       log.log(LEVEL[report.result], 'cycle', cycleFields(reconciler.project, report));
       return { retryInMs: report.retryInMs };
     },
-    onCrash: (err) => log.log('error', 'internal error in a cycle (this is a bug in moor; the watcher goes on)', { error: messageOf(err), stack: err instanceof Error ? err.stack : undefined }),
+    onCrash: (err) => log.log('error', 'internal error in a cycle (this is a bug in moor; the watcher goes on)', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }),
   });
 
   let exit: WatchExit;
