@@ -6,8 +6,9 @@
 //     becomes one cycle after a quiet period, bounded by a maximum delay;
 //   - direct requests (start, POST /sync, the interval, a scheduled retry, the verification after
 //     an apply's echoes have settled) start a cycle at once (or right after the running one);
-//   - the interval is the safety net: `intervalMs` after the end of every cycle, a full resync runs
-//     whatever happened (events are hints that can be lost);
+//   - the interval is the safety net: `intervalMs` after the end of the last interval cycle, a
+//     full resync runs whatever happened (events are hints that can be lost); other cycles do not
+//     postpone it, so a steady stream of event cycles cannot starve it (nor a Git fetch);
 //   - a cycle may ask to be retried after a delay (backoff after a failure); any other cycle
 //     supersedes that retry.
 //
@@ -113,7 +114,6 @@ export class ReconcileLoop {
     const triggers = this.#pending;
     this.#pending = [];
     this.#debouncer.cancel();
-    this.#interval?.cancel();
     this.#retry?.cancel();
     this.#cycles += 1;
     this.#running = this.#cycle(triggers);
@@ -129,7 +129,13 @@ export class ReconcileLoop {
     this.#running = null;
     if (this.#stopped) return;
     const clock = this.#options.clock;
-    this.#interval = clock.setTimer(this.#options.intervalMs, () => this.notify({ kind: 'interval', detail: null }));
+    if (this.#interval === null || triggers.some((t) => t.kind === 'interval' || t.kind === 'start')) {
+      this.#interval?.cancel();
+      this.#interval = clock.setTimer(this.#options.intervalMs, () => {
+        this.#interval = null;
+        this.notify({ kind: 'interval', detail: null });
+      });
+    }
     if (retryInMs !== null) this.#retry = clock.setTimer(retryInMs, () => this.notify({ kind: 'retry', detail: null }));
     // Triggers that came during the cycle and are due already: one follow-up cycle for all of them.
     this.#kick();

@@ -123,6 +123,19 @@ describe('the reconcile loop', () => {
     await loop.stop();
   });
 
+  test('other cycles do not postpone the interval: a steady stream of events cannot starve the resync', async () => {
+    const { clock, loop, calls } = harness({ cycleMs: 100, intervalMs: 10_000 });
+    loop.start();
+    for (let t = 0; t < 25_000; t += 2000) {
+      loop.notify({ kind: 'event', detail: 'crash-looping container died' });
+      await clock.advance(2000);
+    }
+    const intervals = calls.filter((c) => c.triggers.includes('interval')).map((c) => c.at);
+    assert.ok(intervals.length === 2, JSON.stringify(calls));
+    assert.ok(intervals.every((at, i) => at <= (i + 1) * 10_200 + 100), JSON.stringify(intervals));
+    await loop.stop();
+  });
+
   test('events are debounced into one cycle', async () => {
     const { clock, loop, calls } = harness();
     loop.start();
