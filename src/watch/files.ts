@@ -9,7 +9,7 @@
 // fs.watch is a hint too (it can miss events on some file systems): every cycle re-reads the
 // files anyway, and the interval runs cycles whatever fs.watch says.
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 export interface FileWatcherOptions {
   readonly onChange: (path: string) => void;
@@ -52,7 +52,7 @@ export class FileWatcher {
         const entry = { watcher: undefined as unknown as FSWatcher, names };
         entry.watcher = watch(folder, { persistent: false }, (_event, filename) => {
           const name = filename === null ? null : String(filename);
-          if (name === null || entry.names.has(name)) this.#o.onChange(name === null ? folder : `${folder}/${name}`);
+          if (name === null || entry.names.has(name)) this.#o.onChange(name === null ? folder : join(folder, name));
         });
         entry.watcher.on('error', (err: unknown) => {
           // The folder went away (or was replaced): forget it; the next update watches it again.
