@@ -16,16 +16,24 @@ export const PLAN_OPTIONS = {
   'prune-volumes': { type: 'boolean' },
   'replace-volumes': { type: 'boolean' },
   pull: { type: 'string' },
-  'retry-failed': { type: 'boolean' },
   'no-color': { type: 'boolean' },
+} as const;
+
+/**
+ * `--retry-failed`, for plan and apply only: a one-off decision of a person. A watcher given it
+ * would send a failing spec again on every cycle, which is the flap it exists to prevent.
+ */
+export const RETRY_OPTIONS = {
+  'retry-failed': { type: 'boolean' },
 } as const;
 
 export const PLAN_OPTIONS_HELP = `Planning options:
       --prune-volumes        Delete owned volumes that are no longer in the manifest (their data is lost)
       --replace-volumes      Allow recreating volumes whose driver, options or labels changed (data is lost)
       --pull POLICY          missing (default): pull images that are not present;
-                             never: a missing image is an error
-      --retry-failed         Send again a service spec whose last rollout Swarm rolled back (without
+                             never: a missing image is an error`;
+
+export const RETRY_OPTIONS_HELP = `      --retry-failed         Send again a service spec whose last rollout Swarm rolled back (without
                              it, that service is held back with a warning), and restart a rollout
                              Swarm paused`;
 

@@ -20,7 +20,7 @@ import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP } from '../
 import { paint, progressPrinter, pullProgressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
 import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
 import { waitProgress } from '../wait-output.js';
-import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan } from '../reconcile.js';
+import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan, RETRY_OPTIONS, RETRY_OPTIONS_HELP } from '../reconcile.js';
 
 export const APPLY_OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
@@ -154,6 +154,7 @@ and running apply again converges from there.
 ${MANIFEST_OPTIONS_HELP}
 
 ${PLAN_OPTIONS_HELP.replace('missing (default): pull images that are not present;', 'missing (default): pull images that are not present;\n                             always: pull every image of the manifest first;')}
+${RETRY_OPTIONS_HELP}
 
 Apply options:
   -y, --yes                  Do not ask for confirmation
@@ -178,7 +179,7 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
   async run(args, ctx) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MANIFEST_OPTIONS, ...PLAN_OPTIONS, ...ENGINE_OPTIONS, ...APPLY_OPTIONS, plan: { type: 'string' }, wait: { type: 'boolean' }, 'wait-timeout': { type: 'string' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+      options: { ...MANIFEST_OPTIONS, ...PLAN_OPTIONS, ...RETRY_OPTIONS, ...ENGINE_OPTIONS, ...APPLY_OPTIONS, plan: { type: 'string' }, wait: { type: 'boolean' }, 'wait-timeout': { type: 'string' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
       strict: true,
     });
     if (values.help === true) {
