@@ -220,7 +220,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
     steps: b.steps(),
     problems: b.problems,
     summary,
-    observedFingerprint: fingerprintObserved(observed),
+    observedFingerprint: fingerprintObserved(observed, desired),
     secretFingerprints,
   };
 }
@@ -842,7 +842,13 @@ function planRemovals(
   }
 }
 
-function fingerprintObserved(observed: ObservedProject): string {
+/**
+ * What a saved plan depends on, as a hash: the project's own objects (ids, versions, states) and
+ * the images its manifest names. Other objects on the Engine (another project's, images nobody
+ * here uses) do not make a plan stale.
+ */
+function fingerprintObserved(observed: ObservedProject, desired: DesiredProject): string {
+  const imageKeys = [...new Set([...Object.values(desired.containers).map((c) => c.spec.image), ...Object.values(desired.services).map((s) => s.spec.image)].map(imageKey))].sort();
   return specHash({
     engine: observed.engine.swarm,
     networks: observed.networks.map((n) => [n.engineName, n.id]),
@@ -851,7 +857,7 @@ function fingerprintObserved(observed: ObservedProject): string {
     configs: observed.configs.map((c) => [c.engineName, c.id, c.version]),
     containers: observed.containers.map((c) => [c.engineName, c.id, c.state.status, c.spec === null ? null : specHash(c.spec)]),
     services: observed.services.map((s) => [s.engineName, s.id, s.version]),
-    images: [...observed.images].sort(([a], [c]) => a.localeCompare(c)),
+    images: imageKeys.map((key) => [key, observed.images.get(key) ?? null]),
   });
 }
 

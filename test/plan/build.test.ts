@@ -474,3 +474,18 @@ function asObjects(d: DesiredProject) {
     services: Object.values(d.services),
   };
 }
+
+describe('the fingerprint a saved plan is checked against', () => {
+  test('moves with the project and the images it names, not with anything else on the Engine', () => {
+    const desired = project({ networks: [net('default')], containers: [ctr('web')] });
+    const observed = observeAsApplied(desired);
+    const base = plan(desired, observed).observedFingerprint;
+    const otherImage = { ...observed, images: new Map([...observed.images, ['other/app:1', 'sha256:other']]) };
+    assert.equal(plan(desired, otherImage).observedFingerprint, base, 'an unrelated image');
+    assert.equal(plan(desired, { ...observed, unowned: unowned('network', 'blog_default', 'blog') }).observedFingerprint, base, 'another project');
+    const moved = { ...observed, images: new Map([[IMAGE, 'sha256:newer']]) };
+    assert.notEqual(plan(desired, moved).observedFingerprint, base, 'the image the manifest names');
+    const stopped = { ...observed, containers: observed.containers.map((c) => ({ ...c, state: { ...c.state, status: 'exited', running: false } })) };
+    assert.notEqual(plan(desired, stopped).observedFingerprint, base, 'a container of the project');
+  });
+});
