@@ -31,7 +31,7 @@ function entry_(key: string, value: Node, indent: string): string[] {
   const k = `${indent}${emitKey(key)}:`;
   const simple = inline(value);
   if (simple !== null) return [simple === '' ? k : `${k} ${simple}`];
-  if (value.kind === 'scalar') return [`${k} ${block(value.value as string, indent)}`];
+  if (value.kind === 'scalar') return [`${k} ${block(written(value).value as string, indent)}`];
   return [k, ...body(value, `${indent}${INDENT}`)];
 }
 
@@ -41,7 +41,7 @@ function body(node: Node, indent: string): string[] {
     return node.items.flatMap((item) => {
       const simple = inline(item);
       if (simple !== null) return [`${indent}- ${simple === '' ? 'null' : simple}`];
-      if (item.kind === 'scalar') return [`${indent}- ${block(item.value as string, indent)}`];
+      if (item.kind === 'scalar') return [`${indent}- ${block(written(item).value as string, indent)}`];
       // The first line of a nested collection goes on the dash line.
       const lines = item.kind === 'seq' ? [`${indent}-`, ...body(item, `${indent}${INDENT}`)] : body(item, `${indent}${INDENT}`);
       if (item.kind === 'map') lines[0] = `${indent}- ${(lines[0] as string).slice(indent.length + INDENT.length)}`;
@@ -58,8 +58,21 @@ function inline(node: Node): string | null {
   return scalarText(node);
 }
 
-function scalarText(node: ScalarNode): string | null {
-  if (node.source !== undefined && !/[\r\n]/.test(node.source)) return node.plain && isSafePlain(node.source) ? node.source : JSON.stringify(node.source);
+/**
+ * What to write for a scalar: its text before interpolation when it had variables — except
+ * COMPOSE_PROJECT_NAME, which Compose defines and a moor manifest does not (its value is written).
+ */
+function written(node: ScalarNode): ScalarNode {
+  if (node.source === undefined || /\$\{?COMPOSE_PROJECT_NAME\b/.test(node.source)) return node;
+  return { ...node, value: node.source, text: node.source };
+}
+
+function scalarText(original: ScalarNode): string | null {
+  const node = written(original);
+  if (original.source !== undefined && node !== original) {
+    if (/[\r\n]/.test(node.text)) return null;
+    return node.plain && isSafePlain(node.text) ? node.text : JSON.stringify(node.text);
+  }
   if (node.value === null) return '';
   if (typeof node.value !== 'string') return node.plain && !/[\r\n]/.test(node.text) ? node.text : String(node.value);
   if (/\n/.test(node.value) && !/\r/.test(node.value)) return null;
@@ -67,16 +80,19 @@ function scalarText(node: ScalarNode): string | null {
   return JSON.stringify(node.value);
 }
 
-/** A string of several lines as a block literal (`|`, `|-`, `|+`); its indentation is explicit when it starts with a space. */
+/**
+ * A string of several lines as a block literal (`|`, or `|-` without a final newline); its
+ * indentation is explicit when it starts with a space. (Text ending in several newlines is
+ * double-quoted instead: `|+` would also keep the blank line written after it.)
+ */
 function block(value: string, indent: string): string {
   const trailing = /\n*$/.exec(value)?.[0].length ?? 0;
-  const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
-  const content = trailing === 0 ? value : value.slice(0, value.length - trailing);
+  if (trailing > 1 || /^\n/.test(value)) return JSON.stringify(value);
+  const content = trailing === 0 ? value : value.slice(0, -1);
   const inner = `${indent}${INDENT}`;
   const indicator = content.startsWith(' ') ? String(INDENT.length) : '';
   const lines = content.split('\n').map((l) => (l === '' ? '' : `${inner}${l}`));
-  const extra = trailing > 1 ? Array.from({ length: trailing - 1 }, () => '') : [];
-  return [`|${indicator}${chomp}`, ...lines, ...extra].join('\n');
+  return [`|${indicator}${trailing === 0 ? '-' : ''}`, ...lines].join('\n');
 }
 
 function emitKey(key: string): string {

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceLocation } from '../model/desired.js';
-import { type Lookup, interpolateTree } from '../manifest/interpolate.js';
+import { type Lookup, interpolateString, interpolateTree } from '../manifest/interpolate.js';
 import { type Issue, Issues } from '../manifest/issues.js';
 import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
 import { parseYaml } from '../manifest/parse-yaml.js';
@@ -77,19 +77,12 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   const named = projectName(options, roots, baseLookup, projectDir, issues);
   if (named === null) return fail();
   const lookup: Lookup = (name) => (name === 'COMPOSE_PROJECT_NAME' ? named.name : baseLookup(name));
-  const failedAt: SourceLocation[] = [];
-  const interpolate = (root: Node, using: Lookup): Node => {
-    const failed = new Issues();
-    const out = interpolateTree(root, using, failed);
-    for (const i of failed.sorted()) failedAt.push({ file: i.file, line: i.line, column: i.column });
-    issues.addAll(failed.sorted());
-    return out;
-  };
+  const interpolate = (root: Node, using: Lookup): Node => interpolateTree(root, using, issues);
 
   const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
   let model = roots.map((r) => interpolate(r, lookup)).reduce((base, over) => mergeCompose(base, over, issues));
   model = await includeFiles(model, { projectDir, lookup, interpolate, loader, display, issues, seen: new Set(absolute), depth: 0 });
-  model = await resolveExtends(
+  const extended = await resolveExtends(
     model,
     first,
     async (file, at, node) => {
@@ -99,10 +92,10 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
     },
     issues,
   );
-  model = applyProfiles(finishMerge(model), profiles, issues);
+  model = applyProfiles(finishMerge(extended.root), profiles, issues);
 
   const translation = translateCompose(
-    { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync },
+    { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync, imageExplained: extended.failed },
     issues,
   );
   const tail = new Issues();
@@ -116,14 +109,36 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
     order,
     files: absolute,
   });
-  // A value that failed to interpolate was reported once: what the schema says of it is noise.
-  const failed = (i: Issue): boolean => failedAt.some((l) => l.file === i.file && l.line === i.line && l.column === i.column);
+  // One error per position: a value the front end already refused (it failed to interpolate, to
+  // merge, to translate) is not reported again by the schema; nor is the missing image of a
+  // service whose build: or extends: was refused.
+  const front = firstErrorPerPosition(issues.sorted(order));
+  const refusedAt = new Set(front.filter((i) => i.severity === 'error').map(position));
+  const tailIssues = (result.ok ? result.warnings : result.issues)
+    .map((i) => rewriteIssue(i, translation.paths))
+    .filter((i) => !(i.severity === 'error' && refusedAt.has(position(i))))
+    .filter((i) => !(translation.imageExplained.has(i.path) && i.message.endsWith('missing required field "image"')));
   const all = new Issues();
-  all.addAll(issues.sorted(order));
-  all.addAll((result.ok ? result.warnings : result.issues).filter((i) => !failed(i)).map((i) => rewriteIssue(i, translation.paths)));
+  all.addAll(front);
+  all.addAll(tailIssues);
   const compose = info(named.name, named.from, translation.tree);
   if (!result.ok || all.hasErrors) return { ok: false, issues: all.sorted(order), compose };
   return { ok: true, desired: result.desired, files: absolute, warnings: all.sorted(order), compose };
+}
+
+function position(issue: Issue): string {
+  return `${issue.file}:${issue.line}:${issue.column}`;
+}
+
+/** Errors at a position already holding an error are left out (the first one explains the value). */
+function firstErrorPerPosition(issues: readonly Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    if (i.severity !== 'error' || i.line === 0) return true;
+    if (seen.has(position(i))) return false;
+    seen.add(position(i));
+    return true;
+  });
 }
 
 async function parseFile(file: string, shown: string, maxBytes: number, issues: Issues): Promise<Node | null> {
@@ -245,7 +260,7 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     const roots: Node[] = [];
     for (const file of absolute) {
       const root = await c.loader.read(file, item.loc, at);
-      if (root !== null) roots.push(rebaseFile(c.interpolate(root, lookup), fromDir, c.projectDir));
+      if (root !== null) roots.push(rebaseFile(keepSourceWhere(c.interpolate(root, lookup), c.lookup), fromDir, c.projectDir));
     }
     if (roots.length !== absolute.length) continue;
     const merged = roots.reduce((base, over) => mergeCompose(base, over, c.issues));
@@ -253,6 +268,27 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     addIncluded(out, included, files[0] as string, c.issues);
   }
   return map(out, model.loc);
+}
+
+/**
+ * An included file is interpolated with its own .env too; a converted manifest only has the
+ * project's. A value keeps its `${VAR}` spelling (for moor convert) only where the project's
+ * variables give it the same value; elsewhere the value itself is written.
+ */
+function keepSourceWhere(node: Node, lookup: Lookup): Node {
+  switch (node.kind) {
+    case 'scalar': {
+      if (node.source === undefined) return node;
+      const again = interpolateString(node.source, lookup);
+      if (again.ok && again.value === node.text) return node;
+      const { source: _source, ...rest } = node;
+      return rest;
+    }
+    case 'seq':
+      return { ...node, items: node.items.map((i) => keepSourceWhere(i, lookup)) };
+    case 'map':
+      return { ...node, entries: new Map([...node.entries].map(([k, e]) => [k, { keyLoc: e.keyLoc, value: keepSourceWhere(e.value, lookup) }])) };
+  }
 }
 
 function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, issues: Issues): void {

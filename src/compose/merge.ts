@@ -6,9 +6,9 @@
 //       command, entrypoint, healthcheck.test: replaced;
 //       ports (unique by host address, host port, container port, protocol), volumes (by target),
 //       secrets and configs (by target): an entry with the key of an earlier one replaces it;
-//   - environment, labels, sysctls, annotations (lists of KEY=VALUE or mappings), and a service's
-//     networks and depends_on (lists of names or mappings) merge as mappings, whatever form each
-//     file uses;
+//   - environment, labels, sysctls, annotations (lists of KEY=VALUE or mappings), extra_hosts
+//     (host:ip or a mapping), and a service's networks and depends_on (lists of names or
+//     mappings) merge as mappings, whatever form each file uses;
 //   - logging merges only when both files name the same driver (or one names none);
 //   - `!reset` removes what the earlier files set; `!override` replaces it whole.
 // Tags are consumed here: `finishMerge` removes those left (a `!reset` in the first file).
@@ -46,6 +46,7 @@ export function mergeCompose(base: Node, over: Node, issues: Issues, path: Value
   if (is(path, REPLACED)) return over;
   if (is(path, KEY_VALUE) && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(asMap(base, keyValueEntries(base)), asMap(over, keyValueEntries(over)), issues, path);
   if (is(path, NAMES_OR_MAP) && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(namesAsMap(base), namesAsMap(over), issues, path);
+  if (matches(path, 'services.*.extra_hosts') && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(hostsAsMap(base), hostsAsMap(over), issues, path);
   if (matches(path, 'services.*.logging') && isMap(base) && isMap(over)) {
     const [a, b] = [text(base.entries.get('driver')?.value), text(over.entries.get('driver')?.value)];
     if (a !== undefined && b !== undefined && a !== b) return over;
@@ -113,6 +114,20 @@ function namesAsMap(node: Node): Extract<Node, { kind: 'map' }> {
     items.flatMap((i): [string, MapEntry][] => {
       const name = text(i);
       return name === undefined ? [] : [[name, { keyLoc: i.loc, value: scalar(null, i.loc) }]];
+    }),
+    node.loc,
+  );
+}
+
+/** extra_hosts as a mapping host -> address ("host:ip" and "host=ip" list items). */
+function hostsAsMap(node: Node): Extract<Node, { kind: 'map' }> {
+  if (isMap(node)) return node;
+  const items = isSeq(node) ? node.items : [];
+  return map(
+    items.flatMap((i): [string, MapEntry][] => {
+      const t = text(i) ?? '';
+      const sep = t.search(/[=:]/);
+      return sep <= 0 ? [] : [[t.slice(0, sep), { keyLoc: i.loc, value: scalar(t.slice(sep + 1), i.loc) }]];
     }),
     node.loc,
   );

@@ -2,7 +2,7 @@
 // services), with `deploy:` read the way `docker compose up` or `docker stack deploy` reads it.
 // The draft it returns is finished by translate.ts (replicas, depends_on, aliases).
 import type { SourceLocation } from '../model/desired.js';
-import type { ValuePath } from '../manifest/issues.js';
+import { type ValuePath, formatPath } from '../manifest/issues.js';
 import type { MapEntry, MapNode, Node } from '../manifest/tree.js';
 import { COMPOSE_SERVICE_FIELDS, refusalFor } from './fields.js';
 import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text } from './nodes.js';
@@ -209,7 +209,10 @@ class ServiceTx {
     const build = this.def.entries.get('build');
     if (build !== undefined) {
       const from = [...this.base, 'build'];
-      if (image === undefined) this.tx.error(build.keyLoc, from, 'moor does not build images: give the image to run with image: (build it beforehand, e.g. with docker compose build)');
+      if (image === undefined) {
+        this.tx.error(build.keyLoc, from, 'moor does not build images: give the image to run with image: (build it beforehand, e.g. with docker compose build)');
+        this.tx.imageExplained.add(formatPath(this.base));
+      }
       else this.tx.warning(build.keyLoc, from, `ignored: moor does not build images; it runs ${JSON.stringify(text(image.value) ?? '')} as it is (build it beforehand, e.g. with docker compose build)`);
     }
     this.finishRestart();

@@ -30,6 +30,8 @@ export interface TranslateInput {
   readonly lookup: Lookup;
   /** Whether a host path exists (bind sources, secret files): Compose creates missing bind sources, moor does not. */
   readonly exists: (absolutePath: string) => boolean;
+  /** Services whose missing image is already explained (their extends failed). */
+  readonly imageExplained?: ReadonlySet<string>;
 }
 
 export interface Translation {
@@ -37,6 +39,8 @@ export interface Translation {
   readonly tree: Node;
   /** Formatted moor path -> formatted Compose path, where they differ (see paths.ts). */
   readonly paths: ReadonlyMap<string, string>;
+  /** Compose paths of services whose missing image is already explained (build:, a failed extends). */
+  readonly imageExplained: ReadonlySet<string>;
 }
 
 const TOP_LEVEL = ['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs', 'models'];
@@ -46,10 +50,12 @@ export class Tx {
   readonly input: TranslateInput;
   readonly issues: Issues;
   readonly paths = new Map<string, string>();
+  readonly imageExplained = new Set<string>();
 
   constructor(input: TranslateInput, issues: Issues) {
     this.input = input;
     this.issues = issues;
+    for (const name of input.imageExplained ?? []) this.imageExplained.add(formatPath(['services', name]));
   }
 
   get reading(): Reading {
@@ -89,7 +95,7 @@ export function translateCompose(input: TranslateInput, issues: Issues): Transla
   out.set('project', at(scalar(input.project, input.projectLoc)));
   if (!isMap(root)) {
     tx.error(root, [], 'a Compose file is a mapping (services:, networks:, ...)');
-    return { tree: map(out, root.loc), paths: tx.paths };
+    return { tree: map(out, root.loc), paths: tx.paths, imageExplained: tx.imageExplained };
   }
   for (const [key, entry] of root.entries) {
     if (TOP_LEVEL.includes(key) || key.startsWith('x-')) continue;
@@ -119,7 +125,7 @@ export function translateCompose(input: TranslateInput, issues: Issues): Transla
     const workloads = translateServices(tx, services);
     if (workloads !== null) out.set(input.reading, workloads);
   }
-  return { tree: map(out, root.loc), paths: tx.paths };
+  return { tree: map(out, root.loc), paths: tx.paths, imageExplained: tx.imageExplained };
 }
 
 /** A top-level collection, each definition translated; null when there is none (or it is not a mapping: the schema says so). */
