@@ -5,10 +5,11 @@
 // `-p/--project-name` names the project in both formats.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type ProjectLoadResult, loadProject } from '../compose/front.js';
+import { type ProjectLoadOptions, type ProjectLoadResult, loadProject } from '../compose/front.js';
 import { READINGS, type Reading, describeReading } from '../compose/reading.js';
 import { UsageError } from '../errors.js';
 import { type Issue, ManifestError } from '../manifest/issues.js';
+import type { LoadOptions } from '../manifest/load.js';
 import type { DesiredProject } from '../model/desired.js';
 import type { SavedReading } from '../plan/saved.js';
 import type { CommandContext } from './command.js';
@@ -96,12 +97,29 @@ function readingOption(values: ManifestOptionValues): Reading | undefined {
   return reading;
 }
 
+/** The options that decide how the files are read (format, reading, project name, profiles). */
+export function readingOptions(values: ManifestOptionValues): Pick<ProjectLoadOptions, 'compose' | 'reading' | 'projectName' | 'profiles'> {
+  const reading = readingOption(values);
+  const projectName = projectNameOption(values);
+  return {
+    compose: values.compose === true,
+    ...(reading === undefined ? {} : { reading }),
+    ...(projectName === undefined ? {} : { projectName }),
+    profiles: values.profile ?? [],
+  };
+}
+
+/** A loader of the files with the reading the options ask for (for moor watch, which reloads at every cycle). */
+export function manifestLoader(values: ManifestOptionValues): (options: LoadOptions) => Promise<ProjectLoadResult> {
+  const reading = readingOptions(values);
+  return (options) => loadProject({ ...options, ...reading });
+}
+
 export type LoadedFromOptions = ProjectLoadResult & { readonly notes: readonly string[]; /** The manifest files as given (or found). */ readonly written: readonly string[] };
 
 /** Loads the manifests the options name; every problem is in the result, none is thrown (bad options are usage errors). */
 export async function loadFromOptions(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd' | 'env'>): Promise<LoadedFromOptions> {
-  const reading = readingOption(values);
-  const projectName = projectNameOption(values);
+  const reading = readingOptions(values);
   const { files, warnings } = manifestFiles(values, ctx);
   const result = await loadProject({
     files,
@@ -109,13 +127,10 @@ export async function loadFromOptions(values: ManifestOptionValues, ctx: Pick<Co
     env: ctx.env,
     envFiles: values['env-file'] ?? [],
     allowExternalFiles: values['allow-external-files'] === true,
-    compose: values.compose === true,
-    ...(reading === undefined ? {} : { reading }),
-    ...(projectName === undefined ? {} : { projectName }),
-    profiles: values.profile ?? [],
+    ...reading,
   });
-  if (result.detection.format === 'moor' && (reading !== undefined || (values.profile ?? []).length > 0)) {
-    throw new UsageError(`${reading === undefined ? '--profile' : '--as'} applies to Compose files, and this is a moor manifest (${result.detection.reason}); add --compose to read it as Compose`);
+  if (result.detection.format === 'moor' && (reading.reading !== undefined || (values.profile ?? []).length > 0)) {
+    throw new UsageError(`${reading.reading === undefined ? '--profile' : '--as'} applies to Compose files, and this is a moor manifest (${result.detection.reason}); add --compose to read it as Compose`);
   }
   return { ...result, notes: warnings, written: files };
 }

@@ -123,7 +123,8 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   all.addAll(tailIssues);
   const compose = info(named.name, named.from, translation.tree);
   if (!result.ok || all.hasErrors) return { ok: false, issues: all.sorted(order), compose };
-  return { ok: true, desired: result.desired, files: absolute, warnings: all.sorted(order), compose };
+  // Every file read (extends: and include: ones too): moor watch reloads when one changes.
+  return { ok: true, desired: result.desired, files: [...absolute, ...loader.files], warnings: all.sorted(order), compose };
 }
 
 function position(issue: Issue): string {
@@ -155,6 +156,11 @@ async function parseFile(file: string, shown: string, maxBytes: number, issues: 
 /** Files read for `extends: {file}` and `include:`, each once. */
 class FileLoader {
   readonly #cache = new Map<string, Node | null>();
+  /** The files read so far. */
+  get files(): string[] {
+    return [...this.#cache.keys()];
+  }
+
   readonly #projectDir: string;
   readonly #display: (f: string) => string;
   readonly #issues: Issues;
