@@ -168,7 +168,6 @@ class ServiceTx {
       case 'pull_policy':
         return this.pullPolicy(e, from);
       case 'logging':
-        if (!this.containers) return this.tx.error(e.keyLoc, from, 'moor does not set logging drivers on Swarm services (the Engine default applies; --as containers can)');
         if (isMap(value) && get(value, 'driver') === undefined) return this.tx.error(e.keyLoc, from, "name the driver (driver: json-file is the Engine's usual default): moor does not fill it in");
         return this.set(field, e, from);
       case 'privileged':

@@ -362,7 +362,7 @@ function dropFixedPorts(tx: Tx, d: ServiceDraft): void {
 /** The order of fields in a translated workload (moor's schema order), for a readable moor convert. */
 const FIELD_ORDER = [
   'image', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'volumes', 'networks', 'secrets', 'configs', 'mode', 'replicas',
-  'update_config', 'rollback_config', 'restart', 'restart_policy', 'placement', 'resources', 'depends_on', 'healthcheck', 'labels', 'container_labels',
+  'update_config', 'rollback_config', 'restart', 'restart_policy', 'placement', 'resources', 'depends_on', 'healthcheck', 'labels', 'container_labels', 'logging',
 ];
 
 /** The moor map of one workload; each field's moor path is recorded against its Compose path. */

@@ -142,6 +142,7 @@ test('--as services: every deploy: field maps onto the Swarm service (stack depl
     pids_limit: 100
     restart: always
     tmpfs: [/run, "/cache:size=16m,mode=1777"]
+    logging: { driver: json-file, options: { max-size: 1m, max-file: 3 } }
     deploy:
       mode: global
 networks:
@@ -180,6 +181,7 @@ networks:
     replicas: null,
     restartPolicy: { condition: 'any', delay: null, maxAttempts: null, window: null },
     resources: { limits: { cpus: 2.5e8, memory: 64 * MiB, pids: 100 }, reservations: { cpus: null, memory: 32 * MiB } },
+    logging: { driver: 'json-file', options: { 'max-file': '3', 'max-size': '1m' } },
   }));
   assert.deepEqual(desired.networks.backend?.external === false && desired.networks.backend.spec.driver, 'overlay');
 });
