@@ -165,13 +165,16 @@ networks:
 }
 
 describe('a Compose file --as services', () => {
-  test('is applied with stack deploy semantics, re-applied with an empty plan, then changed (config rotated) and converged', async () => {
+  test('is applied with stack deploy semantics (from a saved plan), re-applied with an empty plan, then changed (config rotated) and converged', async () => {
     const project = run.newProject();
     const dir = projectDir({ 'compose.yaml': stackFile(project, { greeting: 'hello', replicas: 2 }), 'db_pw.txt': 'pw-1' });
 
-    const applied = await moor(dir, 'apply', '--yes', '--as', 'services');
+    // A saved plan remembers the reading: apply --plan needs no --as again.
+    const saved = await moor(dir, 'plan', '--as', 'services', '--out', join(dir, 'plan.json'));
+    assert.equal(saved.code, 0, all(saved));
+    assert.match(saved.stdout, /^Read compose\.yaml as Compose \(--as services: each Compose service becomes a Swarm service, as with docker stack deploy\)/);
+    const applied = await moor(dir, 'apply', '--plan', join(dir, 'plan.json'));
     assert.equal(applied.code, 0, all(applied));
-    assert.match(applied.stdout, /^Read compose\.yaml as Compose \(--as services: each Compose service becomes a Swarm service, as with docker stack deploy\)/);
     const spec = await service(`${project}_api`);
     assert.equal(spec.Mode.Replicated?.Replicas, 2);
     assert.equal(spec.Labels?.['com.example.team'], 'core');
