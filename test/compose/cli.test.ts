@@ -1,6 +1,7 @@
 // The Compose options of the CLI, without an Engine: default files, --as, -p, --profile, moor convert.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { manifestLoader } from '../../src/cli/manifest-options.js';
 import { runCli, withProject } from '../manifest/helpers.js';
 
 const COMPOSE = 'services:\n  web:\n    image: nginx:1.27\n    ports: ["8080:80"]\n';
@@ -80,4 +81,13 @@ services:
 test('moor --help lists convert', async () => {
   const run = await runCli(['--help'], { cwd: '/' });
   assert.match(run.stdout, /^ {2}convert +Print the moor manifest equivalent to Compose files$/m);
+});
+
+test('moor watch reloads with the reading the options ask for', async () => {
+  await withProject({ 'app/compose.yaml': COMPOSE }, async (dir) => {
+    const result = await manifestLoader({ as: 'services', 'project-name': 'watched' })({ files: ['compose.yaml'], cwd: `${dir}/app`, env: {} });
+    assert.ok(result.ok);
+    assert.equal(result.desired.project, 'watched');
+    assert.deepEqual(Object.keys(result.desired.services), ['web']);
+  });
 });
