@@ -65,7 +65,7 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   const baseLookup: Lookup = (name) => options.env[name] ?? variables.get(name);
   const profiles = selectedProfiles(options.profiles ?? [], baseLookup('COMPOSE_PROFILES'));
   const info = (project: string, projectFrom: ProjectNameSource, tree: Node | null): ComposeInfo => ({ reading: options.reading, project, projectFrom, profiles, tree });
-  const fail = (project = '', from: ProjectNameSource = 'folder'): ComposeLoadResult => ({ ok: false, issues: issues.sorted(order), compose: info(project, from, null) });
+  const fail = (): ComposeLoadResult => ({ ok: false, issues: issues.sorted(order), compose: info('', 'folder', null) });
 
   const roots: Node[] = [];
   for (const file of absolute) {

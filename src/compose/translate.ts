@@ -269,6 +269,8 @@ function translateFileObject(tx: Tx, kind: 'secret' | 'config', name: string, de
         out.set(field, entry);
         break;
       case 'environment':
+        // An unset variable is reported; the entry itself then stands in as the content, so that
+        // the config is not also said to have none (the file is refused either way).
         if (kind === 'secret') out.set(field, entry);
         else out.set('content', configFromEnvironment(tx, entry, [...base, field]) ?? entry);
         break;
