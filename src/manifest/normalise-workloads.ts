@@ -507,7 +507,8 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
         : {
             condition: def.restart_policy.condition ?? 'any',
             delay: w.duration(def.restart_policy.delay, w.at('restart_policy', 'delay')),
-            maxAttempts: def.restart_policy.max_attempts ?? null,
+            // 0 is Swarm's "no limit", the same as not set (and what Swarm reads back for it).
+            maxAttempts: def.restart_policy.max_attempts === 0 ? null : (def.restart_policy.max_attempts ?? null),
             window: w.duration(def.restart_policy.window, w.at('restart_policy', 'window')),
           },
     placement: placement(w, def.placement),

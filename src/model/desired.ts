@@ -380,3 +380,8 @@ export interface DesiredProject {
   /** Where each object was declared, by object id (`service/web`), for messages. */
   readonly locations: Readonly<Record<string, SourceLocation>>;
 }
+
+/** A project with nothing in it: planned against the Engine, it removes everything the project owns (destroy). */
+export function emptyProject(project: string): DesiredProject {
+  return { project, networks: {}, volumes: {}, secrets: {}, configs: {}, containers: {}, services: {}, locations: {} };
+}

@@ -15,6 +15,8 @@ export interface SavedPlanOptions {
   readonly pruneVolumes: boolean;
   readonly replaceVolumes: boolean;
   readonly pull: 'missing' | 'never';
+  /** --retry-failed (absent in plans saved before it existed: false). */
+  readonly retryFailed?: boolean;
   /** A destroy plan: the desired state is empty. */
   readonly destroy: boolean;
 }
@@ -88,7 +90,7 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
     fail(file, '"reading" is malformed');
   }
   const options = value.options;
-  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never')) {
+  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean')) {
     fail(file, '"options" is malformed');
   }
   const plan = value.plan;

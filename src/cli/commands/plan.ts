@@ -5,7 +5,7 @@ import type { Command } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles, savedReading } from '../manifest-options.js';
 import { useColor, writeManifestWarnings } from '../output.js';
-import { observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, savedPlan, writeSavedPlan } from '../reconcile.js';
+import { observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, RETRY_OPTIONS, RETRY_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
 
 export const command: Command = {
   name: 'plan',
@@ -17,6 +17,7 @@ Engine, and prints every change with a field-by-field diff. Changes nothing.
 ${MANIFEST_OPTIONS_HELP}
 
 ${PLAN_OPTIONS_HELP}
+${RETRY_OPTIONS_HELP}
 
 Output options:
       --json                 Print the plan as JSON (format_version 1, see the README)
@@ -34,6 +35,7 @@ with --detailed-exitcode, 2 when the plan has changes.
       options: {
         ...MANIFEST_OPTIONS,
         ...PLAN_OPTIONS,
+        ...RETRY_OPTIONS,
         ...ENGINE_OPTIONS,
         json: { type: 'boolean' },
         out: { type: 'string' },
