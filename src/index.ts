@@ -52,6 +52,8 @@ export function renderPlan(planned: Plan, options: { readonly color?: boolean } 
 }
 
 export { loadManifest } from './manifest/load.js';
+/** Like loadManifest, and reads Compose files too (see the README, "Coming from Compose"). */
+export { loadProject } from './compose/front.js';
 export { formatIssue } from './manifest/issues.js';
 export { renderPlanJson } from './plan/render.js';
 export { emptyProject } from './model/desired.js';
@@ -71,6 +73,8 @@ export type { ErrorCode } from './errors.js';
 export type { EngineErrorKind } from './engine/errors.js';
 export type { EngineClientOptions } from './engine/index.js';
 export type { LoadOptions, LoadResult } from './manifest/load.js';
+export type { ProjectLoadOptions, ProjectLoadResult } from './compose/front.js';
+export type { Reading } from './compose/reading.js';
 export type { Issue, Severity } from './manifest/issues.js';
 export type { DesiredProject, DesiredContainer, DesiredService, DesiredNetwork, DesiredVolume, DesiredSecret, DesiredConfig, ContainerSpec, ServiceSpec } from './model/desired.js';
 export type { ObservedProject, ObservedContainer, ObservedService, ObservedNetwork, ObservedVolume, ObservedSecret, ObservedConfig, UpdateState, FailedRollout } from './model/observed.js';

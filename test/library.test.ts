@@ -23,6 +23,7 @@ describe('the library', () => {
       'isEngineError',
       'isMoorError',
       'loadManifest',
+      'loadProject',
       'lockDirectory',
       'observe',
       'plan',

@@ -9,7 +9,7 @@ import { randomSeed, seededIds } from '../model/hash.js';
 import type { ObservedProject } from '../model/observed.js';
 import { observeProject } from '../observe/observe.js';
 import { buildPlan, type Plan } from '../plan/build.js';
-import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan, type SavedPlanOptions } from '../plan/saved.js';
+import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan, type SavedPlanOptions, type SavedReading } from '../plan/saved.js';
 import { MOOR_VERSION } from '../version.js';
 
 export const PLAN_OPTIONS = {
@@ -83,7 +83,7 @@ export function readSavedPlan(file: string): SavedPlan {
   return parseSavedPlan(text, file);
 }
 
-export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests: readonly string[]; envFiles: readonly string[]; cwd: string; options: SavedPlanOptions }): SavedPlan {
+export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests: readonly string[]; envFiles: readonly string[]; reading: SavedReading; cwd: string; options: SavedPlanOptions }): SavedPlan {
   return {
     format: SAVED_PLAN_FORMAT,
     format_version: SAVED_PLAN_VERSION,
@@ -93,6 +93,7 @@ export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests
     endpoint: fields.endpoint,
     manifests: fields.manifests.map((f) => path.resolve(fields.cwd, f)),
     env_files: fields.envFiles.map((f) => path.resolve(fields.cwd, f)),
+    reading: fields.reading,
     seed: run.seed,
     options: fields.options,
     plan: run.plan,

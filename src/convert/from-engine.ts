@@ -390,6 +390,7 @@ export function serviceSpecFromEngine(spec: Service['Spec'], networkNames: Reado
     stopGracePeriod: num(c['StopGracePeriod']),
     readOnly: c['ReadOnly'] === true,
     init: typeof c['Init'] === 'boolean' ? c['Init'] : null,
+    logging: task['LogDriver'] === undefined ? null : { driver: str(rec(task['LogDriver'])['Name']) ?? '', options: stringMap(rec(task['LogDriver'])['Options']) },
     endpointMode: endpoint['Mode'] === 'dnsrr' ? 'dnsrr' : 'vip',
   };
 }

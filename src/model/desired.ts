@@ -285,6 +285,8 @@ export interface ServiceSpec {
   readonly stopGracePeriod: Duration | null;
   readonly readOnly: boolean;
   readonly init: boolean | null;
+  /** The tasks' logging driver; null: the Engine's default. */
+  readonly logging: LoggingSpec | null;
   readonly endpointMode: 'vip' | 'dnsrr';
 }
 

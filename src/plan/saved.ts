@@ -21,6 +21,14 @@ export interface SavedPlanOptions {
   readonly destroy: boolean;
 }
 
+/** The command-line options that decide how the manifests are read (Compose files), replayed by apply --plan. */
+export interface SavedReading {
+  readonly compose: boolean;
+  readonly as: string | null;
+  readonly project_name: string | null;
+  readonly profiles: readonly string[];
+}
+
 export interface SavedPlan {
   readonly format: typeof SAVED_PLAN_FORMAT;
   readonly format_version: typeof SAVED_PLAN_VERSION;
@@ -31,6 +39,8 @@ export interface SavedPlan {
   /** Absolute paths of the manifests the plan was computed from. */
   readonly manifests: readonly string[];
   readonly env_files: readonly string[];
+  /** Absent in plans saved before Compose files were read. */
+  readonly reading?: SavedReading;
   readonly seed: string;
   readonly options: SavedPlanOptions;
   readonly plan: Plan;
@@ -74,6 +84,10 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
   }
   for (const key of ['manifests', 'env_files'] as const) {
     if (!Array.isArray(value[key]) || !(value[key] as unknown[]).every((f) => typeof f === 'string')) fail(file, `"${key}" is not a list of paths`);
+  }
+  const reading = value.reading;
+  if (reading !== undefined && (!isRecord(reading) || typeof reading.compose !== 'boolean' || !Array.isArray(reading.profiles) || !(reading.profiles as unknown[]).every((p) => typeof p === 'string'))) {
+    fail(file, '"reading" is malformed');
   }
   const options = value.options;
   if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean')) {

@@ -102,6 +102,7 @@ export function serviceSpec(name: string, over: Partial<ServiceSpec> = {}): Serv
     stopGracePeriod: null,
     readOnly: false,
     init: null,
+    logging: null,
     endpointMode: 'vip',
     ...over,
   };

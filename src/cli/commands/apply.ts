@@ -16,7 +16,7 @@ import { formatDuration, renderPlanText, summaryLine } from '../../plan/render.j
 import { StalePlanError, type SavedPlan } from '../../plan/saved.js';
 import type { Command, CommandContext } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
-import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP } from '../manifest-options.js';
+import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, readingValues } from '../manifest-options.js';
 import { paint, progressPrinter, pullProgressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
 import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
 import { waitProgress } from '../wait-output.js';
@@ -142,7 +142,7 @@ async function replayCheck(engine: EngineClient, desired: DesiredProject, saved:
 
 export const command: Command = {
   name: 'apply',
-  help: `Usage: moor apply [-f FILE]... [options]
+  help: `Usage: moor apply [-f FILE]... [--as containers|services] [options]
        moor apply --plan FILE [options]
 
 Makes the Engine match the manifests: plans, shows the plan, asks for confirmation when run on a
@@ -198,7 +198,7 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
       const saved = readSavedPlan(values.plan);
       const desired = saved.options.destroy
         ? emptyProject(saved.project)
-        : (await loadDesiredOrThrow({ ...values, file: values.file ?? saved.manifests, 'env-file': values['env-file'] ?? saved.env_files }, ctx)).desired;
+        : (await loadDesiredOrThrow(readingValues({ ...values, file: values.file ?? saved.manifests, 'env-file': values['env-file'] ?? saved.env_files }, saved.reading), ctx)).desired;
       if (desired.project !== saved.project) throw new MoorError('PLAN_INVALID', `the plan is for project ${saved.project}, the manifest for ${desired.project}`);
       const engine = await connectEngine(values, ctx);
       try {
@@ -213,11 +213,12 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
     }
 
     const options = planOptionsFrom(values, ['missing', 'always', 'never'] as const);
-    const { desired, warnings } = await loadDesiredOrThrow(values, ctx);
+    const { desired, warnings, source } = await loadDesiredOrThrow(values, ctx);
     writeManifestWarnings(ctx, warnings);
     const engine = await connectEngine(values, ctx);
     try {
       return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
+        if (source !== null) ctx.stdout.write(`${source}\n\n`);
         if (options.pull === 'always') await pullAll(ctx, engine, desired);
         const run = await observeAndPlan(engine, desired, { ...options, pull: options.pull === 'always' ? 'missing' : options.pull }, undefined, ctx.signal);
         return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false, waitTimeoutMs });
