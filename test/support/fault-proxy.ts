@@ -228,6 +228,9 @@ export async function startFaultProxy(options: { upstream?: string } = {}): Prom
     delete headers.connection;
     delete headers['keep-alive'];
     res.writeHead(answer.status, headers);
+    // A stream (events) may send no byte for a long time: its headers must go out now, as the
+    // Engine's do (a client waits for them to know the subscription is live).
+    res.flushHeaders();
     record.status = answer.status;
     res.on('close', () => answer.response.destroy());
     if (cutAfter === null) {

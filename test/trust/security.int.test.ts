@@ -12,6 +12,7 @@ import { goDown, hold, respond } from '../support/fault-proxy.js';
 import { createCa, issueCertificate, startTlsForwarder } from '../support/tls.js';
 import type { CliResult } from '../support/cli.js';
 import { moorIn, outputOf, startMoor, useTrustRun } from '../support/trust.js';
+import { triggeredBy, WatchProcess } from '../support/watch.js';
 
 const run = useTrustRun('sec');
 
@@ -22,7 +23,7 @@ const ENV_SECRET = `env-secret-${randomBytes(12).toString('hex')}`;
 /** Every form a secret could leak in: raw, encoded, escaped, hashed without salt, and its random core alone. */
 function leakForms(secret: string): string[] {
   const bytes = Buffer.from(secret);
-  const core = secret.slice(secret.lastIndexOf('-') + 1);
+  const core = /[0-9a-f]{24}/.exec(secret)?.[0] ?? secret; // the random part alone
   return [
     secret,
     core,
@@ -70,7 +71,7 @@ services:
 }
 
 describe('secret values never appear in any output (research E1)', { timeout: 300_000 }, () => {
-  test('a whole scenario: validate, plan (text, JSON, saved), apply (saved, plain, --debug), rotation, a stale plan, Engine errors, the Engine going away, destroy', async () => {
+  test('a whole scenario: validate, plan (text, JSON, saved), apply (saved, plain, --debug), rotation, a stale plan, Engine errors, the Engine going away, moor watch (logs, health, metrics), destroy', async () => {
     const project = run.newProject();
     const dir = projectDir(project);
     const env = { API_KEY: ENV_SECRET };
@@ -121,6 +122,27 @@ describe('secret values never appear in any output (research E1)', { timeout: 30
       assertNoLeak(`the Engine's record of secret ${s.Spec.Name}`, JSON.stringify(s));
     }
     for (const s of await run.direct.services.list({ filters: { label: [`io.moor.project=${project}`] } })) assertNoLeak(`service ${s.Spec.Name ?? ''}`, JSON.stringify(s));
+
+    // moor watch: its JSON logs at debug level, its health and metrics, through a rotation picked
+    // up from the file, a drift repaired from an event, and an Engine error.
+    await p.up();
+    const w = new WatchProcess(['--interval', '5m', '--listen', '127.0.0.1:0', '--debug', '-H', p.host], { cwd: dir, env: { ...env, MOOR_LOCK_DIR: join(dir, '.locks') } });
+    try {
+      assert.equal((await w.nextCycle('the first cycle'))['result'], 'ok', w.output);
+      p.add({ method: 'POST', path: '/secrets/create', on: 1, fault: respond(500, 'injected: secret store unavailable') });
+      writeFileSync(join(dir, 'db_pw.txt'), `${FILE_SECRET}-rotated-by-watch`);
+      await w.waitFor('a failed cycle', (r) => r.msg === 'cycle' && r['result'] !== 'ok');
+      await w.waitFor('a cycle that converges', (r) => r.msg === 'cycle' && r['result'] === 'ok' && triggeredBy(r, 'retry'), { timeoutMs: 60_000 });
+      await run.direct.containers.remove(`${project}_tool`, { force: true });
+      await w.waitFor('the drift repaired', (r) => r.msg === 'cycle' && triggeredBy(r, 'event') && r['result'] === 'ok', { timeoutMs: 60_000 });
+      const base = await w.address();
+      for (const path of ['/healthz', '/metrics']) outputs.push({ what: `watch ${path}`, text: await (await fetch(`${base}${path}`)).text() });
+      outputs.push({ what: 'watch sync', text: await (await fetch(`${base}/sync`, { method: 'POST' })).text() });
+    } finally {
+      assert.equal((await w.stop('SIGTERM')).code, 0, w.output);
+    }
+    outputs.push({ what: 'moor watch logs', text: w.output });
+    FORMS.push(...leakForms(`${FILE_SECRET}-rotated-by-watch`));
 
     assert.equal((await moor('destroy --debug', ['destroy', '--yes', '--debug'])).code, 0);
     for (const file of ['first.plan', 'second.plan']) outputs.push({ what: `saved plan ${file}`, text: readFileSync(join(dir, file), 'utf8') });
