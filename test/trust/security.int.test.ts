@@ -71,7 +71,7 @@ services:
 }
 
 describe('secret values never appear in any output (research E1)', { timeout: 300_000 }, () => {
-  test('a whole scenario: validate, plan (text, JSON, saved), apply (saved, plain, --debug), rotation, a stale plan, Engine errors, the Engine going away, moor watch (logs, health, metrics), destroy', async () => {
+  test('a whole scenario: validate, plan (text, JSON, saved), apply (saved, plain, --wait, --debug), status, logs, rotation, a stale plan, Engine errors, the Engine going away, moor watch (logs, health, metrics), destroy', async () => {
     const project = run.newProject();
     const dir = projectDir(project);
     const env = { API_KEY: ENV_SECRET };
@@ -90,6 +90,8 @@ describe('secret values never appear in any output (research E1)', { timeout: 30
     assert.equal(statSync(join(dir, 'first.plan')).mode & 0o777, 0o600, 'saved plans are private');
     assert.equal((await moor('apply --plan --debug', ['apply', '--plan', 'first.plan', '--debug'])).code, 0);
     assert.equal((await moor('plan --detailed-exitcode', ['plan', '--detailed-exitcode'])).code, 0);
+    await moor('status', ['status']);
+    await moor('status --json', ['status', '--json']);
 
     // Rotation of both secrets; a saved plan made stale by a changed secret.
     writeFileSync(join(dir, 'db_pw.txt'), `${FILE_SECRET}-rotated`);
@@ -113,7 +115,8 @@ describe('secret values never appear in any output (research E1)', { timeout: 30
     writeFileSync(join(dir, 'db_pw.txt'), FILE_SECRET);
     assert.equal((await moor('apply, the Engine goes away', ['apply', '--yes', '--debug', '-H', p.host])).code, 1);
     writeFileSync(join(dir, 'db_pw.txt'), `${FILE_SECRET}-rotated`);
-    assert.equal((await moor('apply (rotation)', ['apply', '--yes', '--debug'])).code, 0);
+    assert.equal((await moor('apply --wait (rotation)', ['apply', '--yes', '--wait', '--debug'])).code, 0);
+    await moor('logs of the service', ['logs', 'api']);
     // The real executable too: its uncaught-error path and process plumbing.
     keep('bin/moor plan', await startMoor(dir, ['plan', '--debug'], env).done);
 
