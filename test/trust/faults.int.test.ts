@@ -12,7 +12,9 @@ import type { ApplyReport } from '../../src/apply/execute.js';
 import { EngineClient, isEngineError } from '../../src/engine/index.js';
 import { loadManifest } from '../../src/manifest/index.js';
 import type { DesiredProject } from '../../src/model/desired.js';
-import { delay, goDown, hold, reset, respond, rewrite, type FaultProxy, type FaultRule, type ProxiedRequest } from '../support/fault-proxy.js';
+import { cut, delay, goDown, hold, reset, respond, rewrite, type FaultProxy, type FaultRule, type ProxiedRequest } from '../support/fault-proxy.js';
+import { waitFor } from '../support/engine.js';
+import { triggeredBy, WatchProcess } from '../support/watch.js';
 import { applyProject, failures, planAgainst } from '../support/project.js';
 import { assertConverged, CANARY, moorIn, outputOf, startMoor, useTrustRun, type MoorResult, type ScenarioDir } from '../support/trust.js';
 
@@ -256,5 +258,30 @@ describe('not a Swarm manager (research C3)', { timeout: 240_000 }, () => {
     assert.match(r.stdout, /FAILED {2}create service .*\(503\): .*does not have a leader/);
     assert.match(r.stdout, /Apply failed: 7 done, 1 failed, 0 skipped/);
     await assertNextApplyConverges(s, 1);
+  });
+});
+
+describe('moor watch when the events stream is cut mid-event (research A5)', { timeout: 240_000 }, () => {
+  test('the stream cut inside the event of a drift: the watcher subscribes again, resyncs, and repairs the drift', async () => {
+    const p = await run.proxy();
+    // Every events stream is cut 10 bytes into its answer: each event ends it half-read.
+    p.add({ method: 'GET', path: '/events', fault: cut(10) });
+    const s = run.scenario();
+    const watch = new WatchProcess(['--interval', '5m', '-H', p.host], { cwd: s.dir, env: { MOOR_LOCK_DIR: join(s.dir, '.locks') } });
+    try {
+      assert.equal((await watch.nextCycle('the first cycle'))['result'], 'ok', watch.output);
+      const lost = (from: number) => watch.waitFor('a lost stream', (r) => r.msg === 'events stream lost: subscribing again (a full resync follows)', { from, timeoutMs: 60_000 });
+      // Let the echoes of the first cycle cut the streams, and the resyncs settle.
+      await lost(0);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const from = watch.records.length;
+      await run.direct.containers.remove(`${s.project}_tool`, { force: true });
+      const at = watch.records.indexOf(await lost(from));
+      await watch.waitFor('the drift repaired by a resync', (r) => r.msg === 'cycle' && r['result'] === 'ok' && triggeredBy(r, 'resync'), { from: at, timeoutMs: 90_000 });
+      await waitFor('the container back', async () => ((await run.direct.containers.inspect(`${s.project}_tool`)).State.Running ? true : undefined), 30_000);
+    } finally {
+      await watch.stop('SIGTERM');
+    }
+    await assertConverged(run.direct, s.project, 1);
   });
 });
