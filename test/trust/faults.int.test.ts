@@ -126,6 +126,21 @@ describe('500s and dropped connections on writes', { timeout: 240_000 }, () => {
   });
 });
 
+describe('transient "in use" while tearing down (research C7)', { timeout: 240_000 }, () => {
+  test('a network still "has active endpoints" and a secret still "in use" for a moment: the removals are retried, and destroy completes', async () => {
+    const s = run.scenario();
+    assert.equal((await moorIn(s.dir, ['apply', '--yes'])).code, 0);
+    const p = await run.proxy();
+    p.add({ method: 'DELETE', path: '/networks/*', on: [1, 2], fault: respond(403, 'error while removing network: network x id y has active endpoints') });
+    p.add({ method: 'DELETE', path: '/secrets/*', on: 1, fault: respond(400, "rpc error: code = InvalidArgument desc = secret 'x' is in use by the following service: y") });
+    const r = await startMoor(s.dir, ['destroy', '--yes', '-H', p.host]).done;
+    assert.equal(r.code, 0, outputOf(r));
+    assert.equal(p.requests.filter((q) => q.method === 'DELETE' && q.fault !== null).length, 3);
+    assert.deepEqual(await run.direct.networks.list({ filters: { label: [`io.moor.project=${s.project}`] } }), []);
+    assert.deepEqual(await run.direct.secrets.list({ filters: { label: [`io.moor.project=${s.project}`] } }), []);
+  });
+});
+
 describe('500s and timeouts on reads', { timeout: 240_000 }, () => {
   test('a 500 on the first try of every list: reads are retried and the apply succeeds', async () => {
     const lists = ['/info', '/containers/json', '/networks', '/volumes', '/services', '/secrets', '/configs', '/images/json'];
