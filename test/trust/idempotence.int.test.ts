@@ -11,6 +11,32 @@ import { moorIn, outputOf, useTrustRun } from '../support/trust.js';
 
 const run = useTrustRun('idem');
 
+describe('a network whose configuration changes (research A8)', { timeout: 180_000 }, () => {
+  test('is recreated with its containers disconnected and reconnected: the containers keep their ids, the next plan is empty', async () => {
+    const project = run.newProject();
+    const dir = mkdtempSync(join(tmpdir(), 'moor-trust-idem-'));
+    const manifest = (tier: string): void =>
+      writeFileSync(join(dir, 'moor.yaml'), `project: ${project}\nnetworks:\n  back: { labels: { tier: ${tier} } }\ncontainers:\n  db: { image: moor/busybox:latest, command: ["sleep", "3600"], init: true, networks: [back] }\n`);
+    manifest('a');
+    assert.equal((await moorIn(dir, ['apply', '--yes'])).code, 0);
+    const d = run.direct;
+    const before = await d.containers.inspect(`${project}_db`);
+    const oldNetwork = (await d.networks.inspect(`${project}_back`)).Id;
+    manifest('b');
+    const r = await moorIn(dir, ['apply', '--yes']);
+    assert.equal(r.code, 0, outputOf(r));
+    assert.match(r.stdout, /-\/\+ network back \(\S+\): labels changed/);
+    const after = await d.containers.inspect(`${project}_db`);
+    assert.equal(after.Id, before.Id, 'the container was not recreated');
+    assert.equal(after.State.Running, true);
+    const network = await d.networks.inspect(`${project}_back`);
+    assert.notEqual(network.Id, oldNetwork);
+    assert.equal(network.Labels?.tier, 'b');
+    assert.ok(Object.keys(after.NetworkSettings.Networks ?? {}).includes(`${project}_back`), 'reconnected to the new network');
+    assert.equal((await moorIn(dir, ['plan', '--detailed-exitcode'])).code, 0);
+  });
+});
+
 describe('moor keeps what it does not manage (research A3)', { timeout: 180_000 }, () => {
   test('a service redeployed with --force keeps its ForceUpdate through a label change, and its tasks are not restarted', async () => {
     const project = run.newProject();
