@@ -31,4 +31,6 @@ for entry in floor cpu; do
     --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" \
     --log-level=warning --outfile="bench/.work/$entry.mjs"
 done
+# moor's build-time schema validator, found beside the bundles as beside dist/manifest/schema.js.
+cp dist/manifest/schema-validator.cjs bench/.work/
 exec node --import tsx bench/run.ts "$@"

@@ -91,11 +91,18 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'moor-bench-cpu-'));
   try {
     const files = writeProject(dir, 'cpubench', { services: n, containers: 0 }, 'swarm', FIRST_REVISION);
+    const cpu = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const c0 = cpu();
     const t0 = performance.now();
     const loaded = await loadManifest({ files: [files.moor], cwd: dir, env: {}, envFiles: [], allowExternalFiles: false });
     if (!loaded.ok) throw new Error(`the generated manifest is invalid: ${JSON.stringify(loaded.issues.slice(0, 3))}`);
     const t1 = performance.now();
+    const c1 = cpu();
     const answers = recordAnswers(loaded.desired);
+    const c2 = cpu();
     const t2 = performance.now();
     const observed = await observeProject(replayClient(answers), loaded.desired.project);
     const t3 = performance.now();
@@ -103,10 +110,11 @@ async function main(): Promise<void> {
     const t4 = performance.now();
     const text = renderPlanText(plan, { color: false });
     const t5 = performance.now();
+    const c5 = cpu();
     if (plan.changes.length !== 0) throw new Error(`the plan of the recorded state is not a no-op: ${plan.changes.length} changes, e.g. ${JSON.stringify(plan.changes[0]).slice(0, 400)}`);
     if (observed.services.length !== n) throw new Error(`observed ${observed.services.length} services, expected ${n}`);
     process.stdout.write(
-      `${JSON.stringify({ services: n, loadMs: t1 - t0, observeMs: t3 - t2, planMs: t4 - t3, renderMs: t5 - t4, totalMs: t1 - t0 + (t5 - t2), heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20, planLines: text.split('\n').length })}\n`,
+      `${JSON.stringify({ services: n, loadMs: t1 - t0, observeMs: t3 - t2, planMs: t4 - t3, renderMs: t5 - t4, totalMs: t1 - t0 + (t5 - t2), totalCpuMs: c1 - c0 + (c5 - c2), heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20, planLines: text.split('\n').length })}\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

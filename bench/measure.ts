@@ -10,6 +10,8 @@ export interface CommandResult {
   readonly exitCode: number;
   /** Peak resident set size of the command, in KiB (GNU time's %M). */
   readonly rssKb: number | null;
+  /** CPU time of the command (user + system), in ms: unlike wall time, hardly moved by other load. */
+  readonly cpuMs: number | null;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -19,7 +21,7 @@ let sequence = 0;
 export async function runCommand(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult> {
   const rssFile = path.join(os.tmpdir(), `moor-bench-rss-${process.pid}-${++sequence}`);
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', '-o', rssFile, command, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, command, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -30,15 +32,17 @@ export async function runCommand(command: string, args: readonly string[], optio
   });
   const ms = performance.now() - started;
   let rssKb: number | null = null;
+  let cpuMs: number | null = null;
   try {
     const text = readFileSync(rssFile, 'utf8').trim().split('\n');
-    rssKb = Number(text[text.length - 1]);
-    if (!Number.isFinite(rssKb)) rssKb = null;
+    const [rss, user, sys] = (text[text.length - 1] ?? '').split(' ').map(Number);
+    if (rss !== undefined && Number.isFinite(rss)) rssKb = rss;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuMs = (user + sys) * 1000;
   } catch {
-    rssKb = null;
+    // no figures: the command did not start
   }
   rmSync(rssFile, { force: true });
-  return { ms, exitCode, rssKb, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  return { ms, exitCode, rssKb, cpuMs, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
 
 /** The last non-empty line of a command's error output (or its output), for a failure note. */

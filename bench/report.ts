@@ -24,6 +24,8 @@ export interface Sample {
   readonly convergedMs: number | null;
   readonly exitCode: number;
   readonly rssKb: number | null;
+  /** CPU time of the command, user + system (GNU time's resolution: 10 ms). */
+  readonly cpuMs: number | null;
   readonly counts: Counts | null;
   /** 1-minute load average when the command started. */
   readonly load: number;
@@ -33,6 +35,7 @@ export interface Sample {
 export interface StartupResult {
   readonly label: string;
   readonly ms: readonly number[];
+  readonly cpuMs: readonly number[];
   readonly rssKb: readonly number[];
 }
 
@@ -43,9 +46,11 @@ export interface CpuResult {
   readonly planMs: number;
   readonly renderMs: number;
   readonly totalMs: number;
+  readonly totalCpuMs: number;
   readonly heapUsedMb: number;
   readonly rssKb: number | null;
   readonly processMs: number;
+  readonly processCpuMs: number | null;
 }
 
 export interface Facts {
@@ -113,6 +118,7 @@ interface Cell {
   readonly converged: readonly number[];
   readonly counts: Counts | null;
   readonly rssKb: readonly number[];
+  readonly cpuMs: readonly number[];
   readonly failures: readonly string[];
   readonly failed: boolean;
 }
@@ -130,6 +136,7 @@ function cell(samples: readonly Sample[], tool: ToolName, part: Part, scenario: 
     converged: ok.flatMap((s) => (s.convergedMs === null ? [] : [s.convergedMs])),
     counts: counted?.counts ?? null,
     rssKb: timed.flatMap((s) => (s.rssKb === null ? [] : [s.rssKb])),
+    cpuMs: timed.flatMap((s) => (s.cpuMs === null ? [] : [s.cpuMs])),
     failures,
     failed: mine.some((s) => s.exitCode !== 0),
   };
@@ -143,7 +150,7 @@ function sum(a: Cell | null, b: Cell | null): Cell | null {
     a.counts === null || b.counts === null
       ? null
       : { total: a.counts.total + b.counts.total, writes: a.counts.writes + b.counts.writes, byMethod: {}, byRoute: {} };
-  return { ms: add(a.ms, b.ms), converged: add(a.converged, b.converged), counts, rssKb: [], failures: [...a.failures, ...b.failures], failed: a.failed || b.failed };
+  return { ms: add(a.ms, b.ms), converged: add(a.converged, b.converged), counts, rssKb: [], cpuMs: add(a.cpuMs, b.cpuMs), failures: [...a.failures, ...b.failures], failed: a.failed || b.failed };
 }
 
 /** The peer's cell for a scenario: no plan, so its nearest action is the no-op re-apply. */
@@ -164,6 +171,7 @@ const range = (c: Cell | null): string => {
   return `${fmt(median(c.ms))} (${fmt(Math.min(...c.ms))}–${fmt(Math.max(...c.ms))})${failed}`;
 };
 const reqs = (c: Cell | null): string => (c?.counts === null || c === null ? '–' : `${c.counts.total} (${c.counts.writes} w)`);
+const cpu = (c: Cell | null): string => (c === null || c.cpuMs.length === 0 ? '–' : fmt(median(c.cpuMs)));
 const conv = (c: Cell | null): string => (c === null || c.converged.length === 0 ? '–' : fmt(median(c.converged)));
 const ratio = (a: Cell | null, b: Cell | null): string => {
   if (a === null || b === null || a.ms.length === 0 || b.ms.length === 0) return '–';
@@ -172,8 +180,8 @@ const ratio = (a: Cell | null, b: Cell | null): string => {
 
 function sizeTable(samples: readonly Sample[], n: number): string {
   const rows: string[] = [
-    '| scenario | part | moor ms (min–max) | moor req (writes) | moor peak RSS MB | peer | peer ms (min–max) | peer req (writes) | **moor/peer** | floor ms | floor req | moor/floor | until running/gone: moor · peer · floor (ms) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | part | moor ms (min–max) | moor req (writes) | moor peak RSS MB | peer | peer ms (min–max) | peer req (writes) | **moor/peer** | floor ms | floor req | moor/floor | CPU ms: moor · peer · floor | until running/gone: moor · peer · floor (ms) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const scenario of SCENARIOS) {
     for (const part of ['swarm', 'containers', 'all'] as const) {
@@ -183,7 +191,7 @@ function sizeTable(samples: readonly Sample[], n: number): string {
       const floor = cell(samples, 'floor', part, scenario, n);
       const rss = moor.rssKb.length === 0 ? '–' : fmt(Math.max(...moor.rssKb) / 1024);
       rows.push(
-        `| ${SCENARIO_TITLES[scenario]} | ${part} | ${range(moor)} | ${reqs(moor)} | ${rss} | ${peer.label}${scenario === 'plan-noop' ? ' (re-apply)' : ''} | ${range(peer.cell)} | ${reqs(peer.cell)} | **${ratio(moor, peer.cell)}** | ${range(floor)} | ${reqs(floor)} | ${ratio(moor, floor)} | ${conv(moor)} · ${conv(peer.cell)} · ${conv(floor)} |`,
+        `| ${SCENARIO_TITLES[scenario]} | ${part} | ${range(moor)} | ${reqs(moor)} | ${rss} | ${peer.label}${scenario === 'plan-noop' ? ' (re-apply)' : ''} | ${range(peer.cell)} | ${reqs(peer.cell)} | **${ratio(moor, peer.cell)}** | ${range(floor)} | ${reqs(floor)} | ${ratio(moor, floor)} | ${cpu(moor)} · ${cpu(peer.cell)} · ${cpu(floor)} | ${conv(moor)} · ${conv(peer.cell)} · ${conv(floor)} |`,
       );
     }
   }
@@ -277,23 +285,23 @@ ${targets(report)
 `);
   parts.push(`## Start-up
 
-| command | median ms (min–max) | peak RSS MB |
-|---|---|---|
-${report.startup.map((s) => `| \`${s.label}\` | ${fmt(median(s.ms))} (${fmt(Math.min(...s.ms))}–${fmt(Math.max(...s.ms))}) | ${s.rssKb.length === 0 ? '–' : fmt(Math.max(...s.rssKb) / 1024)} |`).join('\n')}
+| command | median ms (min–max) | CPU ms (median) | peak RSS MB |
+|---|---|---|---|
+${report.startup.map((s) => `| \`${s.label}\` | ${fmt(median(s.ms))} (${fmt(Math.min(...s.ms))}–${fmt(Math.max(...s.ms))}) | ${fmt(median(s.cpuMs))} | ${s.rssKb.length === 0 ? '–' : fmt(Math.max(...s.rssKb) / 1024)} |`).join('\n')}
 `);
   if (report.cpu.length > 0) {
     const m = (f: (c: CpuResult) => number): string => fmt(median(report.cpu.map(f)));
     parts.push(`## Pure plan: ${report.cpu[0]?.services ?? '?'} services, no Engine (${report.cpu.length} runs, medians)
 
-| load manifest | observe (decode recorded answers) | plan | render | **total** | process wall time (incl. start-up, recording) | heap used MB | **peak RSS MB** |
+| load manifest | observe (decode recorded answers) | plan | render | **total** (CPU time) | process wall time · CPU time (incl. start-up, making the recording) | heap used MB | **peak RSS MB** |
 |---|---|---|---|---|---|---|---|
-| ${m((c) => c.loadMs)} | ${m((c) => c.observeMs)} | ${m((c) => c.planMs)} | ${m((c) => c.renderMs)} | **${m((c) => c.totalMs)}** | ${m((c) => c.processMs)} | ${m((c) => c.heapUsedMb)} | **${fmt(Math.max(...report.cpu.map((c) => c.rssKb ?? 0)) / 1024)}** |
+| ${m((c) => c.loadMs)} | ${m((c) => c.observeMs)} | ${m((c) => c.planMs)} | ${m((c) => c.renderMs)} | **${m((c) => c.totalMs)}** (${m((c) => c.totalCpuMs)}) | ${m((c) => c.processMs)} · ${m((c) => c.processCpuMs ?? Number.NaN)} | ${m((c) => c.heapUsedMb)} | **${fmt(Math.max(...report.cpu.map((c) => c.rssKb ?? 0)) / 1024)}** |
 `);
   }
   for (const n of options.sizes) {
     parts.push(`## N = ${n}: ${n} services + ${Math.floor(n / 3)} containers
 
-Times are wall times of the command in ms: median (min–max) of the timed rounds. Requests: from the counted round (writes = POST/PUT/DELETE).
+Times are wall times of the command in ms: median (min–max) of the timed rounds; CPU ms is the command's own CPU time (user + system, median), which other load on the machine hardly moves. Requests: from the counted round (writes = POST/PUT/DELETE).
 Ratios are of medians; below 1 means moor is faster. Peers have no plan: under scenario 3 their no-op re-apply stands in.
 
 ${sizeTable(report.samples, n)}`);

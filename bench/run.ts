@@ -149,6 +149,7 @@ async function runSequence(ctx: RoundContext, tool: ToolName, part: Part): Promi
         convergedMs,
         exitCode: result.exitCode,
         rssKb: result.rssKb,
+        cpuMs: result.cpuMs,
         counts,
         load,
         note: result.exitCode === 0 ? '' : lastLine(result),
@@ -166,7 +167,7 @@ function log(s: Sample): void {
   const req = s.counts === null ? '' : ` req=${s.counts.total} w=${s.counts.writes}`;
   const conv = s.convergedMs === null ? '' : ` conv=${s.convergedMs.toFixed(0)}`;
   const fail = s.exitCode === 0 ? '' : ` EXIT ${s.exitCode}: ${s.note}`;
-  process.stderr.write(`bench: n=${s.n} r${s.round} ${s.tool}/${s.part} ${s.scenario}: ${s.ms.toFixed(0)} ms${conv}${req} rss=${s.rssKb ?? '?'}KB load=${s.load}${fail}\n`);
+  process.stderr.write(`bench: n=${s.n} r${s.round} ${s.tool}/${s.part} ${s.scenario}: ${s.ms.toFixed(0)} ms cpu=${s.cpuMs ?? '?'}${conv}${req} rss=${s.rssKb ?? '?'}KB load=${s.load}${fail}\n`);
 }
 
 async function runStartup(paths: Paths, rounds: number): Promise<StartupResult[]> {
@@ -180,13 +181,15 @@ async function runStartup(paths: Paths, rounds: number): Promise<StartupResult[]
   const out: StartupResult[] = [];
   for (const c of cases) {
     const ms: number[] = [];
+    const cpuMs: number[] = [];
     const rss: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const r = await runCommand(c.command, c.args, { cwd: paths.repo, env: process.env });
       ms.push(r.ms);
+      if (r.cpuMs !== null) cpuMs.push(r.cpuMs);
       if (r.rssKb !== null) rss.push(r.rssKb);
     }
-    out.push({ label: c.label, ms, rssKb: rss });
+    out.push({ label: c.label, ms, cpuMs, rssKb: rss });
   }
   return out;
 }
@@ -196,7 +199,7 @@ async function runCpu(paths: Paths, services: number, rounds: number): Promise<C
   for (let i = 0; i < rounds; i++) {
     const r = await runCommand(process.execPath, [path.join(WORK, 'cpu.mjs'), String(services)], { cwd: paths.repo, env: process.env });
     if (r.exitCode !== 0) throw new Error(`the CPU benchmark failed: ${lastLine(r)}`);
-    out.push({ ...(JSON.parse(r.stdout) as Omit<CpuResult, 'rssKb' | 'processMs'>), rssKb: r.rssKb, processMs: r.ms });
+    out.push({ ...(JSON.parse(r.stdout) as Omit<CpuResult, 'rssKb' | 'processMs' | 'processCpuMs'>), rssKb: r.rssKb, processMs: r.ms, processCpuMs: r.cpuMs });
   }
   return out;
 }
