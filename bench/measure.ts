@@ -37,7 +37,7 @@ export async function runCommand(command: string, args: readonly string[], optio
     const text = readFileSync(rssFile, 'utf8').trim().split('\n');
     const [rss, user, sys] = (text[text.length - 1] ?? '').split(' ').map(Number);
     if (rss !== undefined && Number.isFinite(rss)) rssKb = rss;
-    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuMs = (user + sys) * 1000;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuMs = Math.round((user + sys) * 1000);
   } catch {
     // no figures: the command did not start
   }
