@@ -5,6 +5,8 @@
 # Usage: scripts/test.sh [all|unit|int|FILE...]
 #   unit: *.test.ts that are not *.int.test.ts (no Engine needed)
 #   int:  *.int.test.ts (real Engine; never skipped: if the Engine cannot be started, the run fails)
+#   *.solo.int.test.ts files disturb the shared Engine (they restart dockerd): they run one at a
+#   time, after the others have finished.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +22,12 @@ run_node_tests() {
 }
 
 unit_files() { find test -name '*.test.ts' ! -name '*.int.test.ts' | sort; }
-int_files() { find test -name '*.int.test.ts' | sort; }
+int_files() { find test -name '*.int.test.ts' ! -name '*.solo.int.test.ts' | sort; }
+solo_files() { find test -name '*.solo.int.test.ts' | sort; }
+run_solo_tests() {
+  local file
+  while IFS= read -r file; do run_node_tests 1 "$file"; done < <(solo_files)
+}
 
 case "$mode" in
   unit)
@@ -32,6 +39,7 @@ case "$mode" in
     npm run --silent build
     mapfile -t files < <(int_files)
     run_node_tests "$INT_CONCURRENCY" "${files[@]}"
+    run_solo_tests
     ;;
   all)
     npm run --silent typecheck
@@ -40,10 +48,16 @@ case "$mode" in
     bash scripts/engine.sh
     mapfile -t files < <(unit_files; int_files)
     run_node_tests "$INT_CONCURRENCY" "${files[@]}"
+    run_solo_tests
     ;;
   *)
     bash scripts/engine.sh
     npm run --silent build
-    run_node_tests "$INT_CONCURRENCY" "$@"
+    files=() solo=()
+    for f in "$@"; do
+      case "$f" in *.solo.int.test.ts) solo+=("$f") ;; *) files+=("$f") ;; esac
+    done
+    [ ${#files[@]} -eq 0 ] || run_node_tests "$INT_CONCURRENCY" "${files[@]}"
+    for f in ${solo[@]+"${solo[@]}"}; do run_node_tests 1 "$f"; done
     ;;
 esac

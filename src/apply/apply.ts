@@ -8,6 +8,7 @@ import type { ObservedProject } from '../model/observed.js';
 import type { Plan } from '../plan/build.js';
 import { createEngineRunner } from './engine-runner.js';
 import { executeSteps, type ApplyEvent, type ApplyReport } from './execute.js';
+import type { RegistryAuthLookup } from './registry-auth.js';
 
 export interface ApplyOptions {
   /** Steps that may run at once (default 4: a single Engine gains little beyond that). */
@@ -17,6 +18,8 @@ export interface ApplyOptions {
   readonly onPullProgress?: (image: string, progress: PullProgress) => void;
   /** Limit of a depends_on wait (service_healthy / service_completed_successfully). */
   readonly waitTimeoutMs?: number;
+  /** Registry credentials for pulls and service writes (see registry-auth.ts). */
+  readonly registryAuth?: RegistryAuthLookup;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -44,6 +47,7 @@ export async function applyPlan(engine: EngineClient, desired: DesiredProject, o
     observed,
     ...(options.onPullProgress === undefined ? {} : { onPullProgress: options.onPullProgress }),
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
+    ...(options.registryAuth === undefined ? {} : { registryAuth: options.registryAuth }),
   });
   return executeSteps(plan.steps, runner, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,

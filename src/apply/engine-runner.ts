@@ -31,6 +31,7 @@ import type { ObservedProject } from '../model/observed.js';
 import { MoorError, assertNever } from '../errors.js';
 import type { Step } from '../plan/steps.js';
 import type { StepRunner } from './execute.js';
+import type { RegistryAuthLookup } from './registry-auth.js';
 
 export interface RunnerOptions {
   readonly engine: EngineClient;
@@ -43,6 +44,8 @@ export interface RunnerOptions {
   /** How long a depends_on wait (healthy / completed) may take. */
   readonly waitTimeoutMs?: number;
   readonly onPullProgress?: (image: string, progress: PullProgress) => void;
+  /** Credentials for an image's registry, sent with pulls and service writes. */
+  readonly registryAuth?: RegistryAuthLookup;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -63,6 +66,10 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
   const removeRetryMs = options.removeRetryMs ?? 15_000;
   const waitTimeoutMs = options.waitTimeoutMs ?? 300_000;
   const owner = (name: string): Owner => ({ project, name });
+  const authFor = (image: string) => {
+    const auth = options.registryAuth?.(image);
+    return auth === undefined ? {} : { auth };
+  };
 
   // Engine name -> id of the objects services reference, filled as the run creates more.
   const ids = {
@@ -141,7 +148,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
       }
       const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate });
       try {
-        await engine.services.update(step.id, version, body);
+        await engine.services.update(step.id, version, body, authFor(step.spec.image));
         return;
       } catch (err: unknown) {
         if (!isEngineError(err, 'out-of-sequence')) throw err;
@@ -200,7 +207,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
   return async (step: Step, signal: AbortSignal): Promise<void> => {
     switch (step.op) {
       case 'image.pull':
-        await engine.images.pull(step.image, { onProgress: (p) => options.onPullProgress?.(step.image, p) });
+        await engine.images.pull(step.image, { ...authFor(step.image), onProgress: (p) => options.onPullProgress?.(step.image, p) });
         return;
       case 'network.create': {
         const body = networkBody(step.engineName, step.spec, owner(nameOf(step.object)));
@@ -308,7 +315,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         return;
       case 'service.create': {
         const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate: 0 });
-        await createOnce(`service ${step.engineName}`, async () => (await engine.services.create(body)).id, async () => {
+        await createOnce(`service ${step.engineName}`, async () => (await engine.services.create(body, authFor(step.spec.image))).id, async () => {
           const found = await engine.services.inspect(step.engineName);
           return { labels: found.Spec.Labels ?? null, result: found.ID };
         }, specMatches(specHash(step.spec)));

@@ -17,6 +17,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'plan', summary: 'Show what apply would change, changing nothing', load: async () => (await import('./commands/plan.js')).command },
   { name: 'apply', summary: 'Make the Engine match the manifests', load: async () => (await import('./commands/apply.js')).command },
   { name: 'destroy', summary: "Remove everything the project owns", load: async () => (await import('./commands/destroy.js')).command },
+  { name: 'watch', summary: 'Apply, then keep the project converged (events, file changes, Git)', load: async () => (await import('./commands/watch.js')).command },
   { name: 'validate', summary: 'Check manifests without contacting the Engine', load: async () => (await import('./commands/validate.js')).command },
   { name: 'version', summary: "Print moor's version and the Engine's", load: async () => (await import('./commands/version.js')).command },
 ];

@@ -45,6 +45,15 @@ export function progressPrinter(out: Writable, color: boolean): (event: ApplyEve
   };
 }
 
+/** Pull progress: the overall status lines of each pull ("Pulling from", "Digest", "Status"), not every layer's. */
+export function pullProgressPrinter(out: Writable, color: boolean): (image: string, progress: { status?: string; id?: string }) => void {
+  return (image, progress) => {
+    if (progress.id !== undefined && !/^Pulling from /.test(progress.status ?? '')) return;
+    if (progress.status === undefined) return;
+    out.write(`  ${paint(color, '36', 'pull')}    ${image}: ${progress.status}\n`);
+  };
+}
+
 /** The closing summary of an apply: what was done, what failed (with the Engine's message), what was skipped. */
 export function renderReport(report: ApplyReport, elapsedMs: number, verb: 'Apply' | 'Destroy', color: boolean): string {
   const { done, failed, skipped, cancelled } = report.counts;

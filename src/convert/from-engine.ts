@@ -261,9 +261,10 @@ export function observeContainer(c: ContainerInspect): ObservedContainer {
 // Services
 
 function healthcheck(v: unknown): Healthcheck | null {
+  if (v === undefined || v === null) return null;
   const h = rec(v);
-  const test = optionalList(h['Test']);
-  if (test === null) return null;
+  // An empty Test (keep the image's test, change only the timings) is omitted from the JSON.
+  const test = optionalList(h['Test']) ?? [];
   return { test, interval: positive(h['Interval']), timeout: positive(h['Timeout']), retries: positive(h['Retries']), startPeriod: positive(h['StartPeriod']) };
 }
 

@@ -130,7 +130,7 @@ export class Transport {
   readonly #options: TransportOptions;
   readonly #requests: Partial<Record<HttpMethod, number>> = {};
   readonly #errors: Partial<Record<HttpMethod, number>> = {};
-  /** Ends of the streams being read: undici's close() would wait for them forever (events never end). */
+  /** Ends of the streams being read: close() ends them first, so their iterations end quietly (events never end). */
   readonly #openStreams = new Set<() => void>();
   #prefix = '';
 

@@ -3,7 +3,7 @@
 // no cycles) and published ports that do not collide.
 import type { ObjectKind } from '../model/kinds.js';
 import { MAX_SWARM_NAME_LENGTH, VERSION_LENGTH, engineName, versionedEngineName } from '../model/labels.js';
-import type { ValuePath } from './issues.js';
+import { type ValuePath, formatPath } from './issues.js';
 import type { Context } from './normalise-context.js';
 import type { NetworkDraft } from './normalise-resources.js';
 import type { PublishedPort, WorkloadRefs } from './normalise-workloads.js';
@@ -108,8 +108,8 @@ export function checkDependencies(ctx: Context, declared: Declared, refs: readon
       }
     }
     for (const cycle of findCycles(edges)) {
-      const [first, second] = cycle as [string, string];
-      const at = edges.get(first)?.get(second) ?? [kind === 'container' ? 'containers' : 'services', first];
+      const first = cycle[0] as string;
+      const at = edges.get(first)?.get(cycle[1] ?? first) ?? [kind === 'container' ? 'containers' : 'services', first];
       ctx.errorAtKey(at, `depends_on forms a cycle: ${[...cycle, first].map((n) => `${kind}/${n}`).join(' -> ')}`);
     }
   }
@@ -153,8 +153,8 @@ export function checkPublishedPorts(ctx: Context, refs: readonly WorkloadRefs[])
         (c) => c.published === p.published && c.protocol === p.protocol && (w.kind === 'service' || c.kind === 'service' || c.hostIp === '' || p.hostIp === '' || c.hostIp === p.hostIp),
       );
       if (clash !== undefined) {
-        const by = clash.owner === `${w.kind}/${w.name}` ? 'another entry of the same list' : clash.owner;
-        ctx.error(p.path, `the host port ${p.published}/${p.protocol} is already published by ${by}`);
+        const by = clash.owner === `${w.kind}/${w.name}` ? 'another entry' : clash.owner;
+        ctx.error(p.path, `the host port ${p.published}/${p.protocol} is already published by ${by} (${formatPath(clash.path)})`);
         continue;
       }
       claimed.push({ ...p, owner: `${w.kind}/${w.name}`, kind: w.kind });

@@ -39,7 +39,7 @@ export async function readProjectFile(written: string, options: ReadOptions): Pr
   if (!allowExternalFiles) {
     const realProject = await realpath(projectDir).catch(() => projectDir);
     if (isOutside(realProject, real)) {
-      return { ok: false, error: `${shown} is a symbolic link to ${JSON.stringify(path.relative(realProject, real))}, outside the project folder (--allow-external-files lifts this)` };
+      return { ok: false, error: `${shown} leads through a symbolic link to ${JSON.stringify(path.relative(realProject, real))}, outside the project folder (--allow-external-files lifts this)` };
     }
   }
   try {

@@ -77,15 +77,24 @@ export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
   if (unreadable) return { ok: false, issues: issues.sorted(order) };
 
   const merged = trees.reduce((base, over) => mergeTrees(base, over, issues));
-  return resolveTree(merged, { ...options, projectDir, lookup, display, issues, order, files: absolute });
+  const context: ResolveContext = { projectDir, env: options.env, lookup, display, issues, order, files: absolute, allowExternalFiles: options.allowExternalFiles ?? false };
+  return resolveTree(merged, context);
 }
 
-interface ResolveContext extends LoadOptions {
+/** What the shared tail needs besides the tree: a front end (moor.yaml, later compose.yaml) provides it. */
+export interface ResolveContext {
+  /** Relative paths in the tree (file:, env_file:, bind sources) start here. */
   readonly projectDir: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly lookup: Lookup;
+  readonly allowExternalFiles?: boolean;
+  /** How to show an absolute path in messages. */
   readonly display: (absolute: string) => string;
+  /** Where problems go; the front end's own (parse, interpolation) are already in it. */
   readonly issues: Issues;
+  /** Display names of the source files, to order the issues by. */
   readonly order: readonly string[];
+  /** Absolute paths of the source files, for LoadResult.files. */
   readonly files: readonly string[];
 }
 

@@ -28,6 +28,8 @@ export function mergeTrees(base: Node, over: Node, issues: Issues, path: ValuePa
       path,
       `cannot merge ${describeNode(over)} into ${describeNode(base)} (from ${where}): write ${formatPath(path) || 'it'} in the same form in both files`,
     );
+    // The later file's value stands; what else is wrong with it there would be noise.
+    issues.suppressBelow(formatPath(path));
   }
   return over;
 }

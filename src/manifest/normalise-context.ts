@@ -13,7 +13,7 @@ import type { Locator } from './tree.js';
 export interface NormaliseInput {
   /** The merged manifest; parts listed in `invalid` failed the schema and are skipped. */
   readonly manifest: Manifest;
-  /** Object ids (`service/web`) and collection names (`services`) that failed the schema. */
+  /** Object ids (`service/web`), collection names (`services`) and `project` that failed the schema. */
   readonly invalid: ReadonlySet<string>;
   readonly locator: Locator;
   /** Absolute path of the project folder (the first manifest's folder): relative paths start there. */
@@ -89,6 +89,7 @@ export class Context {
         const kv = splitKeyValue(item);
         if (!kv.ok) return this.error(itemPath, kv.error);
         const [key, v] = kv.value;
+        if (key === '__proto__') return this.error(itemPath, 'the key "__proto__" is not allowed');
         if (seen.has(key)) return this.error(itemPath, `${JSON.stringify(key)} is given twice`);
         seen.add(key);
         out.push([key, v, itemPath]);

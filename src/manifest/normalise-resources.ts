@@ -194,9 +194,10 @@ function normaliseSwarmObjects<D extends DesiredSecret | DesiredConfig>(
   for (const [name, def] of sortedEntries(defs)) {
     if (ctx.isInvalid(collection, kind, name)) continue;
     const source = oneSource(ctx, kind, name, def, [...sources, 'external']);
+    if (source === null) continue;
     const external = externalObject(ctx, kind, name, def); // also refuses name: on a managed object
-    if (source === 'external' && external !== null) out.set(name, external);
-    if (source === null || source === 'external') continue;
+    if (external !== null) out.set(name, external);
+    if (source === 'external') continue;
     const built = build(name, def, source, ctx.labels(def.labels as Secret['labels'], [collection, name, 'labels']));
     if (built !== null) out.set(name, built);
   }

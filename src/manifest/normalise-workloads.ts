@@ -118,8 +118,8 @@ class Workload {
     return value === undefined ? null : this.parsed(parseCpus(value), at);
   }
 
-  mode(value: string | number, at: ValuePath): number | null {
-    return this.parsed(parseOctalMode(this.ctx.text(at, value)), at);
+  mode(value: string | number, at: ValuePath, max?: number): number | null {
+    return this.parsed(parseOctalMode(this.ctx.text(at, value), max), at);
   }
 
   command(value: M.Command | undefined, field: string): string[] | null {
@@ -264,7 +264,7 @@ class Workload {
         if (item.source !== undefined) this.ctx.errorAtKey([...at, 'source'], 'a tmpfs mount has no source');
         if (item.read_only !== undefined) this.ctx.errorAtKey([...at, 'read_only'], 'a tmpfs mount cannot be read-only');
         const mode = item.tmpfs?.mode;
-        return { type: 'tmpfs', target: item.target, size: this.size(item.tmpfs?.size, [...at, 'tmpfs', 'size']), mode: mode === undefined ? null : this.mode(mode, [...at, 'tmpfs', 'mode']) };
+        return { type: 'tmpfs', target: item.target, size: this.size(item.tmpfs?.size, [...at, 'tmpfs', 'size']), mode: mode === undefined ? null : this.mode(mode, [...at, 'tmpfs', 'mode'], 0o7777) };
       }
     }
   }
@@ -301,7 +301,7 @@ class Workload {
       return { default: attach(null, this.base) };
     }
     for (const [name, options, at] of entries) {
-      if (name in out) {
+      if (Object.hasOwn(out, name)) {
         this.ctx.error(at, `the network ${JSON.stringify(name)} is listed twice`);
         continue;
       }
@@ -430,7 +430,7 @@ function tmpfs(w: Workload, value: M.StringOrList | undefined): StringMap {
     const at = typeof value === 'string' ? w.at('tmpfs') : w.at('tmpfs', i);
     const entry = w.parsed(parseTmpfs(item), at);
     if (entry === null) return;
-    if (entry[0] in out) return w.ctx.error(at, `${JSON.stringify(entry[0])} is given twice`);
+    if (Object.hasOwn(out, entry[0])) return w.ctx.error(at, `${JSON.stringify(entry[0])} is given twice`);
     out[entry[0]] = entry[1];
   });
   return sortedRecord(out);

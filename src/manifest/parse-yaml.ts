@@ -92,13 +92,27 @@ export function parseYaml(source: string, file: string): ParsedYaml {
   return { root: issues.hasErrors ? null : root, issues: issues.sorted() };
 }
 
+/**
+ * yaml's messages, minus the source text some of them quote (a token, a block scalar header, a
+ * tag, an escape sequence): the line might hold a secret.
+ */
 function yamlMessage(code: string, message: string): string {
   if (code === 'RESOURCE_EXHAUSTION') return 'YAML: the document is nested too deeply';
   if (code === 'DUPLICATE_KEY') return 'YAML: duplicate key';
-  // yaml quotes the rest of a block scalar header in this one: it is source text.
-  const cut = message.startsWith('Block scalar header includes extra characters') ? 'Block scalar header includes extra characters' : message;
-  return `YAML: ${cut}`;
+  let safe = message;
+  for (const [pattern, replacement] of SCRUB) safe = safe.replace(pattern, replacement);
+  return `YAML: ${safe}`;
 }
+
+const SCRUB: readonly [RegExp, string][] = [
+  [/^(Not a YAML token|Block scalar header includes extra characters|Could not resolve tag|Not a valid tag|Unresolved tag): .*$/s, '$1'],
+  [/^The .* tag has no suffix$/s, 'A tag has no suffix'],
+  [/^Verbatim tags aren't resolved, so .* is invalid\.$/s, "Verbatim tags aren't resolved"],
+  [/^Invalid escape sequence .*$/s, 'Invalid escape sequence in a double-quoted string'],
+  [/^Unexpected (?![,\]}[{]( |$)).{2,} in (.*)$/s, 'Unexpected token in $1'],
+  [/^Anchors and tags must be after the .{2,} indicator$/s, 'Anchors and tags must be after the indicator'],
+  [/^Plain value cannot start with .{2,}$/s, 'Plain value cannot start with this character'],
+];
 
 /** 1-based line and column of `offset` (for problems found before the parser runs). */
 function locationOf(source: string, offset: number, file: string): SourceLocation {
@@ -168,6 +182,8 @@ class Walker {
   /** Where the outermost alias being expanded is written: an alias bomb is reported there. */
   #aliasStart: { loc: SourceLocation; path: ValuePath } | null = null;
   #exhausted = false;
+  /** Placeholders for aliases that could not be resolved (reported once, where they are). */
+  readonly #failedAliases = new WeakSet<Node>();
   foundDuplicates = false;
 
   constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues) {
@@ -244,13 +260,12 @@ class Walker {
 
   #walkAlias(node: YamlNode & { source: string }, path: ValuePath, depth: number, loc: SourceLocation): Node {
     const target = this.#aliasTargets.get(node);
-    if (target === undefined) {
-      this.#issues.error(loc, path, `the YAML alias *${node.source} has no anchor &${node.source} before it`);
-      return this.#nullAt(loc);
-    }
-    if (this.#open.has(target)) {
-      this.#issues.error(loc, path, `the YAML alias *${node.source} refers to a value that contains it`);
-      return this.#nullAt(loc);
+    if (target === undefined || this.#open.has(target)) {
+      const why = target === undefined ? `has no anchor &${node.source} before it` : 'refers to a value that contains it';
+      this.#issues.error(loc, path, `the YAML alias *${node.source} ${why}`);
+      const placeholder = this.#nullAt(loc);
+      this.#failedAliases.add(placeholder);
+      return placeholder;
     }
     if (this.#aliasDepth === 0) this.#aliasStart = { loc, path };
     this.#aliasDepth++;
@@ -301,6 +316,7 @@ class Walker {
     const sources = value.kind === 'seq' ? value.items : [value];
     const out: [string, MapEntry][] = [];
     for (const source of sources) {
+      if (this.#failedAliases.has(source)) continue; // already reported
       if (source.kind !== 'map') {
         this.#issues.error(source.loc, path, 'a merge key (<<) takes a mapping or a list of mappings');
         continue;

@@ -62,7 +62,7 @@ export const COLLECTIONS = ['networks', 'volumes', 'secrets', 'configs', 'contai
 export type Collection = (typeof COLLECTIONS)[number];
 
 export interface SchemaOutcome {
-  /** Object ids (`service/web`) and collections (`services`) with schema errors: not normalised. */
+  /** Object ids (`service/web`), collections (`services`) and `project` with schema errors: not normalised. */
   readonly invalid: ReadonlySet<string>;
   /** False when the document is not a mapping at all. */
   readonly usable: boolean;
@@ -80,6 +80,7 @@ export function validateSchema(value: unknown, locator: Locator, issues: Issues)
     report(problem, value, locator, issues);
     const [top, name] = problem.path;
     if (problem.path.length === 0 && problem.error.keyword === 'type') usable = false;
+    if (top === 'project') invalid.add('project');
     if ((COLLECTIONS as readonly PathSegment[]).includes(top as PathSegment)) invalid.add(name === undefined ? String(top) : `${KIND_OF[top as Collection]}/${String(name)}`);
   }
   return { invalid, usable };
@@ -130,7 +131,9 @@ function report(problem: Problem, data: unknown, locator: Locator, issues: Issue
     }
     case 'type': {
       const types = ([] as unknown[]).concat(error.params.type).map(String);
-      issues.error(locator.value(path), path, `${custom ?? `must be ${describeTypes(types)}`}, not ${describeValue(value)}`);
+      const text = `${custom ?? `must be ${describeTypes(types)}`}, not ${describeValue(value)}`;
+      // An empty value has no position of its own worth showing: point at its key.
+      issues.error(value === null ? locator.key(path) : locator.value(path), path, path.length === 0 ? `the manifest ${text}` : text);
       return;
     }
     case 'enum':
@@ -143,7 +146,7 @@ function report(problem: Problem, data: unknown, locator: Locator, issues: Issue
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      issues.error(locator.value(path), path, custom ?? `must be ${String(error.params.comparison)} ${String(error.params.limit)}${got(value)}`);
+      issues.error(locator.value(path), path, `${custom ?? `must be ${String(error.params.comparison)} ${String(error.params.limit)}`}${got(value)}`);
       return;
     default:
       issues.error(locator.value(path), path, error.message ?? `is invalid (${error.keyword})`);

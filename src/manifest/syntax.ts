@@ -53,11 +53,11 @@ export function parseCpus(value: string | number): Parsed<number> {
  * Compose (and every shell user) means octal. So `0440`, `"0440"`, `0o440` and `"0o440"` all mean
  * 0o440; a number without the leading zero (`440`) is refused as ambiguous.
  */
-export function parseOctalMode(text: string): Parsed<number> {
-  const m = /^0o?([0-7]{1,4})$/.exec(text);
+export function parseOctalMode(text: string, max = 0o777): Parsed<number> {
+  const m = /^0o?([0-7]{1,4})$/.exec(text === '0' ? '00' : text);
   if (m !== null) {
     const mode = Number.parseInt(m[1] as string, 8);
-    return mode <= 0o777 ? ok(mode) : fail(`file mode ${text} is out of range: give permission bits up to 0777`);
+    return mode <= max ? ok(mode) : fail(`file mode ${text} is out of range: give permission bits up to 0${max.toString(8)}`);
   }
   if (/^[0-9]+$/.test(text)) {
     const asDecimal = Number(text);
@@ -223,7 +223,7 @@ export function parseMountShort(spec: string): Parsed<ShortMount> {
     if (option === 'ro') readOnly = true;
     else if (option === 'rw') readOnly = false;
     else if (option === 'nocopy' && !bind) noCopy = true;
-    else return fail(`mount option ${quote(option)} is not supported by moor (use ro, rw${bind ? '' : ' or nocopy'})`);
+    else return fail(`mount option ${quote(option)} is not supported by moor (use ${bind ? 'ro or rw' : 'ro, rw or nocopy'})`);
   }
   return ok({ source, target, bind, readOnly, noCopy });
 }

@@ -47,7 +47,7 @@ export function describeNode(node: Node): string {
 }
 
 export function describeValue(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
+  if (value === null || value === undefined) return 'empty';
   if (Array.isArray(value)) return 'a list';
   switch (typeof value) {
     case 'string':

@@ -71,7 +71,10 @@ export interface ConfigSpec {
 // Pieces shared by containers and services
 
 export interface Healthcheck {
-  /** ['CMD', ...args] | ['CMD-SHELL', command] | ['NONE'] (disables the image's healthcheck). */
+  /**
+   * ['CMD', ...args] | ['CMD-SHELL', command] | ['NONE'] (disables the image's healthcheck) | []
+   * (keeps the image's test, sets only the timings).
+   */
   readonly test: readonly string[];
   readonly interval: Duration | null;
   readonly timeout: Duration | null;

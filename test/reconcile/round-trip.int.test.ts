@@ -89,7 +89,7 @@ function kitchenSink(): DesiredProject {
         init: true,
         ports: [{ target: 53, published: null, protocol: 'udp', mode: 'host' }, { target: 80, published: null, protocol: 'tcp', mode: 'ingress' }],
       }),
-      svc('agent', { mode: 'global', replicas: null, endpointMode: 'dnsrr', networks: { backend: { aliases: ['agent'] } }, command: ['/bin/sleep', '3600'] }),
+      svc('agent', { mode: 'global', replicas: null, endpointMode: 'dnsrr', networks: { backend: { aliases: ['agent'] } }, command: ['/bin/sleep', '3600'], healthcheck: { test: [], interval: 30e9, timeout: null, retries: null, startPeriod: null } }),
     ],
   }), run.project);
 }

@@ -12,7 +12,8 @@ import { StalePlanError, type SavedPlan } from '../../plan/saved.js';
 import type { Command, CommandContext } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP } from '../manifest-options.js';
-import { progressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
+import { progressPrinter, pullProgressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
+import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
 import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan } from '../reconcile.js';
 
 export const APPLY_OPTIONS = {
@@ -54,10 +55,14 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
   }
   ctx.stdout.write(`\n${options.verb === 'Apply' ? 'Applying' : 'Destroying'}:\n`);
   const started = performance.now();
+  const auth = loadDockerConfigAuth(ctx.env);
+  for (const note of auth.notes) ctx.stderr.write(`moor: warning: ${note}\n`);
   const report = await applyPlan(engine, desired, run.observed, plan, {
     concurrency: options.concurrency,
     signal: ctx.signal,
     onEvent: progressPrinter(ctx.stdout, options.color),
+    onPullProgress: pullProgressPrinter(ctx.stdout, options.color),
+    registryAuth: auth.lookup,
   });
   ctx.stdout.write(`\n${renderReport(report, performance.now() - started, options.verb, options.color)}`);
   return report.ok ? 0 : 1;
@@ -75,9 +80,11 @@ export async function withLock<T>(ctx: CommandContext, engine: EngineClient, pro
 
 async function pullAll(ctx: CommandContext, engine: EngineClient, desired: DesiredProject): Promise<void> {
   const images = [...new Set([...Object.values(desired.containers).map((c) => c.spec.image), ...Object.values(desired.services).map((s) => s.spec.image)])].sort();
+  const { lookup } = loadDockerConfigAuth(ctx.env);
+  const print = pullProgressPrinter(ctx.stderr, false);
   for (const image of images) {
-    ctx.stderr.write(`moor: pulling ${image} (--pull always)\n`);
-    await engine.images.pull(image);
+    const auth = lookup(image);
+    await engine.images.pull(image, { ...(auth === undefined ? {} : { auth }), onProgress: (p) => print(image, p) });
   }
 }
 

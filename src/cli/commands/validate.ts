@@ -1,9 +1,9 @@
 // `moor validate`: checks manifests — YAML, schema, references, files, Engine limits — without
 // contacting the Engine. Problems go to stderr as FILE:LINE:COL: message (or to stdout as JSON
 // with --json); the exit status is 1 when there is any error, 0 otherwise (warnings included).
-import { parseArgs } from 'node:util';
 import { formatIssue } from '../../manifest/issues.js';
 import type { DesiredProject } from '../../model/desired.js';
+import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, loadFromOptions } from '../manifest-options.js';
 
@@ -24,11 +24,12 @@ Options:
 Exit status: 0 when the manifests are valid (there may be warnings), 1 otherwise.
 `,
   async run(args, ctx) {
-    const { values } = parseArgs({
-      args: [...args],
-      options: { ...MANIFEST_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' }, host: { type: 'string', short: 'H' } },
-      strict: true,
-      allowPositionals: false,
+    const { values } = parseCommandArgs('validate', args, {
+      ...MANIFEST_OPTIONS,
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      debug: { type: 'boolean' },
+      host: { type: 'string', short: 'H' },
     });
     if (values.help === true) {
       ctx.stdout.write(this.help);

@@ -1,0 +1,189 @@
+// `moor watch`: the GitOps agent. Applies the manifests (from files, or from a Git repository),
+// then keeps the project converged until SIGTERM/SIGINT: Engine events and file changes trigger a
+// cycle soon after, the interval is the full resync. The loop itself is src/watch/; this file
+// only turns options into its inputs and its end into an exit status.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '../../apply/lock.js';
+import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
+import { parseEndpoint } from '../../engine/index.js';
+import { UsageError } from '../../errors.js';
+import { loadManifest } from '../../manifest/index.js';
+import { parseDuration } from '../../manifest/syntax.js';
+import { enginePipeline } from '../../watch/cycle.js';
+import { GitCheckout } from '../../watch/git.js';
+import { createLogger, LOG_FORMATS, type LogFormat } from '../../watch/log.js';
+import { parseListen } from '../../watch/server.js';
+import { fileSource, gitSource, type DesiredSource } from '../../watch/source.js';
+import { runWatch } from '../../watch/watch.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command, CommandContext } from '../command.js';
+import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
+import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles } from '../manifest-options.js';
+import { PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom } from '../reconcile.js';
+
+const { 'no-color': _noColor, ...WATCH_PLAN_OPTIONS } = PLAN_OPTIONS;
+
+const WATCH_OPTIONS = {
+  interval: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  git: { type: 'string' },
+  ref: { type: 'string' },
+  path: { type: 'string' },
+  workdir: { type: 'string' },
+  listen: { type: 'string' },
+  'unhealthy-after': { type: 'string' },
+  'log-format': { type: 'string' },
+  'shutdown-timeout': { type: 'string' },
+} as const;
+
+/** A duration option ("30s", "5m", "1m30s") in milliseconds, at least `minMs`. */
+export function durationOption(flag: string, text: string, minMs: number): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new UsageError(`--${flag}: ${parsed.error}`);
+  const ms = parsed.value / 1e6;
+  if (ms < minMs) throw new UsageError(`--${flag} must be at least ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`}, got ${text}`);
+  return ms;
+}
+
+function countOption(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new UsageError(`--${flag} must be a whole number from 1 to 1000, not '${text}'`);
+  return n;
+}
+
+/** The default Git work folder: one per URL, ref and path, next to the locks. */
+function defaultWorkdir(env: CommandContext['env'], url: string, ref: string, sub: string): string {
+  const key = createHash('sha256').update(`${url}\n${ref}\n${sub}`).digest('hex').slice(0, 16);
+  return path.join(lockDirectory(env), 'git', key);
+}
+
+/** Two watchers must not fetch into one checkout: the work folder has a lock of its own. */
+function lockWorkdir(env: CommandContext['env'], workdir: string): ProjectLock {
+  try {
+    return acquireProjectLock({ directory: lockDirectory(env), endpoint: workdir, project: 'git-workdir', command: 'moor watch --git' });
+  } catch (err: unknown) {
+    if (!(err instanceof LockError) || err.holder === null) throw err;
+    const h = err.holder;
+    throw new LockError(`the Git work folder ${workdir} is in use by ${h.command} (pid ${h.pid} on ${h.host}, since ${h.since}); give another --workdir, or stop that watcher`, err.path, h);
+  }
+}
+
+export const command: Command = {
+  name: 'watch',
+  help: `Usage: moor watch [-f FILE]... [options]
+       moor watch --git URL [--ref REF] [--path DIR] [-f FILE]... [options]
+
+Applies the manifests, then keeps the project converged until stopped (SIGTERM or Ctrl-C): a
+GitOps agent. A reconcile cycle (read the manifests, observe the Engine, plan, apply) runs:
+  - soon after the Engine reports a change to one of the project's objects (drift: a container
+    removed by hand is back within seconds), after a quiet period of 1.5s (5s at most);
+  - soon after a manifest, an env file or a file: source of a secret or config changes;
+  - every --interval, whatever happened (a full resync: events are only hints), and on POST /sync.
+Cycles never overlap; triggers during a cycle make one follow-up cycle. An invalid edit is
+reported (FILE:LINE:COL) and the last good manifest stays in force. A plan that failed is not
+applied again, identically, before a backoff (5s, doubling, at most 5min). An unreachable Engine
+is retried with backoff (0.5s, doubling, at most 15s); the watcher never exits because of it.
+The project's lock is held for the watcher's whole life: a second watch or apply is refused.
+One log line per cycle on stderr: triggers, plan summary, changes and why, duration, result.
+
+${MANIFEST_OPTIONS_HELP}
+
+${PLAN_OPTIONS_HELP}
+
+Watch options:
+      --interval DURATION    Full resync period (default 30s; at least 1s), e.g. 30s, 5m, 1h
+      --dry-run              Report drift and the changes each cycle would make; change nothing
+      --listen HOST:PORT     Serve GET /healthz, GET /metrics (Prometheus) and POST /sync there
+                             (default: no listener; no authentication: bind to loopback)
+      --unhealthy-after N    /healthz answers 503 after N failed cycles in a row (default 3)
+      --log-format FORMAT    text (default) or json: one record per line, on stderr
+      --shutdown-timeout DURATION
+                             On SIGTERM/SIGINT, how long the running steps may take to finish
+                             (default 30s); exit 1 if they do not
+
+Git options:
+      --git URL              Read the manifests from this repository (any URL or path git
+                             accepts, e.g. https://..., ssh://..., /srv/repo.git); fetched at
+                             every --interval and POST /sync, and each new commit applied
+      --ref REF              Branch or tag to follow (default: HEAD, the remote's default branch)
+      --path DIR             The manifests' folder inside the repository (default: its top);
+                             -f names files relative to it (default moor.yaml)
+      --workdir DIR          Where the checkout lives (default: <lock folder>/git/<hash>; the
+                             lock folder is $MOOR_LOCK_DIR, else $XDG_RUNTIME_DIR/moor, else
+                             /tmp/moor-locks)
+
+${ENGINE_OPTIONS_HELP}
+Exit status: 0 after a clean stop; 1 when it cannot start (bad options, the project or the Git
+work folder is locked by another moor) or when the running steps outlive --shutdown-timeout.
+`,
+  async run(args, ctx) {
+    const { values } = parseCommandArgs('watch', args, {
+      ...MANIFEST_OPTIONS,
+      ...WATCH_PLAN_OPTIONS,
+      ...ENGINE_OPTIONS,
+      ...WATCH_OPTIONS,
+      help: { type: 'boolean', short: 'h' },
+      debug: { type: 'boolean' },
+    });
+    if (values.help === true) {
+      ctx.stdout.write(this.help);
+      return 0;
+    }
+    const intervalMs = durationOption('interval', values.interval ?? '30s', 1000);
+    const shutdownTimeoutMs = durationOption('shutdown-timeout', values['shutdown-timeout'] ?? '30s', 0);
+    const unhealthyAfter = countOption('unhealthy-after', values['unhealthy-after'] ?? '3');
+    const format = values['log-format'] ?? 'text';
+    if (!LOG_FORMATS.includes(format as LogFormat)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, not '${format}'`);
+    const listen = values.listen === undefined ? null : parseListen(values.listen);
+    const planOptions = planOptionsFrom(values, ['missing', 'never'] as const);
+    for (const flag of ['ref', 'path', 'workdir'] as const) {
+      if (values[flag] !== undefined && values.git === undefined) throw new UsageError(`--${flag} needs --git URL`);
+    }
+    // The lock is per Engine endpoint, named as the client will name it (and refused early when bad).
+    const endpoint = parseEndpoint({ host: values.host, allowInsecurePlaintext: values['insecure-plaintext'] === true }, ctx.env).url;
+    const manifest = {
+      loader: loadManifest,
+      env: ctx.env,
+      envFiles: values['env-file'] ?? [],
+      allowExternalFiles: values['allow-external-files'] === true,
+    };
+
+    let workdirLock: ProjectLock | null = null;
+    let source: DesiredSource;
+    if (values.git !== undefined) {
+      const ref = values.ref ?? 'HEAD';
+      const sub = values.path ?? '.';
+      const workdir = path.resolve(ctx.cwd, values.workdir ?? defaultWorkdir(ctx.env, values.git, ref, sub));
+      const checkout = new GitCheckout({ url: values.git, ref, path: sub, workdir, env: ctx.env });
+      workdirLock = lockWorkdir(ctx.env, workdir);
+      source = gitSource({ ...manifest, checkout, cwd: ctx.cwd, files: values.file ?? ['moor.yaml'] });
+    } else {
+      const { files, warnings } = manifestFiles(values, ctx);
+      for (const w of warnings) ctx.stderr.write(`moor: warning: ${w}\n`);
+      source = fileSource({ ...manifest, cwd: ctx.cwd, files });
+    }
+
+    // Registry credentials as `moor apply` reads them (re-read at each apply); say once what is not used.
+    for (const note of loadDockerConfigAuth(ctx.env).notes) ctx.stderr.write(`moor: warning: ${note}\n`);
+    const logger = createLogger({ format: format as LogFormat, write: (line) => ctx.stderr.write(line), debug: values.debug === true });
+    try {
+      const exit = await runWatch({
+        source,
+        connect: (onRequest) => connectEngine(values, ctx, { onRequest }),
+        lock: (project) => acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint, project, command: 'moor watch' }),
+        pipeline: (engine) => enginePipeline(engine, planOptions, () => loadDockerConfigAuth(ctx.env).lookup),
+        intervalMs,
+        dryRun: values['dry-run'] === true,
+        unhealthyAfter,
+        listen,
+        logger,
+        signal: ctx.signal,
+        shutdownTimeoutMs,
+      });
+      return exit.clean ? 0 : 1;
+    } finally {
+      workdirLock?.release();
+    }
+  },
+};

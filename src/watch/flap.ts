@@ -1,0 +1,90 @@
+// Flapping protection (research §1.2, "a naive reconciler re-applies the failing spec on every
+// run"): a plan that failed is not applied again, identically, until a capped, jittered backoff
+// has passed; the same holds when the same changes keep being needed after they succeeded (another
+// tool undoing them, a container that keeps dying, or a perpetual diff in moor itself). A different
+// plan (the manifest was fixed, the drift changed) is applied at once.
+import { stableStringify, sha256Hex } from '../model/hash.js';
+import type { Plan } from '../plan/build.js';
+import { backoffDelay, validateBackoff, type BackoffPolicy, type Random } from './backoff.js';
+import type { Clock } from './clock.js';
+
+/**
+ * What the plan changes, and how: actions, objects and field values (secret values are already
+ * "(sensitive)" in plans). Engine names are left out: new secret versions get random ones.
+ */
+export function planFingerprint(plan: Plan): string {
+  return sha256Hex(stableStringify(plan.changes.map((c) => [c.action, c.kind, c.name, c.fields.map((f) => [f.path, f.before ?? null, f.after ?? null])])));
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
+}
+
+export type FlapDecision = { readonly hold: false } | { readonly hold: true; readonly retryInMs: number; readonly reason: string };
+
+/** A plan held back: for how long, and why (for the log). */
+export interface Hold {
+  readonly retryInMs: number;
+  readonly reason: string;
+}
+
+export interface FlapGuardOptions {
+  readonly clock: Clock;
+  readonly backoff: BackoffPolicy;
+  readonly random?: Random;
+  /** This many identical successful drift repairs in a row, each within `repeatWindowMs` of the previous, count as a failure. */
+  readonly repeatLimit?: number;
+  readonly repeatWindowMs?: number;
+}
+
+export class FlapGuard {
+  readonly #o: FlapGuardOptions;
+  #failing: { fingerprint: string; failures: number; holdUntil: number; reason: string } | null = null;
+  #repeat: { fingerprint: string; count: number; at: number } | null = null;
+
+  constructor(options: FlapGuardOptions) {
+    validateBackoff(options.backoff, 'failure backoff');
+    this.#o = options;
+  }
+
+  /** Whether a plan with this fingerprint may be applied now. */
+  check(fingerprint: string): FlapDecision {
+    const f = this.#failing;
+    const now = this.#o.clock.now();
+    if (f === null || f.fingerprint !== fingerprint || now >= f.holdUntil) return { hold: false };
+    return { hold: true, retryInMs: f.holdUntil - now, reason: f.reason };
+  }
+
+  /** The plan failed (or Swarm rolled it back): hold it back. */
+  failed(fingerprint: string, why: string): Hold {
+    const failures = this.#failing?.fingerprint === fingerprint ? this.#failing.failures + 1 : 1;
+    const delay = backoffDelay(failures - 1, this.#o.backoff, this.#o.random ?? Math.random);
+    const times = failures === 1 ? 'once' : `${failures} times in a row`;
+    const reason = `the same plan failed ${times} (${why}); it is not applied again before ${seconds(delay)} have passed, unless the manifest or the drift changes`;
+    this.#failing = { fingerprint, failures, holdUntil: this.#o.clock.now() + delay, reason };
+    return { retryInMs: delay, reason };
+  }
+
+  /**
+   * The plan was applied. Returns a hold when this was one identical drift repair too many
+   * (something keeps undoing it), else null.
+   */
+  succeeded(fingerprint: string, drift: boolean): Hold | null {
+    const now = this.#o.clock.now();
+    const limit = this.#o.repeatLimit ?? 3;
+    const windowMs = this.#o.repeatWindowMs ?? 60_000;
+    const r = this.#repeat;
+    if (drift && r !== null && r.fingerprint === fingerprint && now - r.at <= windowMs) {
+      r.count += 1;
+      r.at = now;
+    } else {
+      this.#repeat = drift ? { fingerprint, count: 1, at: now } : null;
+    }
+    const count = this.#repeat?.count ?? 0;
+    if (count >= limit) {
+      return this.failed(fingerprint, `the same changes were needed ${count} times, each within ${Math.round(windowMs / 1000)}s of the last: something keeps undoing them`);
+    }
+    this.#failing = null;
+    return null;
+  }
+}

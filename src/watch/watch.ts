@@ -1,0 +1,282 @@
+// runWatch: `moor watch` without the command line. Applies the manifests, then keeps the project
+// converged until stopped:
+//
+//   triggers ──▶ ReconcileLoop (single flight, debounce, interval, retry) ──▶ Reconciler.run
+//     Engine events (hints; echoes of moor's own writes dropped)         load ▸ observe ▸ plan ▸ apply
+//     file changes (manifests, env files, file: sources)                        │
+//     the interval (full resync; Git fetch)  POST /sync  retries ◀── backoff ───┘
+//
+// The first cycle with a valid manifest takes the project's lock (held until the watcher stops),
+// connects to the Engine and subscribes to its events; an Engine that is not there yet is retried
+// with backoff like any later outage. A held lock is the one start-up error that ends the watch.
+//
+// Stop (signal): no new cycle; the running one is cancelled between steps (running steps finish),
+// bounded by `shutdownTimeoutMs`; then the streams, watchers and listener close and the lock is
+// released.
+//
+// Must not: print anything but log records; decide exit codes (the CLI does).
+import type { ProjectLock } from '../apply/lock.js';
+import type { EngineClient } from '../engine/client.js';
+import { isEngineError, type RequestHook } from '../engine/index.js';
+import { isMoorError } from '../errors.js';
+import { summaryLine } from '../plan/render.js';
+import { describeStep } from '../plan/steps.js';
+import type { BackoffPolicy, Random } from './backoff.js';
+import { sleep, systemClock, type Clock } from './clock.js';
+import { enginePipeline, Reconciler, type CycleReport, type CycleResult, type Pipeline } from './cycle.js';
+import type { DebounceOptions } from './debounce.js';
+import { EngineEventWatcher, ObjectIndex } from './events.js';
+import { FileWatcher } from './files.js';
+import { errorMessage, type LogFields, type Logger, type LogLevel } from './log.js';
+import { ReconcileLoop, type Trigger } from './loop.js';
+import { SelfWriteFilter } from './self-writes.js';
+import { startStatusServer, type ListenAddress, type StatusServer } from './server.js';
+import type { DesiredSource } from './source.js';
+import { WatchStatus } from './status.js';
+
+export interface WatchOptions {
+  readonly source: DesiredSource;
+  /** Connects to the Engine with this request hook (metrics); retried while the Engine is unreachable. */
+  readonly connect: (onRequest: RequestHook) => Promise<EngineClient>;
+  /** Takes the project's lock; throws LockError (naming the holder) when it is held. */
+  readonly lock: (project: string) => ProjectLock;
+  /** Full resync period. */
+  readonly intervalMs: number;
+  readonly dryRun: boolean;
+  /** /healthz answers 503 after this many failed cycles in a row. */
+  readonly unhealthyAfter: number;
+  readonly listen: ListenAddress | null;
+  readonly logger: Logger;
+  /** Stops the watcher gracefully. */
+  readonly signal: AbortSignal;
+  /** Bound of the wait for the running cycle at stop; default 30 s. */
+  readonly shutdownTimeoutMs?: number;
+  /** Quiet period and maximum delay of event and file triggers; default 1.5 s / 5 s. */
+  readonly debounce?: DebounceOptions;
+  /**
+   * How long after a cycle events about the objects it changed are taken as its echo (a
+   * verification cycle follows when some came); default 3 s.
+   */
+  readonly settleMs?: number;
+  /** Default 0.5 s doubling up to 15 s. */
+  readonly engineBackoff?: BackoffPolicy;
+  /** Default 5 s doubling up to 5 min. */
+  readonly failureBackoff?: BackoffPolicy;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  /** The pipeline over a connected client; default observe/plan/apply on the Engine. */
+  readonly pipeline?: (engine: EngineClient) => Pipeline;
+  /** Called once the listener is bound, with host:port. */
+  readonly onListening?: (address: string) => void;
+}
+
+export interface WatchExit {
+  /** false when the running cycle had not finished within the shutdown bound. */
+  readonly clean: boolean;
+  readonly project: string | null;
+}
+
+export const DEFAULT_DEBOUNCE: DebounceOptions = { quietMs: 1_500, maxDelayMs: 5_000 };
+export const DEFAULT_ENGINE_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 15_000 };
+export const DEFAULT_FAILURE_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 300_000 };
+
+const LEVEL: Record<CycleResult, LogLevel> = {
+  ok: 'info',
+  cancelled: 'info',
+  drift: 'warn',
+  backoff: 'warn',
+  invalid_manifest: 'warn',
+  source_error: 'warn',
+  failed: 'error',
+  engine_unreachable: 'error',
+};
+
+const MAX_TRIGGERS_LOGGED = 10;
+
+export function describeTriggers(triggers: readonly Trigger[]): string[] {
+  const unique = [...new Set(triggers.map((t) => (t.detail === null ? t.kind : `${t.kind} ${t.detail}`)))];
+  return unique.length <= MAX_TRIGGERS_LOGGED ? unique : [...unique.slice(0, MAX_TRIGGERS_LOGGED), `(+${unique.length - MAX_TRIGGERS_LOGGED} more)`];
+}
+
+/** The one log record of a cycle. Names, kinds, reasons and messages only: never a secret value. */
+export function cycleFields(project: string | null, r: CycleReport): LogFields {
+  const some = <T>(list: readonly T[]): readonly T[] | undefined => (list.length === 0 ? undefined : list);
+  return {
+    project: project ?? undefined,
+    result: r.result,
+    trigger: describeTriggers(r.triggers),
+    commit: r.commit ?? undefined,
+    refusedCommit: r.refusedCommit ?? undefined,
+    plan: r.summary === null ? undefined : r.summary.create + r.summary.update + r.summary.replace + r.summary.delete === 0 ? 'no changes' : summaryLine(r.summary),
+    changes: some(r.changes),
+    applied: r.applied,
+    drift: r.applied ? r.drift : undefined,
+    durationMs: Math.round(r.durationMs),
+    failedSteps: some(r.failedSteps),
+    problems: some(r.problems),
+    issues: some(r.issues),
+    warnings: some(r.warnings),
+    error: r.error ?? undefined,
+    note: r.note ?? undefined,
+    retryInS: r.retryInMs === null ? undefined : Math.round(r.retryInMs / 100) / 10,
+  };
+}
+
+export async function runWatch(options: WatchOptions): Promise<WatchExit> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger;
+  const stop = new AbortController();
+  const onStop = (): void => stop.abort();
+  if (options.signal.aborted) stop.abort();
+  options.signal.addEventListener('abort', onStop, { once: true });
+  let fatal: unknown = null;
+
+  const status = new WatchStatus({ unhealthyAfter: options.unhealthyAfter });
+  const selfWrites = new SelfWriteFilter(clock, options.settleMs ?? 3_000, (echoes) =>
+    loop.notify({ kind: 'verify', detail: `${echoes} event(s) after our own changes` }),
+  );
+  let lock: ProjectLock | null = null;
+  let engine: EngineClient | null = null;
+  let pipeline: Pipeline | null = null;
+  let index: ObjectIndex | null = null;
+  let events: EngineEventWatcher | null = null;
+  let server: StatusServer | null = null;
+
+  const files = new FileWatcher({
+    onChange: (path) => loop.notify({ kind: 'file', detail: path }),
+    onError: (folder, err) => log.log('warn', 'cannot watch a folder for changes', { folder, error: errorMessage(err) }),
+  });
+
+  // Everything the first good cycle sets up, in this order: lock, Engine, events (subscribe, then list).
+  const connect = async (desired: { readonly project: string }): Promise<Pipeline> => {
+    const project = desired.project;
+    if (lock === null) {
+      lock = options.lock(project);
+      status.project = project;
+      index = new ObjectIndex(project);
+      log.log('info', 'lock taken', { project, lock: lock.path });
+    }
+    if (engine === null) {
+      engine = await options.connect((event) => status.recordRequest(event));
+      status.setEngineReachable(true);
+      pipeline = (options.pipeline ?? enginePipeline)(engine);
+      log.log('info', 'connected to the Engine', { endpoint: engine.endpoint, apiVersion: engine.apiVersion });
+    }
+    if (events === null) {
+      const client = engine;
+      const idx = index as ObjectIndex;
+      events = new EngineEventWatcher({
+        project,
+        index: idx,
+        subscribe: (filters, signal) => client.events({ filters, signal }),
+        clock,
+        backoff: options.engineBackoff ?? DEFAULT_ENGINE_BACKOFF,
+        ...(options.random === undefined ? {} : { random: options.random }),
+        onHint: (hint) => {
+          if (selfWrites.isEcho(hint.object)) {
+            log.log('debug', 'event taken as the echo of our own apply (a verification cycle follows)', { object: hint.object, action: hint.action });
+            return;
+          }
+          log.log('debug', 'event', { object: hint.object, action: hint.action });
+          loop.notify({ kind: 'event', detail: `${hint.object} ${hint.action}` });
+        },
+        onResync: (reason) => loop.notify({ kind: 'resync', detail: reason }),
+        onStatus: ({ stream, up, error, retryInMs }) => {
+          if (up) {
+            status.setEngineReachable(true);
+            log.log('debug', 'events stream subscribed', { stream });
+            return;
+          }
+          if (stop.signal.aborted) return;
+          if (isEngineError(error, 'unreachable') || isEngineError(error, 'timeout')) status.setEngineReachable(false);
+          log.log('warn', 'events stream lost: subscribing again (a full resync follows)', { stream, error: error === null ? 'the Engine ended the stream' : errorMessage(error), retryInS: retryInMs === null ? undefined : Math.round(retryInMs / 100) / 10 });
+        },
+      });
+      await events.start();
+    }
+    return pipeline as Pipeline;
+  };
+
+  const reconciler = new Reconciler({
+    source: options.source,
+    connect,
+    onObserved: (desired, observed) => index?.update(desired, observed),
+    dryRun: options.dryRun,
+    clock,
+    ...(options.random === undefined ? {} : { random: options.random }),
+    engineBackoff: options.engineBackoff ?? DEFAULT_ENGINE_BACKOFF,
+    failureBackoff: options.failureBackoff ?? DEFAULT_FAILURE_BACKOFF,
+    selfWrites,
+    onStep: (event) => {
+      const fields = { step: describeStep(event.step), ...(event.type === 'step-failed' ? { error: errorMessage(event.error) } : {}), ...(event.type === 'step-skipped' ? { after: event.cause } : {}) };
+      log.log('debug', event.type, fields);
+    },
+  });
+
+  const loop: ReconcileLoop = new ReconcileLoop({
+    clock,
+    intervalMs: options.intervalMs,
+    debounce: options.debounce ?? DEFAULT_DEBOUNCE,
+    run: async ({ triggers, signal }) => {
+      let report: CycleReport;
+      try {
+        report = await reconciler.run(triggers, signal);
+      } catch (err: unknown) {
+        if (!isMoorError(err)) throw err;
+        // The lock is held by another moor, or another error that retrying cannot fix.
+        fatal = err;
+        stop.abort();
+        return { retryInMs: null };
+      }
+      status.recordCycle(report);
+      files.update(report.watch);
+      log.log(LEVEL[report.result], 'cycle', cycleFields(reconciler.project, report));
+      return { retryInMs: report.retryInMs };
+    },
+    onCrash: (err) => log.log('error', 'internal error in a cycle (this is a bug in moor; the watcher goes on)', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }),
+  });
+
+  let exit: WatchExit;
+  try {
+    if (options.listen !== null) {
+      server = await startStatusServer(options.listen, {
+        health: () => status.health(),
+        metrics: () => status.registry.render(),
+        sync: () => loop.notify({ kind: 'sync', detail: 'POST /sync' }),
+      });
+      log.log('info', 'listening', { address: server.address, endpoints: ['GET /healthz', 'GET /metrics', 'POST /sync'] });
+      options.onListening?.(server.address);
+    }
+    log.log('info', 'watch started', {
+      source: options.source.description,
+      intervalS: options.intervalMs / 1000,
+      dryRun: options.dryRun,
+    });
+    if (!stop.signal.aborted) loop.start();
+    await new Promise<void>((resolve) => {
+      if (stop.signal.aborted) resolve();
+      stop.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+
+    if (fatal === null) log.log('info', 'stopping: finishing the running step', { project: reconciler.project ?? undefined });
+    const bound = options.shutdownTimeoutMs ?? 30_000;
+    const giveUp = new AbortController();
+    const stopped = loop.stop().then(() => true);
+    const clean = await Promise.race([stopped, sleep(clock, bound, giveUp.signal).then(() => false)]);
+    giveUp.abort();
+    if (!clean) log.log('warn', `the running cycle did not finish within ${bound / 1000}s: stopping anyway (the next apply or watch picks up from the Engine's state)`, {});
+    exit = { clean, project: reconciler.project };
+  } finally {
+    options.signal.removeEventListener('abort', onStop);
+    stop.abort();
+    selfWrites.close();
+    files.close();
+    await (events as EngineEventWatcher | null)?.stop();
+    await (server as StatusServer | null)?.close();
+    await (engine as EngineClient | null)?.close();
+    (lock as ProjectLock | null)?.release();
+    if (fatal === null) log.log('info', 'stopped', { project: reconciler.project ?? undefined, lockReleased: lock !== null });
+  }
+  if (fatal !== null) throw fatal;
+  return exit;
+}

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseEnvFile } from '../../src/manifest/env-file.js';
+import { interpolateString, resolvePlainScalar } from '../../src/manifest/interpolate.js';
+import { desiredOf, issuesOf } from './helpers.js';
+
+const vars: Record<string, string> = { SET: 'value', EMPTY: '', PORT: '8080', NESTED: 'inner' };
+const lookup = (name: string): string | undefined => vars[name];
+const expand = (text: string): string => {
+  const r = interpolateString(text, lookup);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+};
+const failure = (text: string): string => {
+  const r = interpolateString(text, lookup);
+  assert.equal(r.ok, false, `expected ${text} to fail`);
+  return r.ok ? '' : r.error;
+};
+
+test('$VAR and ${VAR} take the value', () => {
+  assert.equal(expand('$SET'), 'value');
+  assert.equal(expand('${SET}'), 'value');
+  assert.equal(expand('a-${SET}-$PORT/x'), 'a-value-8080/x');
+  assert.equal(expand('${EMPTY}'), '');
+  assert.equal(expand('no variables'), 'no variables');
+});
+
+test('${VAR:-default} covers unset and empty, ${VAR-default} only unset', () => {
+  assert.equal(expand('${UNSET:-fallback}'), 'fallback');
+  assert.equal(expand('${EMPTY:-fallback}'), 'fallback');
+  assert.equal(expand('${SET:-fallback}'), 'value');
+  assert.equal(expand('${UNSET-fallback}'), 'fallback');
+  assert.equal(expand('${EMPTY-fallback}'), '');
+  assert.equal(expand('${UNSET:-}'), '');
+  assert.equal(expand('${UNSET-}'), '');
+});
+
+test('defaults may hold variables and escapes', () => {
+  assert.equal(expand('${UNSET:-${NESTED}}'), 'inner');
+  assert.equal(expand('${UNSET:-${ALSO_UNSET:-deep}}'), 'deep');
+  assert.equal(expand('${UNSET:-$$literal}'), '$literal');
+  assert.equal(expand('${SET:-${NOT_EVALUATED}}'), 'value');
+});
+
+test('${VAR:+replacement} and ${VAR+replacement}', () => {
+  assert.equal(expand('${SET:+on}'), 'on');
+  assert.equal(expand('${EMPTY:+on}'), '');
+  assert.equal(expand('${EMPTY+on}'), 'on');
+  assert.equal(expand('${UNSET+on}'), '');
+});
+
+test('${VAR:?message} and ${VAR?message} fail with the message', () => {
+  assert.equal(expand('${SET:?needed}'), 'value');
+  assert.equal(failure('${UNSET:?set it in .env}'), 'the variable UNSET is required (and may not be empty): set it in .env');
+  assert.equal(failure('${EMPTY:?needed}'), 'the variable EMPTY is required (and may not be empty): needed');
+  assert.equal(expand('${EMPTY?needed}'), '');
+  assert.equal(failure('${UNSET?}'), 'the variable UNSET is required');
+});
+
+test('$$ is a literal dollar and is never expanded', () => {
+  assert.equal(expand('$$'), '$');
+  assert.equal(expand('echo $$HOME'), 'echo $HOME');
+  assert.equal(expand('$${SET}'), '${SET}');
+  assert.equal(expand('cost: 5$$'), 'cost: 5$');
+});
+
+test('strict mode: an unset variable without a default is an error naming it', () => {
+  assert.equal(failure('$UNSET'), 'the variable UNSET is not set (give a default with ${UNSET:-default}, or ${UNSET-} for empty)');
+  assert.equal(failure('x${UNSET}y'), 'the variable UNSET is not set (give a default with ${UNSET:-default}, or ${UNSET-} for empty)');
+});
+
+test('malformed templates are errors', () => {
+  assert.match(failure('5$'), /invalid "\$"/);
+  assert.match(failure('$1'), /invalid "\$"/);
+  assert.match(failure('${SET'), /unterminated "\$\{"/);
+  assert.match(failure('${}'), /invalid variable name/);
+  assert.match(failure('${SET:=x}'), /invalid interpolation "\$\{SET:=x\}"/);
+});
+
+test('values from variables are not expanded again', () => {
+  const r = interpolateString('${A}', (n) => (n === 'A' ? '${B}' : undefined));
+  assert.deepEqual(r, { ok: true, value: '${B}' });
+});
+
+test('plain scalars are typed again after interpolation (YAML 1.2 core)', () => {
+  assert.equal(resolvePlainScalar('3'), 3);
+  assert.equal(resolvePlainScalar('0.5'), 0.5);
+  assert.equal(resolvePlainScalar('true'), true);
+  assert.equal(resolvePlainScalar('NO'), 'NO');
+  assert.equal(resolvePlainScalar('1.2.3'), '1.2.3');
+  assert.equal(resolvePlainScalar('0o17'), 15);
+});
+
+test('in a manifest: plain values are retyped, quoted values stay strings, keys are never interpolated', async () => {
+  const d = await desiredOf(
+    'project: shop\nservices:\n  api:\n    image: "moor/busybox:${TAG}"\n    replicas: ${N}\n    environment:\n      ${KEY}: "${N}"\n',
+    { env: { TAG: '1.36', N: '3', KEY: 'nope' } },
+  );
+  assert.equal(d.services.api?.spec.image, 'moor/busybox:1.36');
+  assert.equal(d.services.api?.spec.replicas, 3);
+  assert.deepEqual(d.services.api?.spec.environment, { '${KEY}': '3' });
+});
+
+test('the process environment wins over .env, as in Compose', async () => {
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: "moor/busybox:${TAG}"\n    environment: {FROM_DOTENV: "${ONLY_IN_DOTENV}"}\n';
+  const files = { '.env': 'TAG=from-dotenv\nONLY_IN_DOTENV=dotenv\n' };
+  assert.equal((await desiredOf(yaml, { files })).containers.web?.spec.image, 'moor/busybox:from-dotenv');
+  const withEnv = await desiredOf(yaml, { files, env: { TAG: 'from-env' } });
+  assert.equal(withEnv.containers.web?.spec.image, 'moor/busybox:from-env');
+  assert.deepEqual(withEnv.containers.web?.spec.environment, { FROM_DOTENV: 'dotenv' });
+});
+
+test('--env-file replaces .env; later env files win; the environment still wins over all', async () => {
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: "${IMAGE}"\n    user: "${USERNAME:-none}"\n    hostname: "${HOST_NAME}"\n';
+  const files = { '.env': 'IMAGE=from-dotenv\nUSERNAME=dotenv-user\n', 'ci.env': 'IMAGE=from-ci\nHOST_NAME=ci\n', 'local.env': 'IMAGE=from-local\n' };
+  const d = await desiredOf(yaml, { files, envFiles: ['ci.env', 'local.env'] });
+  assert.equal(d.containers.web?.spec.image, 'from-local');
+  assert.equal(d.containers.web?.spec.user, 'none');
+  assert.equal(d.containers.web?.spec.hostname, 'ci');
+  const e = await desiredOf(yaml, { files, envFiles: ['ci.env', 'local.env'], env: { IMAGE: 'from-env' } });
+  assert.equal(e.containers.web?.spec.image, 'from-env');
+});
+
+test('an interpolation error is reported once, at the value, without follow-up errors', async () => {
+  assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: x\n    ports: ["${PORT}:80"]\n'), [
+    'moor.yaml:5:13: containers.web.ports[0]: the variable PORT is not set (give a default with ${PORT:-default}, or ${PORT-} for empty)',
+  ]);
+});
+
+test('env files: comments, export, quotes, escapes, bare keys and errors by line', () => {
+  const parsed = parseEnvFile('# c\n\nA=1\nexport B = two words # trailing\nC="x\\ty"\nD=\'$raw\'\nE\nF="multi\nline"\n9X=bad\n');
+  assert.deepEqual(
+    parsed.entries.map((e) => [e.key, e.value, e.line]),
+    [
+      ['A', '1', 3],
+      ['B', 'two words', 4],
+      ['C', 'x\ty', 5],
+      ['D', '$raw', 6],
+      ['E', null, 7],
+      ['F', 'multi\nline', 8],
+    ],
+  );
+  assert.deepEqual(parsed.problems, [{ line: 10, column: 1, message: 'expected KEY=VALUE, where KEY is letters, digits and "_" (not starting with a digit)' }]);
+});
+
+test('an interpolated value is checked for its field: no spaces or newlines in an image', async () => {
+  const { issuesOf } = await import('./helpers.js');
+  assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: "${IMAGE}"\n', { env: { IMAGE: 'busybox\nprivileged: true' } }), [
+    'moor.yaml:4:12: containers.web.image: must be an image reference such as moor/busybox:latest (without spaces) (got "busybox\\nprivileged: true")',
+  ]);
+});

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatIssue } from '../../src/manifest/issues.js';
+import { MAX_FLOW_DEPTH, findExcessiveFlowNesting, parseYaml } from '../../src/manifest/parse-yaml.js';
+import { toPlain } from '../../src/manifest/tree.js';
+
+const plain = (src: string): unknown => {
+  const r = parseYaml(src, 'm.yaml');
+  assert.deepEqual(r.issues.map(formatIssue), []);
+  assert.ok(r.root !== null);
+  return toPlain(r.root);
+};
+const problems = (src: string): string[] => parseYaml(src, 'm.yaml').issues.map(formatIssue);
+
+function billionLaughs(levels: number): string {
+  let src = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+  for (let i = 1; i <= levels; i++) src += `a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(',')}]\n`;
+  return src;
+}
+
+test('a billion-laughs document is refused quickly, without expanding it', () => {
+  const before = process.memoryUsage().heapUsed;
+  const start = performance.now();
+  const issues = problems(billionLaughs(9));
+  const elapsed = performance.now() - start;
+  assert.equal(issues.length, 1);
+  assert.match(issues[0] ?? '', /YAML aliases expand to more than 50000 values \(an alias bomb\?\); the document is refused/);
+  assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+  assert.ok(process.memoryUsage().heapUsed - before < 200 * 1024 * 1024);
+});
+
+test('ordinary aliases are expanded, each use keeping the anchor\'s value', () => {
+  assert.deepEqual(plain('a: &x {k: [1, 2]}\nb: *x\nc: [*x, *x]\n'), { a: { k: [1, 2] }, b: { k: [1, 2] }, c: [{ k: [1, 2] }, { k: [1, 2] }] });
+});
+
+test('an alias refers to the last anchor of that name before it', () => {
+  assert.deepEqual(plain('a: &x 1\nb: *x\nc: &x 2\nd: *x\n'), { a: 1, b: 1, c: 2, d: 2 });
+});
+
+test('merge keys: explicit keys win, then the first merged mapping', () => {
+  assert.deepEqual(plain('x: &x {a: 1, b: 1}\ny: &y {b: 2, c: 2}\nz:\n  <<: [*x, *y]\n  c: 3\n'), { x: { a: 1, b: 1 }, y: { b: 2, c: 2 }, z: { a: 1, b: 1, c: 3 } });
+  assert.deepEqual(problems('x: [1]\ny:\n  <<: [1]\n'), ['m.yaml:3:8: y["<<"]: a merge key (<<) takes a mapping or a list of mappings']);
+  // A quoted "<<" is an ordinary key.
+  assert.deepEqual(plain('y:\n  "<<": 1\n'), { y: { '<<': 1 } });
+});
+
+test('YAML 1.2 core schema: no Norway problem, octal needs 0o, 1.10 is a number', () => {
+  assert.deepEqual(plain('a: NO\nb: yes\nc: on\nd: 0400\ne: 0o400\nf: 1.10\ng: "1.10"\nh: 22:22\n'), { a: 'NO', b: 'yes', c: 'on', d: 400, e: 256, f: 1.1, g: '1.10', h: '22:22' });
+});
+
+test('scalars remember how they were written', () => {
+  const r = parseYaml('mode: 0440\nq: "0440"\nv: 1.10\n', 'm.yaml');
+  assert.ok(r.root?.kind === 'map');
+  const texts = [...r.root.entries.values()].map((e) => (e.value.kind === 'scalar' ? [e.value.text, e.value.plain] : null));
+  assert.deepEqual(texts, [
+    ['0440', true],
+    ['0440', false],
+    ['1.10', true],
+  ]);
+});
+
+test('positions are 1-based lines and columns of the value', () => {
+  const r = parseYaml('a:\n  b:\n    - x\n    - {c: 1}\n', 'm.yaml');
+  assert.ok(r.root?.kind === 'map');
+  const b = r.root.entries.get('a')?.value;
+  assert.ok(b?.kind === 'map');
+  const list = b.entries.get('b');
+  assert.deepEqual(list?.keyLoc, { file: 'm.yaml', line: 2, column: 3 });
+  assert.ok(list?.value.kind === 'seq');
+  assert.deepEqual(list.value.items[1]?.loc, { file: 'm.yaml', line: 4, column: 7 });
+});
+
+test('deeply nested flow collections are refused before the parser runs', () => {
+  const deep = `a: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`;
+  const start = performance.now();
+  assert.deepEqual(problems(deep), [`m.yaml:1:${4 + MAX_FLOW_DEPTH}: YAML flow collections ([ ] or { }) are nested more than ${MAX_FLOW_DEPTH} deep`]);
+  assert.ok(performance.now() - start < 1000);
+  // Brackets inside quoted strings and comments do not count.
+  assert.equal(findExcessiveFlowNesting(`a: "${'['.repeat(500)}"\nb: '${'{'.repeat(500)}'\n# ${'['.repeat(500)}\n`), null);
+  assert.equal(findExcessiveFlowNesting(`a: [${'[1], '.repeat(500)}]\n`), null);
+});
+
+test('an empty document is an empty mapping', () => {
+  assert.deepEqual(plain(''), {});
+  assert.deepEqual(plain('# just a comment\n'), {});
+});
+
+test('keys that are not strings are spelled as written', () => {
+  assert.deepEqual(plain('1: a\ntrue: b\n0o10: c\n'), { '1': 'a', true: 'b', '0o10': 'c' });
+});
+
+test('messages never contain source text', () => {
+  const secretLine = 'password: "CANARY-7f3c\n  next: x\n';
+  for (const src of [secretLine, `a: |x CANARY-7f3c\n  b\n`, `a: !!binary CANARY-7f3c\n`, `a: b: CANARY-7f3c\n`]) {
+    for (const issue of problems(src)) assert.doesNotMatch(issue, /CANARY/, issue);
+  }
+});

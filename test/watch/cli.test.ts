@@ -1,0 +1,62 @@
+// `moor watch` option handling: everything that can be refused is refused before anything starts,
+// with a message naming the option (no Engine needed).
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { acquireProjectLock } from '../../src/apply/lock.js';
+import { runMoor } from '../support/cli.js';
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'moor-watch-cli-'));
+  writeFileSync(join(dir, 'moor.yaml'), 'project: clitest\n');
+  return dir;
+}
+
+describe('moor watch options', () => {
+  test('--help documents every option', async () => {
+    const r = await runMoor(['watch', '--help']);
+    assert.equal(r.code, 0);
+    for (const flag of ['--interval', '--dry-run', '--listen', '--unhealthy-after', '--log-format', '--shutdown-timeout', '--git', '--ref', '--path', '--workdir', '--file', '--env-file', '--prune-volumes', '--pull', '--host']) {
+      assert.ok(r.stdout.includes(flag), `${flag} is in the help`);
+    }
+    assert.match((await runMoor(['--help'])).stdout, /^ {2}watch +Apply, then keep the project converged/m);
+  });
+
+  test('bad values are refused with the option named, before anything starts', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--interval', '10'], /--interval: invalid duration "10"/],
+      [['--interval', '500ms'], /--interval must be at least 1s, got 500ms/],
+      [['--log-format', 'xml'], /--log-format must be json or text, not 'xml'/],
+      [['--listen', ':9090'], /--listen: expected HOST:PORT such as 127\.0\.0\.1:9090/],
+      [['--unhealthy-after', '0'], /--unhealthy-after must be a whole number from 1 to 1000/],
+      [['--ref', 'main'], /--ref needs --git URL/],
+      [['--pull', 'always'], /--pull must be missing or never, not 'always'/],
+      [['--git=--upload-pack=evil'], /--git: not a repository URL/],
+      [['--git', '/srv/repo.git', '--path', '../outside'], /--path must be a folder inside the repository/],
+      [['--host', 'ssh://example.com'], /ssh:\/\/ endpoints are not supported/],
+      [['--frobnicate'], /Unknown option '--frobnicate' \(see moor watch --help\)/],
+    ];
+    for (const [args, message] of cases) {
+      const dir = folder();
+      const r = await runMoor(['watch', ...args], { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+  });
+
+  test('a Git work folder already in use by another watcher is refused, naming it', async () => {
+    const dir = folder();
+    const locks = join(dir, '.locks');
+    const workdir = join(dir, 'checkout');
+    const held = acquireProjectLock({ directory: locks, endpoint: workdir, project: 'git-workdir', command: 'moor watch --git' });
+    try {
+      const r = await runMoor(['watch', '--git', '/srv/repo.git', '--workdir', workdir], { cwd: dir, env: { MOOR_LOCK_DIR: locks } });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`the Git work folder ${workdir} is in use by moor watch --git \\(pid ${process.pid} on `));
+    } finally {
+      held.release();
+    }
+  });
+});

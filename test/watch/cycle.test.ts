@@ -1,0 +1,231 @@
+// The reconcile cycle against a fake pipeline (the real planner, a scripted Engine): which result
+// each situation gives, the last good manifest kept, dry runs, the flap guard, drift accounting.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { executeSteps } from '../../src/apply/execute.js';
+import { EngineError } from '../../src/engine/errors.js';
+import { LockError } from '../../src/apply/lock.js';
+import type { ObservedProject } from '../../src/model/observed.js';
+import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan } from '../../src/plan/build.js';
+import type { Step } from '../../src/plan/steps.js';
+import { Reconciler, type CycleReport, type Pipeline } from '../../src/watch/cycle.js';
+import type { Trigger } from '../../src/watch/loop.js';
+import { SelfWriteFilter } from '../../src/watch/self-writes.js';
+import type { LoadResult } from '../../src/manifest/index.js';
+import type { SourceLoad } from '../../src/watch/source.js';
+import { FakeClock } from '../support/fake-clock.js';
+import { ctr, emptyObserved, observeAsApplied, project, secret, sequentialIds, svc } from '../support/model.js';
+
+const good = project({ containers: [ctr('web'), ctr('db')] });
+
+interface Rig {
+  clock: FakeClock;
+  reconciler: Reconciler;
+  applied: Plan[];
+  selfWrites: SelfWriteFilter;
+  /** What the next loads return (the last one repeats). */
+  loads: LoadResult[];
+  observed: ObservedProject;
+  failStep: (step: Step) => boolean;
+  connectError: unknown;
+  cycle(kind?: Trigger['kind']): Promise<CycleReport>;
+}
+
+function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Rig {
+  const clock = new FakeClock();
+  const selfWrites = new SelfWriteFilter(clock, 0, () => undefined);
+  const r: Rig = {
+    clock,
+    applied: [],
+    selfWrites,
+    loads: [{ ok: true, desired: good, files: ['/m/moor.yaml'], warnings: [] }],
+    observed: options.observed ?? emptyObserved(),
+    failStep: () => false,
+    connectError: null,
+    reconciler: undefined as unknown as Reconciler,
+    cycle: (kind = 'interval') => r.reconciler.run([{ kind, detail: null }], new AbortController().signal),
+  };
+  const pipeline: Pipeline = {
+    observe: async () => r.observed,
+    plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds() }),
+    apply: async (_desired, _observed, plan) => {
+      r.applied.push(plan);
+      return executeSteps(
+        plan.steps,
+        async (step) => {
+          if (r.failStep(step)) throw new Error(`the Engine refused ${step.key}`);
+        },
+        { concurrency: 1 },
+      );
+    },
+  };
+  r.reconciler = new Reconciler({
+    source: {
+      description: 'test',
+      load: async (): Promise<SourceLoad> => ({ manifest: (r.loads.length > 1 ? r.loads.shift() : r.loads[0]) as LoadResult, commit: null, fetchError: null, watch: ['/m/moor.yaml'] }),
+    },
+    connect: async () => {
+      if (r.connectError !== null) throw r.connectError;
+      return pipeline;
+    },
+    dryRun: options.dryRun ?? false,
+    clock,
+    random: () => 0.999999,
+    engineBackoff: { baseMs: 1000, maxMs: 8000 },
+    failureBackoff: { baseMs: 5000, maxMs: 60_000 },
+    selfWrites,
+  });
+  return r;
+}
+
+const invalid: LoadResult = { ok: false, issues: [{ severity: 'error', file: 'moor.yaml', line: 3, column: 5, path: 'containers.web.image', message: 'containers.web.image: expected a string' }] };
+
+describe('a reconcile cycle', () => {
+  test('applies the manifest and reports the plan, its changes and why', async () => {
+    const r = rig();
+    const report = await r.cycle('start');
+    assert.equal(report.result, 'ok');
+    assert.equal(report.applied, true);
+    assert.deepEqual(report.summary, { create: 2, update: 0, replace: 0, delete: 0 });
+    assert.deepEqual(report.changes, ['create container/db: not found on the Engine', 'create container/web: not found on the Engine']);
+    assert.equal(report.drift, false, 'the first apply is not a drift repair');
+    assert.deepEqual(report.watch, ['/m/moor.yaml']);
+  });
+
+  test('an invalid edit is refused with positioned issues, and the last good manifest stays in force', async () => {
+    const r = rig({ observed: observeAsApplied(good) });
+    r.loads = [{ ok: true, desired: good, files: [], warnings: [] }, invalid];
+    assert.equal((await r.cycle()).result, 'ok');
+    // Someone removed web by hand, and the manifest edit is broken: web still comes back.
+    r.observed = { ...r.observed, containers: r.observed.containers.filter((c) => c.name !== 'web') };
+    const report = await r.cycle('file');
+    assert.equal(report.result, 'invalid_manifest');
+    assert.deepEqual(report.issues, ['moor.yaml:3:5: containers.web.image: expected a string']);
+    assert.deepEqual(report.changes, ['create container/web: not found on the Engine']);
+    assert.equal(report.note, 'the last good manifest stays in force');
+    assert.equal(r.applied.at(-1)?.changes.some((c) => c.action === 'delete'), false);
+  });
+
+  test('an invalid manifest at start applies nothing', async () => {
+    const r = rig();
+    r.loads = [invalid];
+    const report = await r.cycle('start');
+    assert.equal(report.result, 'invalid_manifest');
+    assert.equal(r.applied.length, 0);
+    assert.equal(r.reconciler.project, null);
+  });
+
+  test('a manifest that names another project is refused: the lock is for the first one', async () => {
+    const r = rig({ observed: observeAsApplied(good) });
+    r.loads = [{ ok: true, desired: good, files: [], warnings: [] }, { ok: true, desired: { ...good, project: 'blog' }, files: [], warnings: [] }];
+    await r.cycle();
+    const report = await r.cycle('file');
+    assert.equal(report.result, 'invalid_manifest');
+    assert.match(report.issues[0] ?? '', /names project blog, but this watcher reconciles project shop/);
+  });
+
+  test('a dry run reports drift and changes nothing', async () => {
+    const r = rig({ dryRun: true });
+    const report = await r.cycle();
+    assert.equal(report.result, 'drift');
+    assert.equal(report.applied, false);
+    assert.equal(report.changes.length, 2);
+    assert.equal(r.applied.length, 0);
+  });
+
+  test('repairs of drift (the manifest unchanged since the last apply) are counted by kind', async () => {
+    const desired = project({ containers: [ctr('web'), ctr('db')], services: [svc('api')] });
+    const r = rig({ observed: observeAsApplied(desired) });
+    r.loads = [{ ok: true, desired, files: [], warnings: [] }];
+    assert.deepEqual((await r.cycle()).changes, []);
+    r.observed = { ...r.observed, containers: r.observed.containers.filter((c) => c.name !== 'web'), services: [] };
+    const report = await r.cycle('event');
+    assert.equal(report.drift, true);
+    assert.deepEqual(report.repaired, { container: 1, service: 1 });
+  });
+
+  test('a failed plan is not retried identically before its backoff; a different plan is applied at once', async () => {
+    const r = rig();
+    r.failStep = (s) => s.key.startsWith('container/web');
+    const first = await r.cycle();
+    assert.equal(first.result, 'failed');
+    assert.deepEqual(first.failedSteps, ['create container shop_web: the Engine refused container/web:create']);
+    assert.equal(first.retryInMs, 5000);
+    assert.match(first.note ?? '', /the same plan failed once .* not applied again before 5\.0s/);
+
+    const held = await r.cycle('event');
+    assert.equal(held.result, 'backoff');
+    assert.equal(r.applied.length, 1, 'the identical plan was not applied again');
+    assert.ok(held.retryInMs !== null && held.retryInMs <= 5000);
+
+    await r.clock.advance(5000);
+    const second = await r.cycle('retry');
+    assert.equal(second.result, 'failed');
+    assert.equal(second.retryInMs, 10_000, 'the hold doubles');
+    assert.equal(r.applied.length, 2);
+
+    // The manifest changed: a new plan goes through at once, and it works.
+    r.failStep = () => false;
+    r.loads = [{ ok: true, desired: project({ containers: [ctr('db')] }), files: [], warnings: [] }];
+    const fixed = await r.cycle('file');
+    assert.equal(fixed.result, 'ok');
+    assert.equal(r.applied.length, 3);
+  });
+
+  test('the same drift repair needed again and again is held back: something keeps undoing it', async () => {
+    const r = rig({ observed: observeAsApplied(good) });
+    await r.cycle();
+    const gone = { ...r.observed, containers: r.observed.containers.filter((c) => c.name !== 'web') };
+    r.observed = gone;
+    const results: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const report = await r.cycle('event');
+      results.push(report.result);
+      await r.clock.advance(1000);
+    }
+    assert.deepEqual(results, ['ok', 'ok', 'ok', 'backoff']);
+    assert.equal(r.applied.length, 3);
+  });
+
+  test('a Swarm rollback of the last apply is a failure, not a reason to apply the same plan again', async () => {
+    const desired = project({ services: [svc('api', { replicas: 2 })] });
+    const before = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
+    const r = rig({ observed: before });
+    r.loads = [{ ok: true, desired, files: [], warnings: [] }];
+    assert.equal((await r.cycle()).result, 'ok');
+    const service = before.services[0];
+    assert.ok(service !== undefined);
+    r.observed = { ...before, services: [{ ...service, updateStatus: { state: 'rollback_completed', message: 'update rolled back due to failure' } }] };
+    const report = await r.cycle('event');
+    assert.equal(report.result, 'failed');
+    assert.match(report.note ?? '', /Swarm did not take the last update: service api is rollback_completed \(update rolled back due to failure\)/);
+    assert.equal(r.applied.length, 1);
+  });
+
+  test('an unreachable Engine is a result with a growing retry delay, and the next good cycle resets it', async () => {
+    const r = rig();
+    r.connectError = new EngineError({ kind: 'unreachable', endpoint: 'unix:///x.sock', method: 'GET', path: '/_ping', status: null, engineMessage: null, reason: 'cannot connect' });
+    const a = await r.cycle('start');
+    const b = await r.cycle('retry');
+    assert.equal(a.result, 'engine_unreachable');
+    assert.equal(a.engineUp, false);
+    assert.deepEqual([a.retryInMs, b.retryInMs], [1000, 2000]);
+    r.connectError = null;
+    assert.equal((await r.cycle('retry')).result, 'ok');
+  });
+
+  test('a held lock is not a cycle result: it ends the watch', async () => {
+    const r = rig();
+    r.connectError = new LockError('project shop is being reconciled by moor watch (pid 1 on h, since t)', '/l', null);
+    await assert.rejects(r.cycle('start'), LockError);
+  });
+
+  test('secret values never reach the report', async () => {
+    const desired = project({ secrets: [secret('pw', 'correct-horse-battery')], services: [svc('api')] });
+    const r = rig();
+    r.loads = [{ ok: true, desired, files: [], warnings: [] }];
+    r.failStep = () => true;
+    const report = await r.cycle();
+    assert.doesNotMatch(JSON.stringify(report), /correct-horse-battery/);
+  });
+});

@@ -1,0 +1,103 @@
+// The watcher survives a dockerd restart: the events stream drops, the Engine stops answering
+// (healthz says so), and once dockerd is back the watcher re-subscribes, resyncs, and repairs a
+// drift made after the restart, all by itself.
+//
+// WARNING: this restarts the shared test Engine. It is a `.solo` file: scripts/test.sh runs it
+// alone, after the parallel integration tests. The outage is kept short (dockerd is started again
+// as soon as the old one has exited), and the Engine is started again whatever happens.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { connectTestEngine, waitFor } from '../support/engine.js';
+import { useProject } from '../support/project.js';
+import { sleeper, triggeredBy, WatchProcess } from '../support/watch.js';
+
+const ENGINE_SCRIPT = fileURLToPath(new URL('../../scripts/engine.sh', import.meta.url));
+const exec = promisify(execFile);
+
+/** scripts/engine.sh: starts dockerd detached (setsid) when none answers; idempotent. */
+async function ensureEngine(): Promise<void> {
+  await exec('bash', [ENGINE_SCRIPT], { timeout: 120_000 });
+}
+
+// Whatever happens in the test, the shared Engine must be running when this file ends (the test
+// body also restarts it in a finally, before any clean-up needs it).
+const run = useProject('wr');
+after(ensureEngine);
+
+function dockerdPid(): number {
+  const text = existsSync('/var/run/docker.pid') ? readFileSync('/var/run/docker.pid', 'utf8').trim() : '';
+  const pid = Number(text);
+  assert.ok(Number.isInteger(pid) && pid > 0, `no dockerd pid in /var/run/docker.pid (${JSON.stringify(text)})`);
+  return pid;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('moor watch and a dockerd restart', () => {
+  test('the loop survives the restart, resyncs by itself, and repairs a drift made afterwards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'moor-watch-'));
+    writeFileSync(join(dir, 'moor.yaml'), `project: ${run.project}\ncontainers:\n${sleeper('web')}`);
+    const watch = new WatchProcess(['--interval', '5m', '--listen', '127.0.0.1:0'], { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } });
+    assert.equal((await watch.waitFor('the first cycle', (r) => r.msg === 'cycle'))['result'], 'ok', watch.output);
+    const address = await watch.address();
+
+    // Stop dockerd (SIGTERM, as systemctl restart does), and start it again once it has exited.
+    const pid = dockerdPid();
+    const down = Date.now();
+    process.kill(pid, 'SIGTERM');
+    try {
+      await watch.waitFor('the events stream lost', (r) => r.msg === 'events stream lost: subscribing again (a full resync follows)', { timeoutMs: 60_000 });
+      await waitFor('dockerd to exit', async () => (alive(pid) ? undefined : true), 60_000, 100);
+      // No Engine now: the watcher says so on /healthz (and keeps running).
+      const health = await waitFor('healthz 503', async () => {
+        const res = await fetch(`${address}/healthz`);
+        return res.status === 503 ? ((await res.json()) as { reasons: string[] }) : undefined;
+      }, 30_000);
+      assert.ok(health.reasons.includes('the Engine is unreachable'), JSON.stringify(health));
+    } finally {
+      await ensureEngine();
+    }
+    const outage = (Date.now() - down) / 1000;
+
+    // Back: the stream is subscribed again, and a full resync runs without being asked.
+    const resync = await watch.waitFor('a resync after the restart', (r) => r.msg === 'cycle' && triggeredBy(r, 'resync') && r['result'] === 'ok', { timeoutMs: 60_000 });
+    assert.ok(resync);
+    await waitFor('healthz 200', async () => ((await fetch(`${address}/healthz`)).status === 200 ? true : undefined), 30_000);
+    // dockerd stopped the container on its way down: the resync (or a cycle before it) started it again.
+    const engine = await connectTestEngine();
+    try {
+      await waitFor('web running after the restart', async () => ((await engine.containers.inspect(`${run.project}_web`)).State?.Running === true ? true : undefined), 30_000);
+
+      // A drift made after the restart is repaired through the new subscription.
+      const before = await engine.containers.inspect(`${run.project}_web`);
+      const removedAt = Date.now();
+      await engine.containers.remove(before.Id, { force: true });
+      await watch.nextCycle('the repair after the restart', (r) => r['applied'] === true && (triggeredBy(r, 'event') || triggeredBy(r, 'verify')), 30_000);
+      const back = await waitFor('web back', async () => {
+        const c = await engine.containers.inspect(`${run.project}_web`).catch(() => undefined);
+        return c?.State?.Running === true && c.Id !== before.Id ? c : undefined;
+      });
+      assert.ok(back);
+      const repairSeconds = (Date.now() - removedAt) / 1000;
+      assert.ok(repairSeconds < 15, `repaired after ${repairSeconds}s`);
+      console.log(`Engine outage ${outage.toFixed(1)}s; drift after the restart repaired in ${repairSeconds.toFixed(1)}s`);
+    } finally {
+      await engine.close();
+    }
+    assert.ok(watch.records.every((r) => r.msg !== 'internal error in a cycle (this is a bug in moor; the watcher goes on)'), watch.output);
+    assert.deepEqual(await watch.stop(), { code: 0, signal: null });
+  });
+});
