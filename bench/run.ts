@@ -134,6 +134,7 @@ async function runSequence(ctx: RoundContext, tool: ToolName, part: Part): Promi
       const counts: Counts | null = ctx.proxy?.take() ?? null;
       let convergedMs: number | null = null;
       const expect = expectationFor(scenario, part, ctx.n, prefix, ctx.round);
+      if (result.exitCode === 0 && expect === null) convergedMs = result.ms; // nothing to wait for
       if (result.exitCode === 0 && expect !== null) {
         const ok = expect === 'gone' ? await waitGone(ctx.engine, prefix) : await waitConverged(ctx.engine, expect);
         convergedMs = ok ? performance.now() - t0 : null;
@@ -160,12 +161,13 @@ async function runSequence(ctx: RoundContext, tool: ToolName, part: Part): Promi
     }
   } finally {
     await cleanUp(ctx.engine, prefix);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function log(s: Sample): void {
   const req = s.counts === null ? '' : ` req=${s.counts.total} w=${s.counts.writes}`;
-  const conv = s.convergedMs === null ? '' : ` conv=${s.convergedMs.toFixed(0)}`;
+  const conv = s.convergedMs === null || s.convergedMs === s.ms ? '' : ` conv=${s.convergedMs.toFixed(0)}`;
   const fail = s.exitCode === 0 ? '' : ` EXIT ${s.exitCode}: ${s.note}`;
   process.stderr.write(`bench: n=${s.n} r${s.round} ${s.tool}/${s.part} ${s.scenario}: ${s.ms.toFixed(0)} ms cpu=${s.cpuMs ?? '?'}${conv}${req} rss=${s.rssKb ?? '?'}KB load=${s.load}${fail}\n`);
 }
@@ -216,9 +218,21 @@ async function main(): Promise<void> {
   const loads: number[][] = [loadAverage()];
   const interrupted = new AbortController();
   process.once('SIGINT', () => interrupted.abort());
+  const done: number[] = [];
+  let startup: StartupResult[] = [];
+  let cpu: CpuResult[] = [];
+  const report = async (n: number | null): Promise<void> => {
+    if (n !== null) done.push(n);
+    const facts = await machineFacts(engine, paths, started, [...loads, loadAverage()]);
+    const sizes = options.sizes.filter((s) => done.includes(s));
+    writeReport(options.out, { facts, samples, startup, cpu, options: { sizes, rounds: options.rounds, bigRounds: options.bigRounds, quick: options.quick, cpuServices: options.cpuServices } });
+    writeFileSync(path.join(WORK, `samples-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ facts, samples, startup, cpu }, null, 1));
+    process.stderr.write(`bench: results (sizes ${sizes.join(', ') || 'none'}) written to ${path.relative(process.cwd(), options.out)}\n`);
+  };
   try {
-    const startup = await runStartup(paths, options.quick ? 5 : 15);
-    const cpu = await runCpu(paths, options.cpuServices, options.quick ? 2 : 5);
+    startup = await runStartup(paths, options.quick ? 5 : 15);
+    cpu = await runCpu(paths, options.cpuServices, options.quick ? 2 : 5);
+    if (options.sizes.length === 0) await report(null);
     for (const n of options.sizes) {
       const rounds = n >= 100 ? options.bigRounds : options.rounds;
       for (let round = 0; round <= rounds; round++) {
@@ -231,12 +245,9 @@ async function main(): Promise<void> {
           }
         }
       }
+      // Written after each size: a run cut short still leaves the sizes it finished.
+      await report(n);
     }
-    loads.push(loadAverage());
-    const facts = await machineFacts(engine, paths, started, loads);
-    writeReport(options.out, { facts, samples, startup, cpu, options: { sizes: options.sizes, rounds: options.rounds, bigRounds: options.bigRounds, quick: options.quick, cpuServices: options.cpuServices } });
-    writeFileSync(path.join(WORK, `samples-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ facts, samples, startup, cpu }, null, 1));
-    process.stderr.write(`bench: results written to ${path.relative(process.cwd(), options.out)}\n`);
   } finally {
     await proxy.close();
     await engine.close();

@@ -50,7 +50,8 @@ export const TOOL_PARTS: Readonly<Record<ToolName, readonly Part[]>> = {
   moor: ['swarm', 'containers', 'all'],
   stack: ['swarm'],
   compose: ['containers'],
-  floor: ['swarm', 'containers', 'all'],
+  // The floor's figures serve the whole project's targets; per part it would only add run time.
+  floor: ['all'],
 };
 
 /**
