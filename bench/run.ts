@@ -6,7 +6,7 @@
 // changed, one config changed, destroy; then removes whatever is left. Round 0 goes through the
 // counting proxy (requests per command) and is not timed; rounds 1..R are timed, straight on the
 // Engine's socket.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { cleanUp, waitConverged, waitGone, type Expectation } from './engine-sta
 import { CHANGED_CONTAINER, CHANGED_SERVICE, FIRST_REVISION, floorProject, shapeOf, writeProject, type Part, type Revision } from './generate.js';
 import { lastLine, loadAverage, runCommand } from './measure.js';
 import { CountingProxy, type Counts } from './proxy.js';
-import { machineFacts, writeReport, type CpuResult, type Sample, type StartupResult } from './report.js';
+import { machineFacts, writeReport, type CpuResult, type Report, type Sample, type StartupResult } from './report.js';
 import { invocation, SCENARIOS, TOOL_PARTS, type Paths, type Scenario, type ToolName } from './tools.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -29,6 +29,8 @@ interface Options {
   readonly out: string;
   readonly quick: boolean;
   readonly cpuServices: number;
+  /** Only render the results of an earlier run from its samples file (bench/.work/samples-*.json). */
+  readonly render: string | null;
 }
 
 function parseOptions(): Options {
@@ -42,6 +44,7 @@ function parseOptions(): Options {
       tools: { type: 'string' },
       out: { type: 'string' },
       'cpu-services': { type: 'string' },
+      render: { type: 'string' },
     },
     strict: true,
   });
@@ -64,6 +67,7 @@ function parseOptions(): Options {
     out: values.out ?? (quick ? path.join(WORK, 'RESULTS.quick.md') : path.join(REPO, 'bench', 'RESULTS.md')),
     quick,
     cpuServices: count(values['cpu-services'], 1000, '--cpu-services'),
+    render: values.render ?? null,
   };
 }
 
@@ -206,8 +210,18 @@ async function runCpu(paths: Paths, services: number, rounds: number): Promise<C
   return out;
 }
 
+/** Renders RESULTS.md again from a run's samples file, e.g. after a change to the report's layout. */
+function renderAgain(options: Options, file: string): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Omit<Report, 'options'> & { options?: Report['options'] };
+  const sizes = [...new Set(saved.samples.map((s) => s.n))];
+  const reportOptions = saved.options ?? { sizes, rounds: options.rounds, bigRounds: options.bigRounds, quick: options.quick, cpuServices: options.cpuServices };
+  writeReport(options.out, { ...saved, options: reportOptions });
+  process.stderr.write(`bench: results of ${file} written to ${path.relative(process.cwd(), options.out)}\n`);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
+  if (options.render !== null) return renderAgain(options, options.render);
   const paths: Paths = { repo: REPO, docker: process.env.BENCH_DOCKER ?? '/usr/bin/docker', compose: process.env.BENCH_COMPOSE ?? '/usr/bin/docker-compose', floor: path.join(WORK, 'floor.mjs') };
   mkdirSync(path.join(WORK, 'locks'), { recursive: true });
   const runId = randomBytes(2).toString('hex');
@@ -225,8 +239,9 @@ async function main(): Promise<void> {
     if (n !== null) done.push(n);
     const facts = await machineFacts(engine, paths, started, [...loads, loadAverage()]);
     const sizes = options.sizes.filter((s) => done.includes(s));
-    writeReport(options.out, { facts, samples, startup, cpu, options: { sizes, rounds: options.rounds, bigRounds: options.bigRounds, quick: options.quick, cpuServices: options.cpuServices } });
-    writeFileSync(path.join(WORK, `samples-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ facts, samples, startup, cpu }, null, 1));
+    const reportOptions = { sizes, rounds: options.rounds, bigRounds: options.bigRounds, quick: options.quick, cpuServices: options.cpuServices };
+    writeReport(options.out, { facts, samples, startup, cpu, options: reportOptions });
+    writeFileSync(path.join(WORK, `samples-${started.toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ facts, samples, startup, cpu, options: reportOptions }, null, 1));
     process.stderr.write(`bench: results (sizes ${sizes.join(', ') || 'none'}) written to ${path.relative(process.cwd(), options.out)}\n`);
   };
   try {
