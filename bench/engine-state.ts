@@ -110,7 +110,13 @@ export async function cleanUp(engine: EngineClient, prefix: string): Promise<voi
     }
   };
   for (let pass = 0; pass < 60; pass++) {
-    const left = await leftovers(engine, prefix, true);
+    let left: Record<string, string[]>;
+    try {
+      left = await leftovers(engine, prefix, true);
+    } catch {
+      await sleep(1000); // the Engine is away: try again
+      continue;
+    }
     if (Object.keys(left).length === 0) return;
     await Promise.all([...(left.service ?? []).map((id) => quiet(() => engine.services.remove(id))), ...(left.container ?? []).map((id) => quiet(() => engine.containers.remove(id, { force: true })))]);
     await Promise.all([

@@ -176,6 +176,18 @@ function log(s: Sample): void {
   process.stderr.write(`bench: n=${s.n} r${s.round} ${s.tool}/${s.part} ${s.scenario}: ${s.ms.toFixed(0)} ms cpu=${s.cpuMs ?? '?'}${conv}${req} rss=${s.rssKb ?? '?'}KB load=${s.load}${fail}\n`);
 }
 
+async function waitForEngine(engine: EngineClient): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    try {
+      await engine.system.info();
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  throw new Error('the Engine did not come back within 2 minutes');
+}
+
 async function runStartup(paths: Paths, rounds: number): Promise<StartupResult[]> {
   const cases: { label: string; command: string; args: string[] }[] = [
     { label: 'node -e 0', command: process.execPath, args: ['-e', '0'] },
@@ -256,7 +268,13 @@ async function main(): Promise<void> {
           for (const tool of options.tools) {
             if (interrupted.signal.aborted) throw new Error('interrupted');
             if (!TOOL_PARTS[tool].includes(part)) continue;
-            await runSequence({ engine, paths, runId, n, round, proxy: round === 0 ? proxy : null, samples }, tool, part);
+            try {
+              await runSequence({ engine, paths, runId, n, round, proxy: round === 0 ? proxy : null, samples }, tool, part);
+            } catch (err: unknown) {
+              // The Engine went away (another user restarted dockerd...): note it, wait for it, go on.
+              process.stderr.write(`bench: n=${n} r${round} ${tool}/${part}: ${err instanceof Error ? err.message : String(err)}\n`);
+              await waitForEngine(engine);
+            }
           }
         }
       }
