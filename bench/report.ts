@@ -211,8 +211,9 @@ function targets(report: Report): Target[] {
   const n = report.options.sizes.includes(30) ? 30 : (report.options.sizes[report.options.sizes.length - 1] ?? 0);
   const out: Target[] = [];
   const med = (c: Cell | null): number => (c === null || c.ms.length === 0 ? Number.NaN : median(c.ms));
+  // A figure missing from the run (a tool or size left out) makes the comparison NaN: not judged.
   const check = (what: string, measured: string, ok: boolean): void => {
-    out.push({ what, measured, met: Number.isNaN(Number(measured.replace(/[^0-9.]/g, ''))) ? null : ok });
+    out.push({ what, measured, met: /NaN|–|\?/.test(measured) ? null : ok });
   };
   const planSwarm = cell(samples, 'moor', 'swarm', 'plan-noop', n);
   const stackNoop = cell(samples, 'stack', 'swarm', 'apply-noop', n);
