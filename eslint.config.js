@@ -7,6 +7,20 @@ const forbid = (...names) =>
   names.map((name) => ({ group: [`../${name}/*`, `../../${name}/*`, `**/src/${name}/*`], message: `this layer must not import src/${name}/ (see STYLE.md)` }));
 const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http', 'node:https', 'node:tls', 'node:os', 'undici', 'p-queue'];
 const noIo = io.map((name) => ({ name, message: 'pure layers do no I/O (see STYLE.md)' }));
+const pureRules = {
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: noIo,
+      patterns: [
+        ...forbid('cli', 'apply', 'observe', 'watch', 'manifest'),
+        // Engine wire types may be named (import type), never its runtime.
+        { group: ['../engine/*'], allowTypeImports: true, message: 'pure layers may only import types from src/engine/' },
+      ],
+    },
+  ],
+  'no-restricted-globals': ['error', { name: 'process', message: 'pure layers do not read the process' }],
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'bench/.work/', 'coverage/'] },
@@ -26,20 +40,7 @@ export default tseslint.config(
   },
   {
     files: ['src/model/**/*.ts', 'src/convert/**/*.ts', 'src/diff/**/*.ts', 'src/plan/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: noIo,
-          patterns: [
-            ...forbid('cli', 'apply', 'observe', 'watch', 'manifest'),
-            // Engine wire types may be named (import type), never its runtime.
-            { group: ['../engine/*'], allowTypeImports: true, message: 'pure layers may only import types from src/engine/' },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', { name: 'process', message: 'pure layers do not read the process' }],
-    },
+    rules: pureRules,
   },
   {
     files: ['src/observe/**/*.ts'],
@@ -48,6 +49,16 @@ export default tseslint.config(
   {
     files: ['src/apply/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: forbid('cli', 'watch', 'manifest') }] },
+  },
+  {
+    // operate/: apply --wait, status: reads through observe/, writes (rollback records) through apply/.
+    files: ['src/operate/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: forbid('cli', 'watch', 'manifest') }] },
+  },
+  {
+    // Its judgements are pure, like diff/ and plan/.
+    files: ['src/operate/converge.ts', 'src/operate/status.ts'],
+    rules: pureRules,
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'PLAN_INVALID' // a saved plan file is unreadable or from another project/format
   | 'APPLY_FAILED' // some steps of an apply failed (the report says which)
   | 'WAIT_FAILED' // apply --wait: something did not converge, or was rolled back
+  | 'NOT_FOUND' // an object the command names is in the manifest but not on the Engine
   | 'SOURCE' // the manifests' source (a Git repository) could not be fetched
   | 'CANCELLED'; // the user declined, or a signal stopped the run
 

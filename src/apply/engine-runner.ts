@@ -146,7 +146,8 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         version = fresh.Version.Index;
         forceUpdate = typeof fresh.Spec.TaskTemplate.ForceUpdate === 'number' ? fresh.Spec.TaskTemplate.ForceUpdate : 0;
       }
-      const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate });
+      const bump = step.bumpForceUpdate === true ? 1 : 0;
+      const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate: forceUpdate + bump });
       try {
         await engine.services.update(step.id, version, body, authFor(step.spec.image));
         return;

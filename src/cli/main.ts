@@ -17,8 +17,11 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'plan', summary: 'Show what apply would change, changing nothing', load: async () => (await import('./commands/plan.js')).command },
   { name: 'apply', summary: 'Make the Engine match the manifests', load: async () => (await import('./commands/apply.js')).command },
   { name: 'destroy', summary: "Remove everything the project owns", load: async () => (await import('./commands/destroy.js')).command },
+  { name: 'status', summary: 'Show every object of the project, its state and its drift', load: async () => (await import('./commands/status.js')).command },
+  { name: 'logs', summary: 'Print the output of a container or service of the manifest', load: async () => (await import('./commands/logs.js')).command },
   { name: 'watch', summary: 'Apply, then keep the project converged (events, file changes, Git)', load: async () => (await import('./commands/watch.js')).command },
   { name: 'validate', summary: 'Check manifests without contacting the Engine', load: async () => (await import('./commands/validate.js')).command },
+  { name: 'convert', summary: 'Print the moor manifest equivalent to Compose files', load: async () => (await import('./commands/convert.js')).command },
   { name: 'version', summary: "Print moor's version and the Engine's", load: async () => (await import('./commands/version.js')).command },
 ];
 

@@ -9,7 +9,7 @@ import { randomSeed, seededIds } from '../model/hash.js';
 import type { ObservedProject } from '../model/observed.js';
 import { observeProject } from '../observe/observe.js';
 import { buildPlan, type Plan } from '../plan/build.js';
-import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan, type SavedPlanOptions } from '../plan/saved.js';
+import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan, type SavedPlanOptions, type SavedReading } from '../plan/saved.js';
 import { MOOR_VERSION } from '../version.js';
 
 export const PLAN_OPTIONS = {
@@ -19,23 +19,36 @@ export const PLAN_OPTIONS = {
   'no-color': { type: 'boolean' },
 } as const;
 
+/**
+ * `--retry-failed`, for plan and apply only: a one-off decision of a person. A watcher given it
+ * would send a failing spec again on every cycle, which is the flap it exists to prevent.
+ */
+export const RETRY_OPTIONS = {
+  'retry-failed': { type: 'boolean' },
+} as const;
+
 export const PLAN_OPTIONS_HELP = `Planning options:
       --prune-volumes        Delete owned volumes that are no longer in the manifest (their data is lost)
       --replace-volumes      Allow recreating volumes whose driver, options or labels changed (data is lost)
       --pull POLICY          missing (default): pull images that are not present;
                              never: a missing image is an error`;
 
+export const RETRY_OPTIONS_HELP = `      --retry-failed         Send again a service spec whose last rollout Swarm rolled back (without
+                             it, that service is held back with a warning), and restart a rollout
+                             Swarm paused`;
+
 export interface PlanOptionValues {
   readonly 'prune-volumes'?: boolean | undefined;
   readonly 'replace-volumes'?: boolean | undefined;
   readonly pull?: string | undefined;
+  readonly 'retry-failed'?: boolean | undefined;
 }
 
-export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P } {
+export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P; retryFailed: boolean } {
   const pull = values.pull ?? 'missing';
   const known = allowed.find((a) => a === pull);
   if (known === undefined) throw new UsageError(`--pull must be ${allowed.join(', ').replace(/, ([^,]*)$/, ' or $1')}, not '${pull}'`);
-  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known };
+  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known, retryFailed: values['retry-failed'] === true };
 }
 
 export interface PlannedRun {
@@ -47,14 +60,12 @@ export interface PlannedRun {
 /** Observes the project on the Engine and plans; the seed makes the plan reproducible. */
 export async function observeAndPlan(engine: EngineClient, desired: DesiredProject, options: Omit<SavedPlanOptions, 'destroy'>, seed = randomSeed(), signal?: AbortSignal): Promise<PlannedRun> {
   const observed = await observeProject(engine, desired.project, signal === undefined ? {} : { signal });
-  const plan = buildPlan(desired, observed, { pruneVolumes: options.pruneVolumes, replaceVolumes: options.replaceVolumes, pull: options.pull, newId: seededIds(seed) });
+  const plan = buildPlan(desired, observed, { pruneVolumes: options.pruneVolumes, replaceVolumes: options.replaceVolumes, pull: options.pull, retryFailed: options.retryFailed === true, newId: seededIds(seed) });
   return { plan, observed, seed };
 }
 
 /** The desired state of `moor destroy`: the project, with nothing in it. */
-export function emptyProject(project: string): DesiredProject {
-  return { project, networks: {}, volumes: {}, secrets: {}, configs: {}, containers: {}, services: {}, locations: {} };
-}
+export { emptyProject } from '../model/desired.js';
 
 export function writeSavedPlan(file: string, saved: SavedPlan): void {
   // 0600 from the start (and again, for an existing file): plans describe infrastructure.
@@ -72,7 +83,7 @@ export function readSavedPlan(file: string): SavedPlan {
   return parseSavedPlan(text, file);
 }
 
-export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests: readonly string[]; envFiles: readonly string[]; cwd: string; options: SavedPlanOptions }): SavedPlan {
+export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests: readonly string[]; envFiles: readonly string[]; reading: SavedReading; cwd: string; options: SavedPlanOptions }): SavedPlan {
   return {
     format: SAVED_PLAN_FORMAT,
     format_version: SAVED_PLAN_VERSION,
@@ -82,6 +93,7 @@ export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests
     endpoint: fields.endpoint,
     manifests: fields.manifests.map((f) => path.resolve(fields.cwd, f)),
     env_files: fields.envFiles.map((f) => path.resolve(fields.cwd, f)),
+    reading: fields.reading,
     seed: run.seed,
     options: fields.options,
     plan: run.plan,

@@ -33,6 +33,8 @@ import {
   LABEL_CONTAINER_SPEC,
   LABEL_CONTENT,
   LABEL_DEPENDS_ON,
+  LABEL_FAILED_MESSAGE,
+  LABEL_FAILED_SPEC,
   LABEL_NAME,
   LABEL_REPLACES,
   LABEL_SPEC_HASH,
@@ -40,6 +42,7 @@ import {
 } from '../model/labels.js';
 import type {
   ContainerState,
+  FailedRollout,
   ObservedConfig,
   ObservedContainer,
   ObservedNetwork,
@@ -363,7 +366,8 @@ export function serviceSpecFromEngine(spec: Service['Spec'], networkNames: Reado
       : {
           condition: condition === 'none' || condition === 'on-failure' ? condition : 'any',
           delay: num(restartRec['Delay']),
-          maxAttempts: num(restartRec['MaxAttempts']),
+          // WARNING: Swarm stores MaxAttempts 0 ("no limit") when a restart policy leaves it out.
+          maxAttempts: positive(restartRec['MaxAttempts']),
           window: num(restartRec['Window']),
         },
     placement: {
@@ -386,6 +390,7 @@ export function serviceSpecFromEngine(spec: Service['Spec'], networkNames: Reado
     stopGracePeriod: num(c['StopGracePeriod']),
     readOnly: c['ReadOnly'] === true,
     init: typeof c['Init'] === 'boolean' ? c['Init'] : null,
+    logging: task['LogDriver'] === undefined ? null : { driver: str(rec(task['LogDriver'])['Name']) ?? '', options: stringMap(rec(task['LogDriver'])['Options']) },
     endpointMode: endpoint['Mode'] === 'dnsrr' ? 'dnsrr' : 'vip',
   };
 }
@@ -411,6 +416,13 @@ export function observeService(s: Service, networkNames: ReadonlyMap<string, str
       ? { state: state as UpdateState, message: s.UpdateStatus?.Message ?? '' }
       : null,
     dependsOn: dependsOn(s.Spec.Labels),
+    specHash: s.Spec.Labels?.[LABEL_SPEC_HASH] ?? null,
+    failedRollout: failedRollout(s.Spec.Labels),
   };
+}
+
+function failedRollout(labels: Labels | null | undefined): FailedRollout | null {
+  const hash = labels?.[LABEL_FAILED_SPEC];
+  return hash === undefined || hash === '' ? null : { specHash: hash, message: labels?.[LABEL_FAILED_MESSAGE] ?? '' };
 }
 

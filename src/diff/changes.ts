@@ -57,6 +57,12 @@ export interface PlanProblem {
   /** `kind/name` of the object concerned, when there is one. */
   readonly object: string | null;
   readonly message: string;
+  /**
+   * Set on the problems a caller may act on: `rollout-held`, a service update not sent because
+   * Swarm rolled this exact spec back before; `rollout-paused`, a service whose rollout (or
+   * rollback) Swarm paused. `moor apply --wait` counts both as not converged.
+   */
+  readonly code?: 'rollout-held' | 'rollout-paused';
 }
 
 export const SENSITIVE = '(sensitive)';

@@ -131,6 +131,6 @@ function interpolateScalar(node: ScalarNode, lookup: Lookup, issues: Issues, pat
     issues.error(node.loc, path, r.error);
     return node;
   }
-  if (!node.plain) return { ...node, value: r.value, text: r.value };
-  return { ...node, value: resolvePlainScalar(r.value), text: r.value };
+  if (!node.plain) return { ...node, value: r.value, text: r.value, source: node.value };
+  return { ...node, value: resolvePlainScalar(r.value), text: r.value, source: node.value };
 }

@@ -108,14 +108,17 @@ export class Issues {
 /** A manifest that failed validation, for commands that need a desired state or nothing. */
 export class ManifestError extends MoorError {
   readonly issues: readonly Issue[];
+  /** Lines shown before the issues (how the files were read). */
+  readonly notes: readonly string[];
 
-  constructor(issues: readonly Issue[]) {
+  constructor(issues: readonly Issue[], notes: readonly string[] = []) {
     const errors = issues.filter((i) => i.severity === 'error').length;
     super('MANIFEST_INVALID', `the manifest is invalid (${errors} ${errors === 1 ? 'error' : 'errors'})`);
     this.issues = issues;
+    this.notes = notes;
   }
 
   override details(): readonly string[] {
-    return this.issues.map(formatIssue);
+    return [...this.notes, ...this.issues.map(formatIssue)];
   }
 }

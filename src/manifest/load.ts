@@ -36,6 +36,8 @@ export interface LoadOptions {
   /** Let `file:` and `env_file:` name files outside the project folder. */
   readonly allowExternalFiles?: boolean;
   readonly maxManifestBytes?: number;
+  /** `-p NAME`: the project name, in place of the manifest's `project:`. */
+  readonly projectName?: string;
 }
 
 export type LoadResult =
@@ -77,8 +79,19 @@ export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
   if (unreadable) return { ok: false, issues: issues.sorted(order) };
 
   const merged = trees.reduce((base, over) => mergeTrees(base, over, issues));
+  const named = options.projectName === undefined ? merged : withProjectName(merged, options.projectName);
   const context: ResolveContext = { projectDir, env: options.env, lookup, display, issues, order, files: absolute, allowExternalFiles: options.allowExternalFiles ?? false };
-  return resolveTree(merged, context);
+  return resolveTree(named, context);
+}
+
+/** The tree with `project:` set to `name` (given on the command line: positioned where project: was, or at the top). */
+function withProjectName(root: Node, name: string): Node {
+  if (root.kind !== 'map') return root;
+  const previous = root.entries.get('project');
+  const loc = previous?.value.loc ?? root.loc;
+  const entries = new Map(root.entries);
+  entries.set('project', { keyLoc: previous?.keyLoc ?? root.loc, value: { kind: 'scalar', loc, value: name, text: name, plain: false } });
+  return { ...root, entries };
 }
 
 /** What the shared tail needs besides the tree: a front end (moor.yaml, later compose.yaml) provides it. */
@@ -123,23 +136,33 @@ export async function resolveTree(tree: Node, c: ResolveContext): Promise<LoadRe
 async function loadVariables(options: LoadOptions, projectDir: string, display: (f: string) => string, issues: Issues): Promise<Lookup> {
   const explicit = (options.envFiles ?? []).length > 0;
   const envFiles = explicit ? (options.envFiles ?? []).map((f) => path.resolve(options.cwd, f)) : [path.join(projectDir, '.env')];
+  const variables = await readEnvFiles(envFiles, explicit, display, issues);
+  return (name) => options.env[name] ?? variables.get(name);
+}
+
+/**
+ * The variables of env files (absolute paths), later files winning. A missing file is an error
+ * only when `required` (a default `.env` may be absent); other problems always are.
+ */
+export async function readEnvFiles(files: readonly string[], required: boolean, display: (f: string) => string, issues: Issues): Promise<Map<string, string>> {
   const variables = new Map<string, string>();
-  for (const file of envFiles) {
+  for (const file of files) {
     const read = await readText(file, MAX_DOTENV_BYTES, 'env file');
     if (!read.ok) {
-      if (explicit || !read.missing) issues.add('error', { file: display(file), line: 0, column: 0 }, [], read.error, null);
+      if (required || !read.missing) issues.add('error', { file: display(file), line: 0, column: 0 }, [], read.error, null);
       continue;
     }
     const parsed = parseEnvFile(read.text);
     for (const p of parsed.problems) issues.add('error', { file: display(file), line: p.line, column: p.column }, [], p.message, null);
     for (const entry of parsed.entries) if (entry.value !== null) variables.set(entry.key, entry.value);
   }
-  return (name) => options.env[name] ?? variables.get(name);
+  return variables;
 }
 
-type TextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string; readonly missing: boolean };
+export type TextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string; readonly missing: boolean };
 
-async function readText(file: string, maxBytes: number, what: string): Promise<TextRead> {
+/** A whole text file, UTF-8, at most `maxBytes`; `what` names it in messages. */
+export async function readText(file: string, maxBytes: number, what: string): Promise<TextRead> {
   let handle;
   try {
     handle = await open(file, 'r');

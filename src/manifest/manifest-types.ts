@@ -598,6 +598,7 @@ export interface Service {
    * Run an init process (tini) as PID 1.
    */
   init?: boolean;
+  logging?: Logging;
   /**
    * vip (default) or dnsrr.
    */

@@ -13,6 +13,7 @@ import type {
   DesiredService,
   FileReference,
   Healthcheck,
+  LoggingSpec,
   Mount,
   Protocol,
   ServicePort,
@@ -205,6 +206,10 @@ class Workload {
     return words;
   }
 
+  logging(value: M.Logging | undefined): LoggingSpec | null {
+    return value === undefined ? null : { driver: value.driver, options: this.ctx.options(value.options, this.at('logging', 'options')) };
+  }
+
   labels(value: M.Labels | undefined, field = 'labels'): StringMap {
     return this.ctx.labels(value, this.at(field));
   }
@@ -382,7 +387,7 @@ export function normaliseContainer(ctx: Context, name: string, def: M.Container)
     dns: def.dns === undefined ? [] : typeof def.dns === 'string' ? [def.dns] : [...def.dns],
     sysctls: sysctls(w, def.sysctls),
     ulimits: ulimits(w, def.ulimits),
-    logging: def.logging === undefined ? null : { driver: def.logging.driver, options: ctx.options(def.logging.options, w.at('logging', 'options')) },
+    logging: w.logging(def.logging),
     stopSignal: def.stop_signal ?? null,
     stopGracePeriod: w.duration(def.stop_grace_period, w.at('stop_grace_period')),
     memLimit: w.size(def.mem_limit, w.at('mem_limit')),
@@ -502,7 +507,8 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
         : {
             condition: def.restart_policy.condition ?? 'any',
             delay: w.duration(def.restart_policy.delay, w.at('restart_policy', 'delay')),
-            maxAttempts: def.restart_policy.max_attempts ?? null,
+            // 0 is Swarm's "no limit", the same as not set (and what Swarm reads back for it).
+            maxAttempts: def.restart_policy.max_attempts === 0 ? null : (def.restart_policy.max_attempts ?? null),
             window: w.duration(def.restart_policy.window, w.at('restart_policy', 'window')),
           },
     placement: placement(w, def.placement),
@@ -527,6 +533,7 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
     stopGracePeriod: w.duration(def.stop_grace_period, w.at('stop_grace_period')),
     readOnly: def.read_only ?? false,
     init: def.init ?? null,
+    logging: w.logging(def.logging),
     endpointMode,
   };
   const dependsOn = [...new Set(w.refs.dependsOn.map((d) => d.name))].sort(compare);

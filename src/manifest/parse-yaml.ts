@@ -24,6 +24,7 @@ import {
 } from 'yaml';
 import type { SourceLocation } from '../model/desired.js';
 import { type Issue, Issues, type ValuePath } from './issues.js';
+import { resolvePlainScalar } from './interpolate.js';
 import type { MapEntry, Node, Scalar } from './tree.js';
 
 export const MAX_ALIAS_NODES = 50_000;
@@ -38,8 +39,16 @@ export interface ParsedYaml {
   readonly issues: readonly Issue[];
 }
 
+export interface ParseOptions {
+  /**
+   * Local tags a front end gives a meaning to (Compose: `!reset`, `!override`): kept on the node
+   * (`tag`), the value read as if untagged. Any other tag outside the core schema is refused.
+   */
+  readonly allowedTags?: ReadonlySet<string>;
+}
+
 /** Parses one manifest file's text. `file` is the name used in messages. Never throws for bad input. */
-export function parseYaml(source: string, file: string): ParsedYaml {
+export function parseYaml(source: string, file: string, options: ParseOptions = {}): ParsedYaml {
   const issues = new Issues();
   const tooDeep = findExcessiveFlowNesting(source);
   if (tooDeep !== null) {
@@ -85,7 +94,7 @@ export function parseYaml(source: string, file: string): ParsedYaml {
     return { root: null, issues: issues.sorted() };
   }
 
-  const walker = new Walker(doc, at, issues);
+  const walker = new Walker(doc, at, issues, options.allowedTags ?? new Set());
   const root = walker.walkRoot();
   // yaml reports duplicate keys too, but without naming them; the walker's messages replace them.
   if (!walker.foundDuplicates) for (const e of doc.errors) issues.error(at(e.pos[0]), [], yamlMessage(e.code, e.message));
@@ -185,11 +194,13 @@ class Walker {
   /** Placeholders for aliases that could not be resolved (reported once, where they are). */
   readonly #failedAliases = new WeakSet<Node>();
   foundDuplicates = false;
+  readonly #allowedTags: ReadonlySet<string>;
 
-  constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues) {
+  constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues, allowedTags: ReadonlySet<string>) {
     this.#doc = doc;
     this.#at = at;
     this.#issues = issues;
+    this.#allowedTags = allowedTags;
     // An alias refers to the last node with its anchor *before* it, in document order.
     const anchors = new Map<string, YamlNode>();
     visit(doc, {
@@ -230,11 +241,21 @@ class Walker {
       return this.#nullAt(loc);
     }
     if (isAlias(node)) return this.#walkAlias(node, path, depth, loc);
-    if (node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
+    const tag = node.tag !== undefined && this.#allowedTags.has(node.tag) ? node.tag : undefined;
+    if (node.tag !== undefined && tag === undefined && !CORE_TAGS.has(node.tag)) {
       this.#issues.error(loc, path, `the YAML tag ${node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported`);
       return this.#nullAt(loc);
     }
+    const walked = this.#walkUntagged(node, path, depth, loc);
+    return tag === undefined ? walked : { ...walked, tag };
+  }
+
+  #walkUntagged(node: YamlNode, path: ValuePath, depth: number, loc: SourceLocation): Node {
     if (isScalar(node)) {
+      // An allowed local tag leaves the scalar unresolved (a string): type it as the core schema would.
+      if (node.tag !== undefined && !CORE_TAGS.has(node.tag) && (node.type === 'PLAIN' || node.type === undefined) && typeof node.source === 'string') {
+        return { kind: 'scalar', loc, value: node.source === '' ? null : resolvePlainScalar(node.source), text: node.source, plain: true };
+      }
       const value = node.value;
       if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
         this.#issues.error(loc, path, 'unsupported YAML value');

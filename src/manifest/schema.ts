@@ -155,7 +155,7 @@ function report(problem: Problem, data: unknown, locator: Locator, issues: Issue
 
 // Fields written in the wrong place, with where they belong.
 const SWARM_ONLY = ['secrets', 'configs', 'mode', 'replicas', 'update_config', 'rollback_config', 'restart_policy', 'placement', 'resources', 'container_labels', 'endpoint_mode'];
-const CONTAINER_ONLY = ['cap_add', 'cap_drop', 'privileged', 'tmpfs', 'extra_hosts', 'dns', 'sysctls', 'ulimits', 'logging'];
+const CONTAINER_ONLY = ['cap_add', 'cap_drop', 'privileged', 'tmpfs', 'extra_hosts', 'dns', 'sysctls', 'ulimits'];
 
 function wrongPlace(field: string, title: string, topLevel: boolean): string | null {
   if (field === 'deploy' && (title === 'Service' || title === 'Container')) {

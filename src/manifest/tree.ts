@@ -18,6 +18,10 @@ export interface ScalarNode {
   readonly text: string;
   /** Plain (unquoted) scalars are typed by YAML's core schema; quoted ones are always strings. */
   readonly plain: boolean;
+  /** The text before interpolation, when interpolation changed it (`${TAG:-1.0}`): converters keep it. */
+  readonly source?: string;
+  /** A tag the front end allowed (Compose's `!reset` and `!override`); never set on moor manifests. */
+  readonly tag?: string;
 }
 
 export interface MapEntry {
@@ -30,12 +34,14 @@ export interface MapNode {
   readonly loc: SourceLocation;
   /** In source order. */
   readonly entries: ReadonlyMap<string, MapEntry>;
+  readonly tag?: string;
 }
 
 export interface SeqNode {
   readonly kind: 'seq';
   readonly loc: SourceLocation;
   readonly items: readonly Node[];
+  readonly tag?: string;
 }
 
 export type Node = ScalarNode | MapNode | SeqNode;

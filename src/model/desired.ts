@@ -285,6 +285,8 @@ export interface ServiceSpec {
   readonly stopGracePeriod: Duration | null;
   readonly readOnly: boolean;
   readonly init: boolean | null;
+  /** The tasks' logging driver; null: the Engine's default. */
+  readonly logging: LoggingSpec | null;
   readonly endpointMode: 'vip' | 'dnsrr';
 }
 
@@ -377,4 +379,9 @@ export interface DesiredProject {
   readonly services: Readonly<Record<string, DesiredService>>;
   /** Where each object was declared, by object id (`service/web`), for messages. */
   readonly locations: Readonly<Record<string, SourceLocation>>;
+}
+
+/** A project with nothing in it: planned against the Engine, it removes everything the project owns (destroy). */
+export function emptyProject(project: string): DesiredProject {
+  return { project, networks: {}, volumes: {}, secrets: {}, configs: {}, containers: {}, services: {}, locations: {} };
 }

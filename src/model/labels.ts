@@ -26,6 +26,14 @@ export const LABEL_CONTENT = 'io.moor.content';
 export const LABEL_DEPENDS_ON = 'io.moor.depends-on';
 /** Set on a container while it is the not-yet-renamed replacement of another (create-then-swap). */
 export const LABEL_REPLACES = 'io.moor.replaces';
+/**
+ * Services only: the spec hash of a rollout Swarm rolled back, and Swarm's reason (see
+ * apply/rollout-record.ts). The planner does not send that exact spec again unless told to
+ * (--retry-failed): re-applying it on every run would make Swarm roll back every time (a flap).
+ * Set with a label-only update, which makes no task dirty; any later update from moor drops it.
+ */
+export const LABEL_FAILED_SPEC = 'io.moor.failed-spec';
+export const LABEL_FAILED_MESSAGE = 'io.moor.failed-message';
 
 /** Labels moor manages itself; user labels may not use the `io.moor.` prefix. */
 export const RESERVED_LABEL_PREFIX = 'io.moor.';

@@ -94,6 +94,14 @@ export type UpdateState =
   | 'rollback_paused'
   | 'rollback_completed';
 
+/** A rollout Swarm rolled back, as recorded on the service by moor (io.moor.failed-* labels). */
+export interface FailedRollout {
+  /** The io.moor.spec-hash of the spec that was rolled back. */
+  readonly specHash: string;
+  /** Swarm's reason, e.g. "update rolled back due to failure or early termination of task ...". */
+  readonly message: string;
+}
+
 export interface ObservedService {
   readonly kind: 'service';
   readonly id: string;
@@ -112,6 +120,10 @@ export interface ObservedService {
   readonly updateStatus: { readonly state: UpdateState; readonly message: string } | null;
   /** Logical names of the services it depends on (io.moor.depends-on). */
   readonly dependsOn: readonly string[];
+  /** The io.moor.spec-hash label: the hash of the spec moor last sent; null when absent. */
+  readonly specHash: string | null;
+  /** The last rollout Swarm rolled back, when moor recorded one (apply --wait does). */
+  readonly failedRollout: FailedRollout | null;
 }
 
 export type ObservedObject =

@@ -45,6 +45,11 @@ export interface PlanOptions {
   readonly pull: 'missing' | 'never';
   /** Source of new secret version ids (random in production, deterministic in tests). */
   readonly newId: IdSource;
+  /**
+   * Send again a service spec whose last rollout Swarm rolled back, and restart a paused rollout
+   * (`--retry-failed`). Without it such services are held back, with a warning. Default false.
+   */
+  readonly retryFailed?: boolean;
 }
 
 export interface PlanSummary {
@@ -136,8 +141,8 @@ class Builder {
     this.changes.push(change);
   }
 
-  problem(severity: PlanProblem['severity'], object: string | null, message: string): void {
-    this.problems.push({ severity, object, message });
+  problem(severity: PlanProblem['severity'], object: string | null, message: string, code?: PlanProblem['code']): void {
+    this.problems.push(code === undefined ? { severity, object, message } : { severity, object, message, code });
   }
 
   steps(): Step[] {
@@ -197,7 +202,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const replacedNetworks = planNetworks(b, desired, observed, ownedContainersById);
   const replacedVolumes = planVolumes(b, desired, observed, options);
   planSecretsAndConfigs(b, desired, observed, r);
-  const serviceOutcome = planServices(b, desired, observed, services, replacedNetworks, replacedVolumes);
+  const serviceOutcome = planServices(b, desired, observed, services, replacedNetworks, replacedVolumes, options.retryFailed === true);
   planContainers(b, desired, observed, containers, replacedNetworks, replacedVolumes);
   planRemovals(b, desired, observed, ownedContainersById, options);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
@@ -215,7 +220,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
     steps: b.steps(),
     problems: b.problems,
     summary,
-    observedFingerprint: fingerprintObserved(observed),
+    observedFingerprint: fingerprintObserved(observed, desired),
     secretFingerprints,
   };
 }
@@ -482,6 +487,33 @@ function mapSets(refs: { secrets: string[]; configs: string[] }): { secrets: Set
   return { secrets: new Set(refs.secrets), configs: new Set(refs.configs) };
 }
 
+const isPaused = (live: ObservedService): boolean => live.updateStatus?.state === 'paused' || live.updateStatus?.state === 'rollback_paused';
+
+/**
+ * Flap protection (research 1.2, C6). After Swarm rolled an update back, the live spec is the old
+ * one again, so a plain diff would send the failing spec on every run and Swarm would roll it back
+ * every time. When moor recorded the rolled-back spec (apply --wait does: LABEL_FAILED_SPEC) and
+ * the manifest still asks for exactly that spec, the update is held back with a warning, unless
+ * `retryFailed`. A paused rollout (same spec, stuck) is only reported: `retryFailed` restarts it.
+ * Returns whether the service's update is held back.
+ */
+function holdRollout(b: Builder, id: ObjectId, spec: ServiceSpec, live: ObservedService, updating: boolean, retryFailed: boolean): boolean {
+  const status = live.updateStatus;
+  if (updating && !retryFailed && live.failedRollout !== null && live.failedRollout.specHash === specHash(spec)) {
+    const why = live.failedRollout.message === '' ? '' : `: ${live.failedRollout.message}`;
+    b.problem('warning', id, `not updated: the last rollout of this exact spec was rolled back by Swarm${why}; fix the manifest, or run with --retry-failed to send it again`, 'rollout-held');
+    return true;
+  }
+  if (status === null || retryFailed) return false;
+  if (!updating && isPaused(live)) {
+    const what = status.state === 'paused' ? 'rollout' : 'rollback';
+    b.problem('warning', id, `Swarm paused the ${what} of this service: ${status.message}; fix the manifest, or run with --retry-failed to restart it`, 'rollout-paused');
+  } else if (updating && status.state === 'rollback_completed') {
+    b.problem('warning', id, `Swarm rolled back its last rollout (${status.message}); this spec is sent again (run apply --wait to catch a rollback and hold a failing spec back)`);
+  }
+  return false;
+}
+
 function planServices(
   b: Builder,
   desired: DesiredProject,
@@ -489,6 +521,7 @@ function planServices(
   specs: Map<string, ServiceSpec>,
   replacedNetworks: Set<string>,
   replacedVolumes: Set<string>,
+  retryFailed: boolean,
 ): ServiceOutcome {
   const outcome: ServiceOutcome = { updated: new Set(), recreated: new Set() };
   const createKeys = new Map<string, string>();
@@ -517,7 +550,9 @@ function planServices(
       outcome.recreated.add(svc.name);
       continue;
     }
-    if (verdict.action === 'none' && onReplacedNetwork.length === 0) continue;
+    if (onReplacedNetwork.length === 0 && holdRollout(b, id, spec, live, verdict.action === 'update', retryFailed)) continue;
+    const retry = verdict.action === 'none' && retryFailed && isPaused(live);
+    if (verdict.action === 'none' && onReplacedNetwork.length === 0 && !retry) continue;
     let detach: string | undefined;
     if (onReplacedNetwork.length > 0) {
       // The Engine refuses to remove a network a service uses: move the service off it first,
@@ -530,7 +565,7 @@ function planServices(
     const update = b.add(
       id,
       'update',
-      { op: 'service.update', engineName: svc.engineName, id: live.id, version: detach === undefined ? live.version : null, spec },
+      { op: 'service.update', engineName: svc.engineName, id: live.id, version: detach === undefined ? live.version : null, spec, ...(retry ? { bumpForceUpdate: true as const } : {}) },
       [detach, ...serviceDeps(b, id, spec)],
     );
     releaseServiceRefs(b, update, live.spec, spec);
@@ -538,7 +573,9 @@ function planServices(
     outcome.updated.add(svc.name);
     const reason = verdict.action === 'update'
       ? verdict.reason + (onReplacedNetwork.length > 0 ? '; its network is replaced' : '')
-      : `network ${onReplacedNetwork.join(', ')} is replaced`;
+      : onReplacedNetwork.length > 0
+        ? `network ${onReplacedNetwork.join(', ')} is replaced`
+        : `its paused rollout is restarted (--retry-failed): ${live.updateStatus?.message ?? ''}`;
     b.change({ action: 'update', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, reason, fields: verdict.action === 'update' ? verdict.fields : [] });
   }
   for (const svc of Object.values(desired.services)) {
@@ -805,7 +842,13 @@ function planRemovals(
   }
 }
 
-function fingerprintObserved(observed: ObservedProject): string {
+/**
+ * What a saved plan depends on, as a hash: the project's own objects (ids, versions, states) and
+ * the images its manifest names. Other objects on the Engine (another project's, images nobody
+ * here uses) do not make a plan stale.
+ */
+function fingerprintObserved(observed: ObservedProject, desired: DesiredProject): string {
+  const imageKeys = [...new Set([...Object.values(desired.containers).map((c) => c.spec.image), ...Object.values(desired.services).map((s) => s.spec.image)].map(imageKey))].sort();
   return specHash({
     engine: observed.engine.swarm,
     networks: observed.networks.map((n) => [n.engineName, n.id]),
@@ -814,7 +857,7 @@ function fingerprintObserved(observed: ObservedProject): string {
     configs: observed.configs.map((c) => [c.engineName, c.id, c.version]),
     containers: observed.containers.map((c) => [c.engineName, c.id, c.state.status, c.spec === null ? null : specHash(c.spec)]),
     services: observed.services.map((s) => [s.engineName, s.id, s.version]),
-    images: [...observed.images].sort(([a], [c]) => a.localeCompare(c)),
+    images: imageKeys.map((key) => [key, observed.images.get(key) ?? null]),
   });
 }
 

@@ -15,8 +15,18 @@ export interface SavedPlanOptions {
   readonly pruneVolumes: boolean;
   readonly replaceVolumes: boolean;
   readonly pull: 'missing' | 'never';
+  /** --retry-failed (absent in plans saved before it existed: false). */
+  readonly retryFailed?: boolean;
   /** A destroy plan: the desired state is empty. */
   readonly destroy: boolean;
+}
+
+/** The command-line options that decide how the manifests are read (Compose files), replayed by apply --plan. */
+export interface SavedReading {
+  readonly compose: boolean;
+  readonly as: string | null;
+  readonly project_name: string | null;
+  readonly profiles: readonly string[];
 }
 
 export interface SavedPlan {
@@ -29,6 +39,8 @@ export interface SavedPlan {
   /** Absolute paths of the manifests the plan was computed from. */
   readonly manifests: readonly string[];
   readonly env_files: readonly string[];
+  /** Absent in plans saved before Compose files were read. */
+  readonly reading?: SavedReading;
   readonly seed: string;
   readonly options: SavedPlanOptions;
   readonly plan: Plan;
@@ -73,8 +85,12 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
   for (const key of ['manifests', 'env_files'] as const) {
     if (!Array.isArray(value[key]) || !(value[key] as unknown[]).every((f) => typeof f === 'string')) fail(file, `"${key}" is not a list of paths`);
   }
+  const reading = value.reading;
+  if (reading !== undefined && (!isRecord(reading) || typeof reading.compose !== 'boolean' || !Array.isArray(reading.profiles) || !(reading.profiles as unknown[]).every((p) => typeof p === 'string'))) {
+    fail(file, '"reading" is malformed');
+  }
   const options = value.options;
-  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never')) {
+  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean')) {
     fail(file, '"options" is malformed');
   }
   const plan = value.plan;

@@ -80,6 +80,8 @@ export type StepOp =
       /** The Version.Index the update was planned from; null: read it at run time (chained updates). */
       readonly version: number | null;
       readonly spec: ServiceSpec;
+      /** Send the live ForceUpdate + 1: restarts every task (retrying a paused rollout). */
+      readonly bumpForceUpdate?: true;
     }
   | { readonly op: 'service.remove'; readonly engineName: string; readonly id: string };
 

@@ -26,7 +26,7 @@ test('moor validate without a manifest is a usage error', async () => {
   await withProject({}, async (dir) => {
     const run = await runCli(['validate'], { cwd: dir });
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /^moor: error: no moor\.yaml or moor\.yml in .*: name a manifest with -f FILE\n$/);
+    assert.match(run.stderr, /^moor: error: no manifest in .* \(looked for moor\.yaml, moor\.yml, compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\): name one with -f FILE\n$/);
   });
 });
 
@@ -37,6 +37,7 @@ test('moor validate --json prints every issue, and exits 1 when invalid', async 
     assert.equal(run.stderr, '');
     assert.deepEqual(JSON.parse(run.stdout), {
       valid: false,
+      source: { format: 'moor', files: ['moor.yaml'] },
       issues: [
         { severity: 'error', file: 'moor.yaml', line: 3, column: 3, path: 'containers.web', message: 'containers.web: missing required field "image"' },
         { severity: 'error', file: 'moor.yaml', line: 4, column: 5, path: 'containers.web.imagee', message: 'containers.web.imagee: unknown field (did you mean "image"?)' },

@@ -61,6 +61,7 @@ const SERVICE_DEFAULTS: ServiceSpec = {
   stopGracePeriod: null,
   readOnly: false,
   init: null,
+  logging: null,
   endpointMode: 'vip',
 };
 
@@ -513,4 +514,10 @@ test('a ManifestError lists every issue as FILE:LINE:COL: message', async () => 
   assert.equal(err.code, 'MANIFEST_INVALID');
   assert.equal(err.message, 'the manifest is invalid (1 error)');
   assert.deepEqual(err.details(), ['moor.yaml:3:5: containers.web: missing required field "image"', 'moor.yaml:7:9: warning: x: careful']);
+});
+
+test("a service's logging driver is its tasks' (the Engine's default when not given)", async () => {
+  const s = await service('    logging: {driver: json-file, options: {max-size: 1m}}\n');
+  assert.deepEqual(s.spec.logging, { driver: 'json-file', options: { 'max-size': '1m' } });
+  assert.equal((await service('')).spec.logging, null);
 });

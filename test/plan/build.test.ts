@@ -4,7 +4,7 @@ import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan, type PlanOptions } from '..
 import type { Step } from '../../src/plan/steps.js';
 import type { DesiredProject } from '../../src/model/desired.js';
 import type { ObservedProject } from '../../src/model/observed.js';
-import { saltedFingerprint } from '../../src/model/hash.js';
+import { saltedFingerprint, specHash } from '../../src/model/hash.js';
 import {
   config,
   ctr,
@@ -158,6 +158,69 @@ describe('services', () => {
     const before = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('db'), svc('api', {}, ['db'])] });
     const p = plan(project({ networks: [net('backend', { driver: 'overlay' })] }), observeAsApplied(before));
     assertOrdered(p, 'service/api:remove', 'service/db:remove');
+  });
+});
+
+describe('services Swarm rolled back or paused (flap protection)', () => {
+  const before = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api'), svc('db')] });
+  const failing = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api', { command: ['sh', '-c', 'exit 1'] }), svc('db', { replicas: 2 })] });
+  /** The live state after Swarm rolled api back to `before`, with what moor recorded then. */
+  function rolledBack(recorded: 'recorded' | 'not recorded'): ObservedProject {
+    const sent = step(plan(failing, observeAsApplied(before)), 'service/api:update');
+    assert.ok(sent.op === 'service.update');
+    const observed = observeAsApplied(before);
+    return {
+      ...observed,
+      services: observed.services.map((s) => s.name !== 'api' ? s : recorded === 'recorded'
+        ? { ...s, failedRollout: { specHash: specHash(sent.spec), message: 'update rolled back due to failure or early termination of task t1' } }
+        : { ...s, updateStatus: { state: 'rollback_completed' as const, message: 'rollback completed' } }),
+    };
+  }
+
+  test('the exact spec Swarm rolled back is held back with a warning, and other changes still go ahead', () => {
+    const p = plan(failing, rolledBack('recorded'));
+    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.kind}/${c.name}`), ['update service/db']);
+    assert.deepEqual(keys(p), ['service/db:update']);
+    assert.equal(errors(p).length, 0);
+    const held = p.problems.find((x) => x.object === 'service/api');
+    assert.equal(held?.code, 'rollout-held');
+    assert.match(held?.message ?? '', /last rollout of this exact spec was rolled back by Swarm: update rolled back due to failure .*--retry-failed/);
+  });
+
+  test('--retry-failed sends the rolled-back spec again', () => {
+    const p = plan(failing, rolledBack('recorded'), { retryFailed: true });
+    assert.equal(changeOf(p, 'service/api')?.action, 'update');
+    assert.ok(!p.problems.some((x) => x.code === 'rollout-held'));
+  });
+
+  test('a manifest changed since the rollback is sent: only the exact failed spec is held back', () => {
+    const fixed = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api', { command: ['sh', '-c', 'exec sleep 3600'] }), svc('db')] });
+    const p = plan(fixed, rolledBack('recorded'));
+    assert.equal(changeOf(p, 'service/api')?.action, 'update');
+    assert.deepEqual(p.problems, []);
+  });
+
+  test('a rollback moor did not record is sent again, with a warning that says so', () => {
+    const p = plan(failing, rolledBack('not recorded'));
+    assert.equal(changeOf(p, 'service/api')?.action, 'update');
+    assert.match(p.problems.find((x) => x.object === 'service/api')?.message ?? '', /Swarm rolled back its last rollout \(rollback completed\); this spec is sent again/);
+  });
+
+  test('a paused rollout is reported, and --retry-failed restarts it by bumping ForceUpdate', () => {
+    const observed = observeAsApplied(before);
+    const paused: ObservedProject = {
+      ...observed,
+      services: observed.services.map((s) => (s.name === 'api' ? { ...s, updateStatus: { state: 'paused' as const, message: 'update paused due to failure or early termination of task t2' } } : s)),
+    };
+    const p = plan(before, paused);
+    assert.deepEqual(p.steps, []);
+    assert.equal(p.problems[0]?.code, 'rollout-paused');
+    assert.match(p.problems[0]?.message ?? '', /Swarm paused the rollout of this service: update paused due to failure/);
+    const retried = plan(before, paused, { retryFailed: true });
+    assert.deepEqual(keys(retried), ['service/api:update']);
+    const s = step(retried, 'service/api:update');
+    assert.ok(s.op === 'service.update' && s.bumpForceUpdate === true);
+    assert.match(changeOf(retried, 'service/api')?.reason ?? '', /paused rollout is restarted \(--retry-failed\)/);
   });
 });
 
@@ -411,3 +474,18 @@ function asObjects(d: DesiredProject) {
     services: Object.values(d.services),
   };
 }
+
+describe('the fingerprint a saved plan is checked against', () => {
+  test('moves with the project and the images it names, not with anything else on the Engine', () => {
+    const desired = project({ networks: [net('default')], containers: [ctr('web')] });
+    const observed = observeAsApplied(desired);
+    const base = plan(desired, observed).observedFingerprint;
+    const otherImage = { ...observed, images: new Map([...observed.images, ['other/app:1', 'sha256:other']]) };
+    assert.equal(plan(desired, otherImage).observedFingerprint, base, 'an unrelated image');
+    assert.equal(plan(desired, { ...observed, unowned: unowned('network', 'blog_default', 'blog') }).observedFingerprint, base, 'another project');
+    const moved = { ...observed, images: new Map([[IMAGE, 'sha256:newer']]) };
+    assert.notEqual(plan(desired, moved).observedFingerprint, base, 'the image the manifest names');
+    const stopped = { ...observed, containers: observed.containers.map((c) => ({ ...c, state: { ...c.state, status: 'exited', running: false } })) };
+    assert.notEqual(plan(desired, stopped).observedFingerprint, base, 'a container of the project');
+  });
+});

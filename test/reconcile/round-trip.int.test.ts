@@ -87,6 +87,7 @@ function kitchenSink(): DesiredProject {
         stopGracePeriod: 3e9,
         readOnly: true,
         init: true,
+        logging: { driver: 'json-file', options: { 'max-file': '2', 'max-size': '1m' } },
         ports: [{ target: 53, published: null, protocol: 'udp', mode: 'host' }, { target: 80, published: null, protocol: 'tcp', mode: 'ingress' }],
       }),
       svc('agent', { mode: 'global', replicas: null, endpointMode: 'dnsrr', networks: { backend: { aliases: ['agent'] } }, command: ['/bin/sleep', '3600'], healthcheck: { test: [], interval: 30e9, timeout: null, retries: null, startPeriod: null } }),

@@ -13,7 +13,7 @@ import type {
   ServiceSpec,
   VolumeSpec,
 } from '../../src/model/desired.js';
-import { saltedFingerprint } from '../../src/model/hash.js';
+import { saltedFingerprint, specHash } from '../../src/model/hash.js';
 import { imageKey } from '../../src/model/images.js';
 import { engineName } from '../../src/model/labels.js';
 import type {
@@ -102,6 +102,7 @@ export function serviceSpec(name: string, over: Partial<ServiceSpec> = {}): Serv
     stopGracePeriod: null,
     readOnly: false,
     init: null,
+    logging: null,
     endpointMode: 'vip',
     ...over,
   };
@@ -220,10 +221,12 @@ export function observeAsApplied(desired: DesiredProject, ids = sequentialIds('a
     name: s.name,
     version: 100,
     spec: resolveServiceSpec(s.spec, r),
+    specHash: specHash(resolveServiceSpec(s.spec, r)),
     forceUpdate: 0,
     previousSpecRefs: { secrets: [], configs: [] },
     updateStatus: null,
     dependsOn: s.dependsOn,
+    failedRollout: null,
   }));
   for (const c of containers) {
     for (const n of Object.keys(c.spec?.networks ?? {})) {

@@ -2,19 +2,25 @@
 // `moor destroy` (destroy.ts) is the same pipeline with an empty desired state.
 import { parseArgs } from 'node:util';
 import { applyPlan, DEFAULT_CONCURRENCY } from '../../apply/apply.js';
+import type { ApplyReport } from '../../apply/execute.js';
 import { acquireProjectLock, lockDirectory } from '../../apply/lock.js';
 import { MoorError, UsageError } from '../../errors.js';
 import type { EngineClient } from '../../engine/client.js';
 import type { DesiredProject } from '../../model/desired.js';
+import { parseDuration } from '../../manifest/syntax.js';
 import { matchesFingerprint, stableStringify } from '../../model/hash.js';
-import { renderPlanText, summaryLine } from '../../plan/render.js';
+import { WaitFailedError, waitForRollout } from '../../operate/rollout.js';
+import { waitTargets } from '../../operate/wait.js';
+import type { Plan } from '../../plan/build.js';
+import { formatDuration, renderPlanText, summaryLine } from '../../plan/render.js';
 import { StalePlanError, type SavedPlan } from '../../plan/saved.js';
 import type { Command, CommandContext } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
-import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP } from '../manifest-options.js';
-import { progressPrinter, pullProgressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
+import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, readingValues } from '../manifest-options.js';
+import { paint, progressPrinter, pullProgressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
 import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
-import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan } from '../reconcile.js';
+import { waitProgress } from '../wait-output.js';
+import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan, RETRY_OPTIONS, RETRY_OPTIONS_HELP } from '../reconcile.js';
 
 export const APPLY_OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
@@ -35,6 +41,18 @@ export interface RunOptions {
   readonly color: boolean;
   /** A saved plan: applied without a question, as it was reviewed when it was made. */
   readonly saved: boolean;
+  /** --wait: after the steps, wait until what changed has converged (at most this long). */
+  readonly waitTimeoutMs?: number | undefined;
+}
+
+export const DEFAULT_WAIT_TIMEOUT = '5m';
+
+/** --wait-timeout: a duration ("90s", "5m", "1h30m") or whole seconds; positive, at most a day. */
+export function waitTimeoutFrom(value: string | undefined): number {
+  const text = value ?? DEFAULT_WAIT_TIMEOUT;
+  const parsed = /^[0-9]+$/.test(text) ? { ok: true as const, value: Number(text) * 1e9 } : parseDuration(text);
+  if (!parsed.ok || parsed.value <= 0 || parsed.value > 24 * 3600e9) throw new UsageError(`--wait-timeout must be a duration such as 90s, 5m or 1h (at most 24h), or whole seconds, not '${text}'`);
+  return Math.ceil(parsed.value / 1e6);
 }
 
 /**
@@ -45,7 +63,9 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
   const { plan } = run;
   ctx.stdout.write(renderPlanText(plan, { color: options.color }));
   if (plan.problems.some((p) => p.severity === 'error')) return 1;
-  if (plan.steps.length === 0) return 0;
+  const waitFor = options.waitTimeoutMs === undefined ? [] : waitTargets(plan);
+  if (plan.steps.length === 0 && waitFor.length === 0) return 0;
+  if (plan.steps.length === 0) return waitAndReport(ctx, engine, plan, undefined, options);
   if (!options.yes && !options.saved && ctx.interactive) {
     const ok = await ctx.confirm(`\n${options.verb} these changes (${summaryLine(plan.summary)})? Only 'yes' continues. [y/N]`);
     if (!ok) {
@@ -63,9 +83,23 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
     onEvent: progressPrinter(ctx.stdout, options.color),
     onPullProgress: pullProgressPrinter(ctx.stdout, options.color),
     registryAuth: auth.lookup,
+    ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
   });
   ctx.stdout.write(`\n${renderReport(report, performance.now() - started, options.verb, options.color)}`);
-  return report.ok ? 0 : 1;
+  if (!report.ok) return 1;
+  return options.waitTimeoutMs === undefined ? 0 : waitAndReport(ctx, engine, plan, report, options);
+}
+
+/** apply --wait, after the steps: a progress view, then success, or a WaitFailedError. */
+async function waitAndReport(ctx: CommandContext, engine: EngineClient, plan: Plan, report: ApplyReport | undefined, options: RunOptions): Promise<number> {
+  const timeoutMs = options.waitTimeoutMs ?? 0;
+  const count = waitTargets(plan, report).length;
+  if (count === 0) return 0;
+  ctx.stdout.write(`\nWaiting for ${count} object${count === 1 ? '' : 's'} to converge (at most ${formatDuration(timeoutMs * 1e6)}):\n`);
+  const result = await waitForRollout(engine, plan, report, { timeoutMs, signal: ctx.signal, onProgress: waitProgress(ctx.stdout, options.color) });
+  if (result.outcome !== 'converged') throw new WaitFailedError(result);
+  ctx.stdout.write(`\n${paint(options.color, '1;32', 'Converged')}: ${count} object${count === 1 ? '' : 's'} running as the manifest says (${(result.elapsedMs / 1000).toFixed(1)}s).\n`);
+  return 0;
 }
 
 /** Holds the project lock around `work`. */
@@ -108,7 +142,7 @@ async function replayCheck(engine: EngineClient, desired: DesiredProject, saved:
 
 export const command: Command = {
   name: 'apply',
-  help: `Usage: moor apply [-f FILE]... [options]
+  help: `Usage: moor apply [-f FILE]... [--as containers|services] [options]
        moor apply --plan FILE [options]
 
 Makes the Engine match the manifests: plans, shows the plan, asks for confirmation when run on a
@@ -120,9 +154,18 @@ and running apply again converges from there.
 ${MANIFEST_OPTIONS_HELP}
 
 ${PLAN_OPTIONS_HELP.replace('missing (default): pull images that are not present;', 'missing (default): pull images that are not present;\n                             always: pull every image of the manifest first;')}
+${RETRY_OPTIONS_HELP}
 
 Apply options:
   -y, --yes                  Do not ask for confirmation
+      --wait                 After the steps, wait until every container and service created,
+                             updated or replaced runs as the manifest says: containers running (and
+                             healthy, with a healthcheck), services with all their tasks running on
+                             the new spec and their update completed. A rollout Swarm rolls back or
+                             pauses fails the apply, with Swarm's reason and the tasks' errors, and a
+                             rolled-back spec is recorded so that later applies hold it back
+      --wait-timeout D       How long --wait (and a depends_on wait) may take: 90s, 5m, 1h
+                             (default ${DEFAULT_WAIT_TIMEOUT}); what has not converged by then is named, with why
       --plan FILE            Apply a plan saved by 'moor plan --out FILE', exactly: refused, with
                              nothing changed, if the Engine's state or the manifest moved since
       --concurrency N        Steps run at once (default ${DEFAULT_CONCURRENCY})
@@ -130,12 +173,13 @@ Apply options:
 
 ${ENGINE_OPTIONS_HELP}
 Exit status: 0 success (or nothing to do); 1 error: invalid manifest, Engine error, a plan with
-errors, a stale saved plan, a declined confirmation, or steps that failed.
+errors, a stale saved plan, a declined confirmation, steps that failed, or (--wait) objects that
+did not converge, a rollout Swarm rolled back or paused, or a service held back by the plan.
 `,
   async run(args, ctx) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MANIFEST_OPTIONS, ...PLAN_OPTIONS, ...ENGINE_OPTIONS, ...APPLY_OPTIONS, plan: { type: 'string' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+      options: { ...MANIFEST_OPTIONS, ...PLAN_OPTIONS, ...RETRY_OPTIONS, ...ENGINE_OPTIONS, ...APPLY_OPTIONS, plan: { type: 'string' }, wait: { type: 'boolean' }, 'wait-timeout': { type: 'string' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
       strict: true,
     });
     if (values.help === true) {
@@ -144,22 +188,24 @@ errors, a stale saved plan, a declined confirmation, or steps that failed.
     }
     const color = useColor(ctx, ctx.stdout, values['no-color']);
     const concurrency = concurrencyFrom(values.concurrency);
+    if (values['wait-timeout'] !== undefined && values.wait !== true) throw new UsageError('--wait-timeout needs --wait');
+    const waitTimeoutMs = values.wait === true ? waitTimeoutFrom(values['wait-timeout']) : undefined;
 
     if (values.plan !== undefined) {
-      for (const flag of ['prune-volumes', 'replace-volumes', 'pull'] as const) {
+      for (const flag of ['prune-volumes', 'replace-volumes', 'pull', 'retry-failed'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be given with --plan: the saved plan was made with its own options`);
       }
       const saved = readSavedPlan(values.plan);
       const desired = saved.options.destroy
         ? emptyProject(saved.project)
-        : (await loadDesiredOrThrow({ ...values, file: values.file ?? saved.manifests, 'env-file': values['env-file'] ?? saved.env_files }, ctx)).desired;
+        : (await loadDesiredOrThrow(readingValues({ ...values, file: values.file ?? saved.manifests, 'env-file': values['env-file'] ?? saved.env_files }, saved.reading), ctx)).desired;
       if (desired.project !== saved.project) throw new MoorError('PLAN_INVALID', `the plan is for project ${saved.project}, the manifest for ${desired.project}`);
       const engine = await connectEngine(values, ctx);
       try {
         if (engine.endpoint !== saved.endpoint) throw new MoorError('PLAN_INVALID', `the plan was made against ${saved.endpoint}, not ${engine.endpoint}`);
         return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
           const run = await replayCheck(engine, desired, saved, ctx.signal);
-          return confirmAndApply(ctx, engine, desired, run, { verb: saved.options.destroy ? 'Destroy' : 'Apply', yes: true, concurrency, color, saved: true });
+          return confirmAndApply(ctx, engine, desired, run, { verb: saved.options.destroy ? 'Destroy' : 'Apply', yes: true, concurrency, color, saved: true, waitTimeoutMs });
         });
       } finally {
         await engine.close();
@@ -167,14 +213,15 @@ errors, a stale saved plan, a declined confirmation, or steps that failed.
     }
 
     const options = planOptionsFrom(values, ['missing', 'always', 'never'] as const);
-    const { desired, warnings } = await loadDesiredOrThrow(values, ctx);
+    const { desired, warnings, source } = await loadDesiredOrThrow(values, ctx);
     writeManifestWarnings(ctx, warnings);
     const engine = await connectEngine(values, ctx);
     try {
       return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
+        if (source !== null) ctx.stdout.write(`${source}\n\n`);
         if (options.pull === 'always') await pullAll(ctx, engine, desired);
         const run = await observeAndPlan(engine, desired, { ...options, pull: options.pull === 'always' ? 'missing' : options.pull }, undefined, ctx.signal);
-        return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false });
+        return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false, waitTimeoutMs });
       });
     } finally {
       await engine.close();

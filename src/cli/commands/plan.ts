@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util';
 import { renderPlanJson, renderPlanText } from '../../plan/render.js';
 import type { Command } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
-import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles } from '../manifest-options.js';
+import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles, savedReading } from '../manifest-options.js';
 import { useColor, writeManifestWarnings } from '../output.js';
-import { observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, savedPlan, writeSavedPlan } from '../reconcile.js';
+import { observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, RETRY_OPTIONS, RETRY_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
 
 export const command: Command = {
   name: 'plan',
-  help: `Usage: moor plan [-f FILE]... [options]
+  help: `Usage: moor plan [-f FILE]... [--as containers|services] [options]
 
 Shows what 'moor apply' would change: reads the manifests, reads the project's objects on the
 Engine, and prints every change with a field-by-field diff. Changes nothing.
@@ -17,6 +17,7 @@ Engine, and prints every change with a field-by-field diff. Changes nothing.
 ${MANIFEST_OPTIONS_HELP}
 
 ${PLAN_OPTIONS_HELP}
+${RETRY_OPTIONS_HELP}
 
 Output options:
       --json                 Print the plan as JSON (format_version 1, see the README)
@@ -34,6 +35,7 @@ with --detailed-exitcode, 2 when the plan has changes.
       options: {
         ...MANIFEST_OPTIONS,
         ...PLAN_OPTIONS,
+        ...RETRY_OPTIONS,
         ...ENGINE_OPTIONS,
         json: { type: 'boolean' },
         out: { type: 'string' },
@@ -48,20 +50,21 @@ with --detailed-exitcode, 2 when the plan has changes.
       return 0;
     }
     const options = planOptionsFrom(values, ['missing', 'never'] as const);
-    const { desired, warnings } = await loadDesiredOrThrow(values, ctx);
+    const { desired, warnings, source, sourceJson } = await loadDesiredOrThrow(values, ctx);
     writeManifestWarnings(ctx, warnings);
     const engine = await connectEngine(values, ctx);
     try {
       const run = await observeAndPlan(engine, desired, options, undefined, ctx.signal);
       const { plan } = run;
-      if (values.json === true) ctx.stdout.write(`${JSON.stringify(renderPlanJson(plan), null, 2)}\n`);
-      else ctx.stdout.write(renderPlanText(plan, { color: useColor(ctx, ctx.stdout, values['no-color']) }));
+      if (values.json === true) ctx.stdout.write(`${JSON.stringify({ ...renderPlanJson(plan), source: sourceJson }, null, 2)}\n`);
+      else ctx.stdout.write(`${source === null ? '' : `${source}\n\n`}${renderPlanText(plan, { color: useColor(ctx, ctx.stdout, values['no-color']) })}`);
       const blocked = plan.problems.some((p) => p.severity === 'error');
       if (values.out !== undefined && !blocked) {
         writeSavedPlan(values.out, savedPlan(run, {
           endpoint: engine.endpoint,
           manifests: manifestFiles(values, ctx).files,
           envFiles: values['env-file'] ?? [],
+          reading: savedReading(values),
           cwd: ctx.cwd,
           options: { ...options, destroy: false },
         }));

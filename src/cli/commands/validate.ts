@@ -5,15 +5,16 @@ import { formatIssue } from '../../manifest/issues.js';
 import type { DesiredProject } from '../../model/desired.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
-import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, loadFromOptions } from '../manifest-options.js';
+import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, describeSource, loadFromOptions, sourceJson } from '../manifest-options.js';
 
 export const command: Command = {
   name: 'validate',
-  help: `Usage: moor validate [-f FILE]... [--env-file FILE]... [--allow-external-files] [--json]
+  help: `Usage: moor validate [-f FILE]... [--env-file FILE]... [--allow-external-files] [--as containers|services] [--json]
 
 Checks manifests without contacting the Engine: YAML, the schema (schemas/moor.schema.json),
 references between objects, depends_on cycles, published ports, the files the manifest names
-and the Engine's limits. Every problem is reported, each as FILE:LINE:COL: message.
+and the Engine's limits. Every problem is reported, each as FILE:LINE:COL: message. Compose
+files are checked as moor would run them (see --as).
 
 ${MANIFEST_OPTIONS_HELP}
 
@@ -38,10 +39,12 @@ Exit status: 0 when the manifests are valid (there may be warnings), 1 otherwise
     const result = await loadFromOptions(values, ctx);
     const issues = result.ok ? result.warnings : result.issues;
     if (values.json === true) {
-      ctx.stdout.write(`${JSON.stringify({ valid: result.ok, issues }, null, 2)}\n`);
+      ctx.stdout.write(`${JSON.stringify({ valid: result.ok, source: sourceJson(result, result.written), issues }, null, 2)}\n`);
       return result.ok ? 0 : 1;
     }
     for (const note of result.notes) ctx.stderr.write(`moor: warning: ${note}\n`);
+    const source = describeSource(result, result.written);
+    if (source !== null) ctx.stderr.write(`moor: ${source}\n`);
     for (const issue of issues) ctx.stderr.write(`${formatIssue(issue)}\n`);
     if (!result.ok) {
       const errors = issues.filter((i) => i.severity === 'error').length;

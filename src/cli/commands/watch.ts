@@ -8,7 +8,6 @@ import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '
 import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
 import { parseEndpoint } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
-import { loadManifest } from '../../manifest/index.js';
 import { parseDuration } from '../../manifest/syntax.js';
 import { enginePipeline } from '../../watch/cycle.js';
 import { GitCheckout } from '../../watch/git.js';
@@ -19,7 +18,7 @@ import { runWatch } from '../../watch/watch.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
-import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles } from '../manifest-options.js';
+import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles, manifestLoader } from '../manifest-options.js';
 import { PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom } from '../reconcile.js';
 
 const { 'no-color': _noColor, ...WATCH_PLAN_OPTIONS } = PLAN_OPTIONS;
@@ -143,7 +142,7 @@ work folder is locked by another moor) or when the running steps outlive --shutd
     // The lock is per Engine endpoint, named as the client will name it (and refused early when bad).
     const endpoint = parseEndpoint({ host: values.host, allowInsecurePlaintext: values['insecure-plaintext'] === true }, ctx.env).url;
     const manifest = {
-      loader: loadManifest,
+      loader: manifestLoader(values),
       env: ctx.env,
       envFiles: values['env-file'] ?? [],
       allowExternalFiles: values['allow-external-files'] === true,

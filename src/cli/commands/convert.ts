@@ -1,0 +1,61 @@
+// `moor convert`: prints the moor manifest that Compose files translate to, for migrating for good.
+// The files are read exactly as plan and apply read them (same messages); nothing is printed when
+// they are invalid, so what is printed always validates.
+import path from 'node:path';
+import { detectFiles } from '../../compose/front.js';
+import { emitYaml } from '../../compose/emit.js';
+import { UsageError } from '../../errors.js';
+import { formatIssue } from '../../manifest/issues.js';
+import { parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, describeSource, loadFromOptions, manifestFiles } from '../manifest-options.js';
+
+export const command: Command = {
+  name: 'convert',
+  help: `Usage: moor convert [-f FILE]... [--as containers|services] [-p NAME] [--profile NAME]...
+
+Prints the moor manifest (YAML) equivalent to Compose files, to migrate for good
+(moor convert > moor.yaml). The files are read as 'moor plan' reads them: --as containers
+(default) turns each Compose service into plain containers, --as services into Swarm services.
+Nothing is printed when they are invalid; warnings go to stderr.
+
+Values written with \${VARIABLES} keep them (moor reads .env the same way); relative paths are
+relative to the first file's folder: save the manifest there.
+
+${MANIFEST_OPTIONS_HELP}
+
+Options:
+  -h, --help                 Show this help
+
+Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
+`,
+  async run(args, ctx) {
+    const { values } = parseCommandArgs('convert', args, { ...MANIFEST_OPTIONS, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } });
+    if (values.help === true) {
+      ctx.stdout.write(this.help);
+      return 0;
+    }
+    const { files } = manifestFiles(values, ctx);
+    const detection = await detectFiles(files, ctx.cwd, values.compose === true);
+    if (detection.format === 'moor') throw new UsageError(`${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} already a moor manifest (${detection.reason}): there is nothing to convert`);
+    const result = await loadFromOptions({ ...values, compose: true }, ctx);
+    for (const note of result.notes) ctx.stderr.write(`moor: warning: ${note}\n`);
+    const source = describeSource(result, result.written);
+    if (source !== null) ctx.stderr.write(`moor: ${source}\n`);
+    const issues = result.ok ? result.warnings : result.issues;
+    for (const issue of issues) ctx.stderr.write(`${formatIssue(issue)}\n`);
+    const tree = result.compose?.tree ?? null;
+    if (!result.ok || tree === null) {
+      const errors = issues.filter((i) => i.severity === 'error').length;
+      ctx.stderr.write(`moor: cannot convert: ${errors} ${errors === 1 ? 'error' : 'errors'}\n`);
+      return 1;
+    }
+    const c = result.compose;
+    const header = [
+      `moor manifest converted from ${files.map((f) => path.basename(f)).join(', ')} by: moor convert --as ${c?.reading ?? 'containers'}`,
+      `Relative paths start at this file's folder; \${VARIABLES} come from the environment, then .env.`,
+    ];
+    ctx.stdout.write(emitYaml(tree, header));
+    return 0;
+  },
+};

@@ -1,0 +1,44 @@
+// loadProject: the one entry point for every command that reads manifests. It decides the reading
+// (moor's format or Compose: detect.ts) and loads the files with the matching front end; both end
+// in the same DesiredProject. Compose files also give the moor manifest they translate to (for
+// `moor convert`), and the reading used, which commands print.
+import path from 'node:path';
+import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, loadManifest, readText } from '../manifest/load.js';
+import { parseYaml } from '../manifest/parse-yaml.js';
+import type { Node } from '../manifest/tree.js';
+import { type Detection, detectFormat } from './detect.js';
+import { COMPOSE_TAGS, type ComposeInfo, loadCompose } from './load.js';
+import type { Reading } from './reading.js';
+
+export interface ProjectLoadOptions extends LoadOptions {
+  /** --compose: read the files as Compose, whatever their shape. */
+  readonly compose?: boolean;
+  /** --as (Compose files only; default containers). */
+  readonly reading?: Reading;
+  /** --profile (Compose files only). */
+  readonly profiles?: readonly string[];
+}
+
+export type ProjectLoadResult = LoadResult & {
+  readonly detection: Detection;
+  /** Set when the files were read as Compose. */
+  readonly compose?: ComposeInfo;
+};
+
+export async function loadProject(options: ProjectLoadOptions): Promise<ProjectLoadResult> {
+  const detection = await detectFiles(options.files, options.cwd, options.compose === true);
+  if (detection.format === 'moor') return { ...(await loadManifest(options)), detection };
+  const result = await loadCompose({ ...options, reading: options.reading ?? 'containers' });
+  return { ...result, detection };
+}
+
+/** Which reading the files get (a file that cannot be read or parsed counts for nothing: its loader reports it). */
+export async function detectFiles(files: readonly string[], cwd: string, forceCompose: boolean): Promise<Detection> {
+  const roots: { name: string; root: Node | null }[] = [];
+  for (const file of files) {
+    const absolute = path.resolve(cwd, file);
+    const read = forceCompose ? null : await readText(absolute, MAX_MANIFEST_BYTES, 'manifest');
+    roots.push({ name: file, root: read?.ok === true ? parseYaml(read.text, file, { allowedTags: COMPOSE_TAGS }).root : null });
+  }
+  return detectFormat(roots, forceCompose);
+}

@@ -1,0 +1,318 @@
+// loadCompose: Compose files -> DesiredProject, through the same tail as moor.yaml:
+//
+//   read, parse (Compose's !reset / !override allowed) -> project name -> interpolate (per file,
+//   with COMPOSE_PROJECT_NAME) -> merge in order (Compose's rules, merge.ts) -> include -> extends
+//   -> profiles -> translate to a moor tree (translate.ts) -> resolveTree (schema, files,
+//   normalisation, checks) -> messages rewritten to Compose paths (paths.ts)
+//
+// The project name follows Compose: -p, else COMPOSE_PROJECT_NAME, else the files' `name:`, else
+// the project folder's name (lower-cased, stripped to [a-z0-9_-]). Interpolation is moor's (strict:
+// an unset variable without a default is an error, where Compose would use ""). Nothing here throws
+// for bad input, and nothing calls the Engine.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { SourceLocation } from '../model/desired.js';
+import { type Lookup, interpolateString, interpolateTree } from '../manifest/interpolate.js';
+import { type Issue, Issues } from '../manifest/issues.js';
+import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
+import { parseYaml } from '../manifest/parse-yaml.js';
+import type { MapEntry, Node } from '../manifest/tree.js';
+import { resolveExtends } from './extends.js';
+import { finishMerge, mergeCompose } from './merge.js';
+import { get, isMap, isSeq, map, text } from './nodes.js';
+import { rewriteIssue } from './paths.js';
+import { applyProfiles, selectedProfiles } from './profiles.js';
+import type { Reading } from './reading.js';
+import { rebaseFile } from './rebase.js';
+import { translateCompose } from './translate.js';
+
+export const COMPOSE_TAGS: ReadonlySet<string> = new Set(['!reset', '!override']);
+const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const MAX_INCLUDE_DEPTH = 10;
+
+export interface ComposeLoadOptions extends LoadOptions {
+  readonly reading: Reading;
+  /** --profile (repeatable); none: COMPOSE_PROFILES. */
+  readonly profiles?: readonly string[];
+}
+
+export type ProjectNameSource = '-p' | 'COMPOSE_PROJECT_NAME' | 'name:' | 'folder';
+
+export interface ComposeInfo {
+  readonly reading: Reading;
+  /** '' when it could not be determined (an issue says why). */
+  readonly project: string;
+  readonly projectFrom: ProjectNameSource;
+  readonly profiles: readonly string[];
+  /** The moor manifest the files translate to (null when they could not be read). */
+  readonly tree: Node | null;
+}
+
+export type ComposeLoadResult = LoadResult & { readonly compose: ComposeInfo };
+
+export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeLoadResult> {
+  const { cwd } = options;
+  const absolute = options.files.map((f) => path.resolve(cwd, f));
+  const display = (file: string): string => path.relative(cwd, file) || path.basename(file);
+  const order = absolute.map(display);
+  const issues = new Issues();
+  const first = absolute[0];
+  if (first === undefined) throw new Error('loadCompose needs at least one file');
+  const projectDir = path.dirname(first);
+  const explicitEnv = (options.envFiles ?? []).length > 0;
+  const envFiles = explicitEnv ? (options.envFiles ?? []).map((f) => path.resolve(cwd, f)) : [path.join(projectDir, '.env')];
+  const variables = await readEnvFiles(envFiles, explicitEnv, display, issues);
+  const baseLookup: Lookup = (name) => options.env[name] ?? variables.get(name);
+  const profiles = selectedProfiles(options.profiles ?? [], baseLookup('COMPOSE_PROFILES'));
+  const info = (project: string, projectFrom: ProjectNameSource, tree: Node | null): ComposeInfo => ({ reading: options.reading, project, projectFrom, profiles, tree });
+  const fail = (): ComposeLoadResult => ({ ok: false, issues: issues.sorted(order), compose: info('', 'folder', null) });
+
+  const roots: Node[] = [];
+  for (const file of absolute) {
+    const root = await parseFile(file, display(file), options.maxManifestBytes ?? MAX_MANIFEST_BYTES, issues);
+    if (root !== null) roots.push(root);
+  }
+  if (roots.length !== absolute.length) return fail();
+
+  const named = projectName(options, roots, baseLookup, projectDir, issues);
+  if (named === null) return fail();
+  const lookup: Lookup = (name) => (name === 'COMPOSE_PROJECT_NAME' ? named.name : baseLookup(name));
+  const interpolate = (root: Node, using: Lookup): Node => interpolateTree(root, using, issues);
+
+  const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
+  let model = roots.map((r) => interpolate(r, lookup)).reduce((base, over) => mergeCompose(base, over, issues));
+  model = await includeFiles(model, { projectDir, lookup, interpolate, loader, display, issues, seen: new Set(absolute), depth: 0 });
+  const extended = await resolveExtends(
+    model,
+    first,
+    async (file, at, node) => {
+      const abs = path.resolve(projectDir, file);
+      const root = await loader.read(abs, node.loc, at);
+      return root === null ? null : { id: abs, root: rebaseFile(interpolate(root, lookup), path.dirname(abs), projectDir) };
+    },
+    issues,
+  );
+  model = applyProfiles(finishMerge(extended.root), profiles, issues);
+
+  const translation = translateCompose(
+    { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync, imageExplained: extended.failed },
+    issues,
+  );
+  const tail = new Issues();
+  const result = await resolveTree(translation.tree, {
+    projectDir,
+    env: options.env,
+    lookup,
+    allowExternalFiles: options.allowExternalFiles ?? false,
+    display,
+    issues: tail,
+    order,
+    files: absolute,
+  });
+  // One error per position: a value the front end already refused (it failed to interpolate, to
+  // merge, to translate) is not reported again by the schema; nor is the missing image of a
+  // service whose build: or extends: was refused.
+  const front = firstErrorPerPosition(issues.sorted(order));
+  const refusedAt = new Set(front.filter((i) => i.severity === 'error').map(position));
+  const tailIssues = (result.ok ? result.warnings : result.issues)
+    .map((i) => rewriteIssue(i, translation.paths))
+    .filter((i) => !(i.severity === 'error' && refusedAt.has(position(i))))
+    .filter((i) => !(translation.imageExplained.has(i.path) && i.message.endsWith('missing required field "image"')));
+  const all = new Issues();
+  all.addAll(front);
+  all.addAll(tailIssues);
+  const compose = info(named.name, named.from, translation.tree);
+  if (!result.ok || all.hasErrors) return { ok: false, issues: all.sorted(order), compose };
+  // Every file read (extends: and include: ones too): moor watch reloads when one changes.
+  return { ok: true, desired: result.desired, files: [...absolute, ...loader.files], warnings: all.sorted(order), compose };
+}
+
+function position(issue: Issue): string {
+  return `${issue.file}:${issue.line}:${issue.column}`;
+}
+
+/** Errors at a position already holding an error are left out (the first one explains the value). */
+function firstErrorPerPosition(issues: readonly Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    if (i.severity !== 'error' || i.line === 0) return true;
+    if (seen.has(position(i))) return false;
+    seen.add(position(i));
+    return true;
+  });
+}
+
+async function parseFile(file: string, shown: string, maxBytes: number, issues: Issues): Promise<Node | null> {
+  const read = await readText(file, maxBytes, 'Compose file');
+  if (!read.ok) {
+    issues.add('error', { file: shown, line: 0, column: 0 }, [], read.error, null);
+    return null;
+  }
+  const parsed = parseYaml(read.text, shown, { allowedTags: COMPOSE_TAGS });
+  issues.addAll(parsed.issues);
+  return parsed.root;
+}
+
+/** Files read for `extends: {file}` and `include:`, each once. */
+class FileLoader {
+  readonly #cache = new Map<string, Node | null>();
+  /** The files read so far. */
+  get files(): string[] {
+    return [...this.#cache.keys()];
+  }
+
+  readonly #projectDir: string;
+  readonly #display: (f: string) => string;
+  readonly #issues: Issues;
+  readonly #maxBytes: number;
+
+  constructor(projectDir: string, display: (f: string) => string, issues: Issues, maxBytes: number) {
+    this.#projectDir = projectDir;
+    this.#display = display;
+    this.#issues = issues;
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The parsed (not yet interpolated) file, or null after an error at `loc`. */
+  async read(file: string, loc: SourceLocation, at: readonly (string | number)[]): Promise<Node | null> {
+    if (this.#cache.has(file)) return this.#cache.get(file) ?? null;
+    const read = await readText(file, this.#maxBytes, 'Compose file');
+    let root: Node | null = null;
+    if (!read.ok) this.#issues.error(loc, at, `${JSON.stringify(path.relative(this.#projectDir, file))}: ${read.error}`);
+    else {
+      const parsed = parseYaml(read.text, this.#display(file), { allowedTags: COMPOSE_TAGS });
+      this.#issues.addAll(parsed.issues);
+      root = parsed.root;
+    }
+    this.#cache.set(file, root);
+    return root;
+  }
+}
+
+/** -p, COMPOSE_PROJECT_NAME, the last `name:` of the files, or the project folder's name. */
+function projectName(options: ComposeLoadOptions, roots: readonly Node[], lookup: Lookup, projectDir: string, issues: Issues): { name: string; from: ProjectNameSource; loc: SourceLocation } | null {
+  const top = (roots[0] as Node).loc;
+  if (options.projectName !== undefined) return { name: options.projectName, from: '-p', loc: top };
+  const fromEnv = lookup('COMPOSE_PROJECT_NAME');
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (PROJECT_NAME.test(fromEnv)) return { name: fromEnv, from: 'COMPOSE_PROJECT_NAME', loc: top };
+    issues.add('error', { ...top, line: 0, column: 0 }, [], `COMPOSE_PROJECT_NAME must be lower case letters, digits, "_" and "-", starting with a letter or digit`, null);
+    return null;
+  }
+  let named: Node | undefined;
+  for (const root of roots) named = get(root, 'name') ?? named;
+  if (named !== undefined) {
+    const failed = new Issues();
+    const value = text(interpolateTree(named, lookup, failed, ['name']));
+    issues.addAll(failed.sorted());
+    if (failed.hasErrors) return null;
+    if (value !== undefined && PROJECT_NAME.test(value)) return { name: value, from: 'name:', loc: named.loc };
+    issues.error(named.loc, ['name'], 'the project name must be lower case letters, digits, "_" and "-", starting with a letter or digit');
+    return null;
+  }
+  const folder = path.basename(projectDir);
+  const normalised = folder.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+  if (normalised !== '') return { name: normalised, from: 'folder', loc: top };
+  issues.add('error', { ...top, line: 0, column: 0 }, [], `the folder name ${JSON.stringify(folder)} gives no project name: name the project with name: or -p NAME`, null);
+  return null;
+}
+
+interface IncludeContext {
+  readonly projectDir: string;
+  readonly lookup: Lookup;
+  readonly interpolate: (root: Node, lookup: Lookup) => Node;
+  readonly loader: FileLoader;
+  readonly display: (f: string) => string;
+  readonly issues: Issues;
+  /** Files on the include path (a file including itself, directly or not, is refused). */
+  readonly seen: ReadonlySet<string>;
+  readonly depth: number;
+}
+
+const COLLECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
+
+/**
+ * `include:`: each entry is read as a Compose application of its own (its relative paths from its
+ * folder, its variables from its own .env under the including project's), then its services,
+ * networks, volumes, secrets and configs are added; one defined on both sides is an error.
+ */
+async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
+  const include = get(model, 'include');
+  if (!isMap(model) || include === undefined) return model;
+  const out = new Map<string, MapEntry>([...model.entries].filter(([k]) => k !== 'include'));
+  if (!isSeq(include)) {
+    c.issues.error(include.loc, ['include'], 'include is a list of files (or of {path, project_directory, env_file})');
+    return map(out, model.loc);
+  }
+  for (const [i, item] of include.items.entries()) {
+    const at = ['include', i];
+    const paths = isMap(item) ? get(item, 'path') : item;
+    const files = (isSeq(paths) ? paths.items : paths === undefined ? [] : [paths]).map(text).filter((f): f is string => f !== undefined);
+    if (files.length === 0) {
+      c.issues.error(item.loc, at, 'an include entry names a Compose file (or {path: ...})');
+      continue;
+    }
+    const absolute = files.map((f) => path.resolve(c.projectDir, f));
+    if (absolute.some((f) => c.seen.has(f)) || c.depth >= MAX_INCLUDE_DEPTH) {
+      c.issues.error(item.loc, at, c.depth >= MAX_INCLUDE_DEPTH ? `includes are nested more than ${MAX_INCLUDE_DEPTH} deep` : 'the file includes itself (directly or through other files)');
+      continue;
+    }
+    const dirWritten = text(get(item, 'project_directory'));
+    const fromDir = dirWritten === undefined ? path.dirname(absolute[0] as string) : path.resolve(c.projectDir, dirWritten);
+    const envWritten = get(item, 'env_file');
+    const envFiles = (isSeq(envWritten) ? envWritten.items : envWritten === undefined ? [] : [envWritten]).map(text).filter((f): f is string => f !== undefined);
+    const variables = await readEnvFiles(envFiles.length > 0 ? envFiles.map((f) => path.resolve(c.projectDir, f)) : [path.join(fromDir, '.env')], envFiles.length > 0, c.display, c.issues);
+    const lookup: Lookup = (name) => c.lookup(name) ?? variables.get(name);
+    const roots: Node[] = [];
+    for (const file of absolute) {
+      const root = await c.loader.read(file, item.loc, at);
+      if (root !== null) roots.push(rebaseFile(keepSourceWhere(c.interpolate(root, lookup), c.lookup), fromDir, c.projectDir));
+    }
+    if (roots.length !== absolute.length) continue;
+    const merged = roots.reduce((base, over) => mergeCompose(base, over, c.issues));
+    const included = await includeFiles(merged, { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 });
+    addIncluded(out, included, files[0] as string, c.issues);
+  }
+  return map(out, model.loc);
+}
+
+/**
+ * An included file is interpolated with its own .env too; a converted manifest only has the
+ * project's. A value keeps its `${VAR}` spelling (for moor convert) only where the project's
+ * variables give it the same value; elsewhere the value itself is written.
+ */
+function keepSourceWhere(node: Node, lookup: Lookup): Node {
+  switch (node.kind) {
+    case 'scalar': {
+      if (node.source === undefined) return node;
+      const again = interpolateString(node.source, lookup);
+      if (again.ok && again.value === node.text) return node;
+      const { source: _source, ...rest } = node;
+      return rest;
+    }
+    case 'seq':
+      return { ...node, items: node.items.map((i) => keepSourceWhere(i, lookup)) };
+    case 'map':
+      return { ...node, entries: new Map([...node.entries].map(([k, e]) => [k, { keyLoc: e.keyLoc, value: keepSourceWhere(e.value, lookup) }])) };
+  }
+}
+
+function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, issues: Issues): void {
+  if (!isMap(included)) return;
+  for (const collection of COLLECTIONS) {
+    const from = included.entries.get(collection);
+    if (from === undefined || !isMap(from.value)) continue;
+    const into = out.get(collection);
+    const entries = new Map<string, MapEntry>(isMap(into?.value) ? into.value.entries : []);
+    for (const [name, entry] of from.value.entries) {
+      const existing = entries.get(name);
+      if (existing !== undefined) {
+        const { file: other, line, column } = entry.keyLoc;
+        issues.error(existing.keyLoc, [collection, name], `is also defined by the included file ${file} (${other}:${line}:${column}): rename one of them`);
+        continue;
+      }
+      entries.set(name, entry);
+    }
+    out.set(collection, { keyLoc: into?.keyLoc ?? from.keyLoc, value: map(entries, into?.value.loc ?? from.value.loc) });
+  }
+}

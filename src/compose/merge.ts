@@ -1,0 +1,185 @@
+// Merging Compose files (`-f compose.yaml -f compose.override.yaml`, and `extends`) with the
+// Compose Specification's rules ("Merge and override"), on located trees so that every value keeps
+// the file and line it came from:
+//   - mappings merge key by key; scalars are replaced; `x-` keys are replaced whole;
+//   - sequences are appended (identical scalar items once), except
+//       command, entrypoint, healthcheck.test: replaced;
+//       ports (unique by host address, host port, container port, protocol), volumes (by target),
+//       secrets and configs (by target): an entry with the key of an earlier one replaces it;
+//   - environment, labels, sysctls, annotations (lists of KEY=VALUE or mappings), extra_hosts
+//     (host:ip or a mapping), and a service's networks and depends_on (lists of names or
+//     mappings) merge as mappings, whatever form each file uses;
+//   - logging merges only when both files name the same driver (or one names none);
+//   - `!reset` removes what the earlier files set; `!override` replaces it whole.
+// Tags are consumed here: `finishMerge` removes those left (a `!reset` in the first file).
+import { type Issues, type ValuePath, formatPath } from '../manifest/issues.js';
+import { type MapEntry, type Node, describeNode } from '../manifest/tree.js';
+import { isMap, isSeq, keyValueEntries, map, scalar, seq, text } from './nodes.js';
+
+const REPLACED = ['services.*.command', 'services.*.entrypoint', 'services.*.healthcheck.test'];
+const KEY_VALUE = ['services.*.environment', 'services.*.labels', 'services.*.sysctls', 'services.*.annotations', 'services.*.deploy.labels', 'services.*.build.args', '*.*.labels'];
+const NAMES_OR_MAP = ['services.*.networks', 'services.*.depends_on'];
+const UNIQUE: Readonly<Record<string, (item: Node) => string>> = {
+  'services.*.ports': portKey,
+  'services.*.volumes': volumeKey,
+  'services.*.secrets': fileKey('/run/secrets/'),
+  'services.*.configs': fileKey('/'),
+};
+
+function matches(path: ValuePath, pattern: string): boolean {
+  const parts = pattern.split('.');
+  return parts.length === path.length && parts.every((p, i) => p === '*' || p === path[i]);
+}
+
+function ruleFor<T>(path: ValuePath, rules: Readonly<Record<string, T>>): T | undefined {
+  for (const [pattern, rule] of Object.entries(rules)) if (matches(path, pattern)) return rule;
+  return undefined;
+}
+
+const is = (path: ValuePath, patterns: readonly string[]): boolean => patterns.some((p) => matches(path, p));
+
+/** `over` merged into `base` (both interpolated). Problems go to `issues`. */
+export function mergeCompose(base: Node, over: Node, issues: Issues, path: ValuePath = []): Node {
+  if (over.tag === '!override') return untag(over);
+  if (base.kind === 'scalar' && base.value === null) return over;
+  if (over.kind === 'scalar' && over.value === null && base.kind !== 'scalar') return base;
+  if (is(path, REPLACED)) return over;
+  if (is(path, KEY_VALUE) && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(asMap(base, keyValueEntries(base)), asMap(over, keyValueEntries(over)), issues, path);
+  if (is(path, NAMES_OR_MAP) && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(namesAsMap(base), namesAsMap(over), issues, path);
+  if (matches(path, 'services.*.extra_hosts') && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(hostsAsMap(base), hostsAsMap(over), issues, path);
+  if (matches(path, 'services.*.logging') && isMap(base) && isMap(over)) {
+    const [a, b] = [text(base.entries.get('driver')?.value), text(over.entries.get('driver')?.value)];
+    if (a !== undefined && b !== undefined && a !== b) return over;
+  }
+  if (isMap(base) && isMap(over)) return mergeMaps(base, over, issues, path);
+  // A string where the other file has a list (dns: 8.8.8.8 and dns: [1.1.1.1]): one item.
+  const b = base.kind === 'scalar' && isSeq(over) ? seq([base], base.loc) : base;
+  const o = over.kind === 'scalar' && isSeq(base) ? seq([over], over.loc) : over;
+  if (isSeq(b) && isSeq(o)) {
+    const key = ruleFor(path, UNIQUE);
+    return key === undefined ? appendUnique(b.items, o.items, o.loc) : mergeByKey(b.items, o.items, key, o.loc);
+  }
+  if (base.kind !== over.kind && (base.kind === 'map' || over.kind === 'map')) {
+    const where = base.loc.file === over.loc.file ? `line ${base.loc.line}` : `${base.loc.file}:${base.loc.line}:${base.loc.column}`;
+    issues.error(over.loc, path, `cannot merge ${describeNode(over)} into ${describeNode(base)} (from ${where}): write ${formatPath(path) || 'it'} in the same form in both files`);
+    issues.suppressBelow(formatPath(path));
+  }
+  return over;
+}
+
+function mergeMaps(base: Extract<Node, { kind: 'map' }>, over: Extract<Node, { kind: 'map' }>, issues: Issues, path: ValuePath): Node {
+  const entries = new Map<string, MapEntry>(base.entries);
+  for (const [key, entry] of over.entries) {
+    if (entry.value.tag === '!reset') {
+      entries.delete(key);
+      continue;
+    }
+    const previous = entries.get(key);
+    const replace = previous === undefined || key.startsWith('x-');
+    entries.set(key, replace ? entry : { keyLoc: entry.keyLoc, value: mergeCompose(previous.value, entry.value, issues, [...path, key]) });
+  }
+  return { kind: 'map', loc: over.loc, entries };
+}
+
+/** Removes what `!reset` left (in the first file, or below a replaced value) and the `!override` tags. */
+export function finishMerge(node: Node): Node {
+  switch (node.kind) {
+    case 'scalar':
+      return untag(node);
+    case 'seq':
+      return { kind: 'seq', loc: node.loc, items: node.items.filter((i) => i.tag !== '!reset').map(finishMerge) };
+    case 'map': {
+      const entries = new Map<string, MapEntry>();
+      for (const [key, entry] of node.entries) if (entry.value.tag !== '!reset') entries.set(key, { keyLoc: entry.keyLoc, value: finishMerge(entry.value) });
+      return { kind: 'map', loc: node.loc, entries };
+    }
+  }
+}
+
+function untag(node: Node): Node {
+  if (node.tag === undefined) return node;
+  const { tag: _tag, ...rest } = node;
+  return rest as Node;
+}
+
+function asMap(node: Node, entries: [string, MapEntry][]): Extract<Node, { kind: 'map' }> {
+  return isMap(node) ? node : map(entries, node.loc);
+}
+
+/** A list of names as a mapping name -> null; a mapping as it is. */
+function namesAsMap(node: Node): Extract<Node, { kind: 'map' }> {
+  if (isMap(node)) return node;
+  const items = isSeq(node) ? node.items : [];
+  return map(
+    items.flatMap((i): [string, MapEntry][] => {
+      const name = text(i);
+      return name === undefined ? [] : [[name, { keyLoc: i.loc, value: scalar(null, i.loc) }]];
+    }),
+    node.loc,
+  );
+}
+
+/** extra_hosts as a mapping host -> address ("host:ip" and "host=ip" list items). */
+function hostsAsMap(node: Node): Extract<Node, { kind: 'map' }> {
+  if (isMap(node)) return node;
+  const items = isSeq(node) ? node.items : [];
+  return map(
+    items.flatMap((i): [string, MapEntry][] => {
+      const t = text(i) ?? '';
+      const sep = t.search(/[=:]/);
+      return sep <= 0 ? [] : [[t.slice(0, sep), { keyLoc: i.loc, value: scalar(t.slice(sep + 1), i.loc) }]];
+    }),
+    node.loc,
+  );
+}
+
+function appendUnique(base: readonly Node[], over: readonly Node[], loc: Node['loc']): Node {
+  const seen = new Set(base.filter((i) => i.kind === 'scalar').map((i) => text(i)));
+  return seq([...base, ...over.filter((i) => i.kind !== 'scalar' || !seen.has(text(i)))], loc);
+}
+
+function mergeByKey(base: readonly Node[], over: readonly Node[], key: (item: Node) => string, loc: Node['loc']): Node {
+  const items = [...base];
+  for (const item of over) {
+    const i = items.findIndex((b) => key(b) === key(item));
+    if (i === -1) items.push(item);
+    else items[i] = item;
+  }
+  return seq(items, loc);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unique keys of the list fields
+
+function field(item: Node, name: string): string {
+  return text(isMap(item) ? item.entries.get(name)?.value : undefined) ?? '';
+}
+
+/** host address, host port, container port, protocol. */
+function portKey(item: Node): string {
+  if (isMap(item)) return [field(item, 'host_ip'), field(item, 'published'), field(item, 'target'), field(item, 'protocol') || 'tcp'].join('|');
+  let rest = text(item) ?? '';
+  let protocol = 'tcp';
+  const slash = rest.lastIndexOf('/');
+  if (slash !== -1) [rest, protocol] = [rest.slice(0, slash), rest.slice(slash + 1)];
+  const parts = rest.startsWith('[') ? [rest.slice(1, rest.indexOf(']')), ...rest.slice(rest.indexOf(']') + 2).split(':')] : rest.split(':');
+  const target = parts.pop() ?? '';
+  const published = parts.pop() ?? '';
+  return [parts.pop() ?? '', published, target, protocol].join('|');
+}
+
+/** The mount target. */
+function volumeKey(item: Node): string {
+  if (isMap(item)) return field(item, 'target');
+  const parts = (text(item) ?? '').split(':');
+  return parts.length === 1 ? (parts[0] ?? '') : (parts[1] ?? '');
+}
+
+/** The file's target (its default derives from the source). */
+function fileKey(prefix: string): (item: Node) => string {
+  return (item) => {
+    const source = isMap(item) ? field(item, 'source') : (text(item) ?? '');
+    const target = isMap(item) ? field(item, 'target') : '';
+    return target === '' ? `${prefix}${source}` : target.startsWith('/') ? target : `${prefix}${target}`;
+  };
+}

@@ -1,0 +1,34 @@
+// Compose profiles: a service with `profiles:` runs only when one of them is selected (`--profile`,
+// repeatable, else the COMPOSE_PROFILES variable, comma-separated; `*` selects all); a service
+// without `profiles:` always runs. A service left out is said, never dropped silently; what still
+// depends on it is reported where the translation expands depends_on.
+import type { Issues } from '../manifest/issues.js';
+import type { MapEntry, Node } from '../manifest/tree.js';
+import { get, isMap, isSeq, map, text } from './nodes.js';
+
+/** The selected profiles: the --profile options, else COMPOSE_PROFILES. */
+export function selectedProfiles(options: readonly string[], variable: string | undefined): string[] {
+  const given = options.length > 0 ? options : (variable ?? '').split(',');
+  return [...new Set(given.map((p) => p.trim()).filter((p) => p !== ''))];
+}
+
+/** The model without the services whose profiles are not selected. */
+export function applyProfiles(root: Node, selected: readonly string[], issues: Issues): Node {
+  const services = get(root, 'services');
+  if (!isMap(root) || !isMap(services)) return root;
+  const all = selected.includes('*');
+  const kept = new Map<string, MapEntry>();
+  for (const [name, entry] of services.entries) {
+    const profiles = get(entry.value, 'profiles');
+    const names = isSeq(profiles) ? profiles.items.map(text).filter((p): p is string => p !== undefined) : [];
+    if (names.length === 0 || all || names.some((p) => selected.includes(p))) {
+      kept.set(name, entry);
+      continue;
+    }
+    const list = names.join(', ');
+    issues.warning(entry.keyLoc, ['services', name], `not deployed: its profile${names.length === 1 ? '' : 's'} (${list}) ${names.length === 1 ? 'is' : 'are'} not selected (select with --profile ${names[0] as string}, or COMPOSE_PROFILES)`);
+  }
+  const entries = new Map(root.entries);
+  entries.set('services', { keyLoc: (root.entries.get('services') as MapEntry).keyLoc, value: map(kept, services.loc) });
+  return map(entries, root.loc);
+}

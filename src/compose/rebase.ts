@@ -1,0 +1,68 @@
+// Relative paths of a Compose file read from another folder (an `include`d file, the file an
+// `extends` names) are relative to that file's folder; everything after the loader reads them
+// relative to the project folder. This rewrites them once, at load time, so that the rest of the
+// pipeline (and `moor convert`'s output) sees project-relative paths only.
+import path from 'node:path';
+import type { MapEntry, Node } from '../manifest/tree.js';
+import { isMap, isSeq, scalar, text } from './nodes.js';
+
+/** `node` (a whole Compose file) with its relative paths rewritten from `fromDir` to `projectDir`. */
+export function rebaseFile(root: Node, fromDir: string, projectDir: string): Node {
+  if (fromDir === projectDir || !isMap(root)) return root;
+  const to = (written: string): string => rebasePath(written, fromDir, projectDir);
+  return mapEntries(root, (key, value) => {
+    if (key === 'services') return mapEntries(value, (_name, service) => rebaseService(service, to));
+    if (key === 'secrets' || key === 'configs') return mapEntries(value, (_name, def) => mapEntries(def, (field, v) => (field === 'file' ? rewrite(v, to) : v)));
+    if (key === 'include') return mapItems(value, (item) => (isMap(item) ? mapEntries(item, (field, v) => (['path', 'env_file', 'project_directory'].includes(field) ? rewriteAll(v, to) : v)) : rewrite(item, to)));
+    return value;
+  });
+}
+
+/** A relative path written in `fromDir`, as a path relative to `projectDir` ("./x" or "../x"). */
+export function rebasePath(written: string, fromDir: string, projectDir: string): string {
+  if (path.isAbsolute(written) || written.startsWith('~')) return written;
+  const relative = path.relative(projectDir, path.resolve(fromDir, written));
+  if (relative === '') return '.';
+  return relative.startsWith('..') ? relative : `./${relative}`;
+}
+
+function rebaseService(service: Node, to: (p: string) => string): Node {
+  return mapEntries(service, (field, value) => {
+    if (field === 'env_file') return mapItems(rewriteAll(value, to), (item) => (isMap(item) ? mapEntries(item, (k, v) => (k === 'path' ? rewrite(v, to) : v)) : item));
+    if (field === 'extends') return isMap(value) ? mapEntries(value, (k, v) => (k === 'file' ? rewrite(v, to) : v)) : value;
+    if (field === 'volumes') return mapItems(value, (item) => rebaseMount(item, to));
+    return value;
+  });
+}
+
+function rebaseMount(item: Node, to: (p: string) => string): Node {
+  if (isMap(item)) {
+    const type = text(item.entries.get('type')?.value);
+    return type === 'bind' ? mapEntries(item, (k, v) => (k === 'source' ? rewrite(v, to) : v)) : item;
+  }
+  const spec = text(item);
+  if (spec === undefined || !spec.startsWith('.')) return item;
+  const colon = spec.indexOf(':');
+  if (colon === -1) return item;
+  return scalar(`${to(spec.slice(0, colon))}${spec.slice(colon)}`, item.loc);
+}
+
+function rewrite(node: Node, to: (p: string) => string): Node {
+  const written = text(node);
+  return written === undefined || node.kind !== 'scalar' || typeof node.value !== 'string' ? node : scalar(to(written), node.loc);
+}
+
+function rewriteAll(node: Node, to: (p: string) => string): Node {
+  return isSeq(node) ? mapItems(node, (i) => rewrite(i, to)) : rewrite(node, to);
+}
+
+function mapEntries(node: Node, fn: (key: string, value: Node) => Node): Node {
+  if (!isMap(node)) return node;
+  const entries = new Map<string, MapEntry>();
+  for (const [key, entry] of node.entries) entries.set(key, { keyLoc: entry.keyLoc, value: fn(key, entry.value) });
+  return { ...node, entries };
+}
+
+function mapItems(node: Node, fn: (item: Node) => Node): Node {
+  return isSeq(node) ? { ...node, items: node.items.map(fn) } : node;
+}

@@ -1,0 +1,93 @@
+// The Compose options of the CLI, without an Engine: default files, --as, -p, --profile, moor convert.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { manifestLoader } from '../../src/cli/manifest-options.js';
+import { runCli, withProject } from '../manifest/helpers.js';
+
+const COMPOSE = 'services:\n  web:\n    image: nginx:1.27\n    ports: ["8080:80"]\n';
+
+test('without -f, compose.yaml is read (with compose.override.yaml merged over it) when there is no moor.yaml', async () => {
+  await withProject({ 'shop/compose.yaml': COMPOSE, 'shop/compose.override.yaml': 'services:\n  cache:\n    image: redis:7\n' }, async (dir) => {
+    const run = await runCli(['validate'], { cwd: `${dir}/shop` });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'valid: project shop (2 containers, 1 network)\n');
+    assert.equal(run.stderr, 'moor: Read compose.yaml, compose.override.yaml as Compose (--as containers: each Compose service becomes plain containers, as with docker compose up); project shop (from the folder name).\n');
+  });
+});
+
+test('moor.yaml wins over compose.yaml; --compose picks compose.yaml', async () => {
+  await withProject({ 'moor.yaml': 'project: mine\ncontainers:\n  a:\n    image: x/a:1\n', 'compose.yaml': COMPOSE }, async (dir) => {
+    assert.equal((await runCli(['validate'], { cwd: dir })).stdout, 'valid: project mine (1 container, 1 network)\n');
+    const compose = await runCli(['validate', '--compose', '-p', 'theirs'], { cwd: dir });
+    assert.equal(compose.stdout, 'valid: project theirs (1 container, 1 network)\n');
+  });
+});
+
+test('--as services reads Compose services as Swarm services; validate --json says how the files were read', async () => {
+  await withProject({ 'compose.yaml': `name: shop\n${COMPOSE}` }, async (dir) => {
+    const run = await runCli(['validate', '--as', 'services', '--json'], { cwd: dir });
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { valid: boolean; source: unknown };
+    assert.deepEqual(out.source, { format: 'compose', files: ['compose.yaml'], as: 'services', project_from: 'name:', profiles: [] });
+  });
+});
+
+test('bad Compose options are usage errors: --as, -p, two different project names, --as on a moor manifest', async () => {
+  await withProject({ 'compose.yaml': COMPOSE, 'moor.yaml': 'project: p\n' }, async (dir) => {
+    const cases: [string[], RegExp][] = [
+      [['validate', '-f', 'compose.yaml', '--as', 'pods'], /--as must be containers or services, not 'pods'/],
+      [['validate', '-f', 'compose.yaml', '-p', 'My App'], /the project name must match .* not 'My App'/],
+      [['validate', '-f', 'compose.yaml', '-p', 'a', '--project', 'b'], /-p\/--project-name and --project name different projects \('a' and 'b'\)/],
+      [['validate', '--as', 'services'], /--as applies to Compose files, and this is a moor manifest \(moor\.yaml has project:\); add --compose to read it as Compose/],
+      [['validate', '--profile', 'debug'], /--profile applies to Compose files/],
+      [['convert'], /moor\.yaml is already a moor manifest \(moor\.yaml has project:\): there is nothing to convert/],
+    ];
+    for (const [args, message] of cases) {
+      const run = await runCli(args, { cwd: dir });
+      assert.equal(run.code, 1, args.join(' '));
+      assert.match(run.stderr, message);
+      assert.equal(run.stdout, '');
+    }
+  });
+});
+
+test('moor convert prints a manifest that validates as moor, and nothing when the Compose file is refused', async () => {
+  await withProject({ 'app/compose.yaml': COMPOSE }, async (dir) => {
+    const run = await runCli(['convert', '--as', 'services'], { cwd: `${dir}/app` });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(
+      run.stdout,
+      `# moor manifest converted from compose.yaml by: moor convert --as services
+# Relative paths start at this file's folder; \${VARIABLES} come from the environment, then .env.
+project: app
+
+services:
+  web:
+    image: nginx:1.27
+    ports:
+      - "8080:80"
+`,
+    );
+  });
+  await withProject({ 'app/compose.yaml': 'services:\n  web:\n    build: .\n' }, async (dir) => {
+    const run = await runCli(['convert'], { cwd: `${dir}/app` });
+    assert.equal(run.code, 1);
+    assert.equal(run.stdout, '');
+    assert.match(run.stderr, /compose\.yaml:3:5: services\.web\.build: moor does not build images/);
+    assert.match(run.stderr, /moor: cannot convert: 1 error\n$/);
+  });
+});
+
+test('moor --help lists convert', async () => {
+  const run = await runCli(['--help'], { cwd: '/' });
+  assert.match(run.stdout, /^ {2}convert +Print the moor manifest equivalent to Compose files$/m);
+});
+
+test('moor watch reloads with the reading the options ask for', async () => {
+  await withProject({ 'app/compose.yaml': COMPOSE }, async (dir) => {
+    const result = await manifestLoader({ as: 'services', 'project-name': 'watched' })({ files: ['compose.yaml'], cwd: `${dir}/app`, env: {} });
+    assert.ok(result.ok);
+    assert.equal(result.desired.project, 'watched');
+    assert.deepEqual(Object.keys(result.desired.services), ['web']);
+  });
+});

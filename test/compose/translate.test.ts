@@ -1,0 +1,430 @@
+// The Compose reader, field by field: what each Compose construct becomes in moor's model, in
+// each reading, checked against the exact model values.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ContainerSpec, DesiredContainer, DesiredService, ServiceSpec } from '../../src/model/desired.js';
+import { containerSpec, serviceSpec } from '../support/model.js';
+import { Sensitive } from '../../src/model/sensitive.js';
+import { composeDesired, composeIssues, loadComposeText } from './helpers.js';
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** The spec a Compose service gives when it sets only what `over` says (the builders' defaults, no command). */
+const container = (name: string, over: Partial<ContainerSpec>): ContainerSpec => containerSpec(name, { command: null, ...over });
+const service = (name: string, over: Partial<ServiceSpec>): ServiceSpec => serviceSpec(name, { command: null, networks: { default: { aliases: [name] } }, ...over });
+
+test('--as containers: web + db with env files, healthcheck-gated depends_on, published ports and named volumes', async () => {
+  const { desired, warnings } = await composeDesired(
+    `name: shop
+services:
+  db:
+    image: postgres:16
+    env_file: .env.db
+    volumes: [pgdata:/var/lib/postgresql/data]
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U $\${POSTGRES_USER}"]
+      interval: 5s
+      timeout: 3s
+      retries: "10"
+      start_period: 10s
+  web:
+    image: registry.example.com/web:\${TAG:-1.0}
+    command: gunicorn app:wsgi --bind 0.0.0.0:8000
+    env_file:
+      - .env.web
+      - { path: .env.local, required: false }
+    environment: { DEBUG: "false", WORKERS: 3 }
+    ports: ["127.0.0.1:8000:8000"]
+    depends_on:
+      db: { condition: service_healthy }
+    restart: unless-stopped
+volumes:
+  pgdata:
+`,
+    { extraFiles: { '.env.db': 'POSTGRES_USER=shop\n', '.env.web': 'SECRET_KEY=dev\nDEBUG=true\n' } },
+  );
+  assert.deepEqual(warnings, []);
+  assert.equal(desired.project, 'shop');
+  assert.deepEqual(Object.keys(desired.containers), ['db', 'web']);
+  const db = desired.containers.db as DesiredContainer;
+  const web = desired.containers.web as DesiredContainer;
+  assert.equal(db.engineName, 'shop_db');
+  assert.deepEqual(db.spec, container('db', {
+    image: 'postgres:16',
+    environment: { POSTGRES_USER: 'shop' },
+    mounts: [{ type: 'volume', source: 'pgdata', target: '/var/lib/postgresql/data', readOnly: false, noCopy: false }],
+    networks: { default: { aliases: ['db'], ipv4Address: null } },
+    healthcheck: { test: ['CMD-SHELL', 'pg_isready -U ${POSTGRES_USER}'], interval: 5e9, timeout: 3e9, retries: 10, startPeriod: 10e9 },
+  }));
+  assert.deepEqual(web.spec, container('web', {
+    image: 'registry.example.com/web:1.0',
+    command: ['gunicorn', 'app:wsgi', '--bind', '0.0.0.0:8000'],
+    environment: { DEBUG: 'false', SECRET_KEY: 'dev', WORKERS: '3' },
+    ports: [{ target: 8000, published: 8000, hostIp: '127.0.0.1', protocol: 'tcp' }],
+    networks: { default: { aliases: ['web'], ipv4Address: null } },
+    restart: { name: 'unless-stopped', maxRetries: 0 },
+  }));
+  assert.deepEqual(web.dependsOn, { db: { condition: 'service_healthy' } });
+  assert.deepEqual(Object.keys(desired.networks), ['default']);
+  assert.equal(desired.networks.default?.external === false && desired.networks.default.spec.driver, 'bridge');
+  assert.equal(desired.volumes.pgdata?.external === false && desired.volumes.pgdata.engineName, 'shop_pgdata');
+});
+
+test('--as containers: deploy.replicas gives <name>_<n> containers reachable by the service name; dependants wait for all; limits and restart_policy apply', async () => {
+  const { desired, warnings } = await composeDesired(`services:
+  worker:
+    image: ghcr.io/example/worker:1
+    networks: [jobs]
+    deploy:
+      replicas: 3
+      resources: { limits: { cpus: "0.5", memory: 512M } }
+      restart_policy: { condition: on-failure, max_attempts: 5 }
+  api:
+    image: ghcr.io/example/api:1
+    networks: [jobs]
+    depends_on: [worker]
+    deploy:
+      restart_policy: { condition: any }
+networks:
+  jobs: {}
+`);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(Object.keys(desired.containers), ['api', 'worker_1', 'worker_2', 'worker_3']);
+  for (const n of [1, 2, 3]) {
+    const w = desired.containers[`worker_${n}`] as DesiredContainer;
+    assert.equal(w.engineName, `app_worker_${n}`);
+    assert.deepEqual(w.spec, container(`worker_${n}`, {
+      image: 'ghcr.io/example/worker:1',
+      networks: { jobs: { aliases: ['worker', `worker_${n}`], ipv4Address: null } },
+      restart: { name: 'on-failure', maxRetries: 5 },
+      memLimit: 512 * MiB,
+      cpus: 5e8,
+    }));
+  }
+  const api = desired.containers.api as DesiredContainer;
+  assert.deepEqual(api.spec.restart, { name: 'always', maxRetries: 0 });
+  assert.deepEqual(api.dependsOn, { worker_1: { condition: 'service_started' }, worker_2: { condition: 'service_started' }, worker_3: { condition: 'service_started' } });
+});
+
+test('--as services: every deploy: field maps onto the Swarm service (stack deploy semantics: labels on containers, deploy.labels on the service)', async () => {
+  const { desired } = await composeDesired(
+    `services:
+  api:
+    image: ghcr.io/example/api:4.2.0
+    ports:
+      - { target: "8080", published: 8080, protocol: tcp, mode: ingress }
+      - { target: 9100, published: 9100, mode: host }
+    labels: { com.example.component: api }
+    stop_grace_period: 30s
+    read_only: "true"
+    networks: [backend]
+    deploy:
+      mode: replicated
+      replicas: "3"
+      endpoint_mode: vip
+      labels: { com.example.team: payments }
+      update_config: { parallelism: 2, delay: 10s, failure_action: rollback, monitor: 30s, max_failure_ratio: 0.1, order: start-first }
+      rollback_config: { parallelism: 0, order: stop-first }
+      restart_policy: { condition: on-failure, delay: 5s, max_attempts: 3, window: 120s }
+      placement:
+        constraints: [node.role == worker, node.labels.zone != dmz]
+        preferences: [{ spread: node.labels.zone }]
+        max_replicas_per_node: 2
+      resources:
+        limits: { cpus: "1.5", memory: 1G, pids: 512 }
+        reservations: { cpus: "0.25", memory: 256M }
+  agent:
+    image: ghcr.io/example/agent:1
+    mem_limit: 64m
+    mem_reservation: 32m
+    cpus: 0.25
+    pids_limit: 100
+    restart: always
+    tmpfs: [/run, "/cache:size=16m,mode=1777"]
+    logging: { driver: json-file, options: { max-size: 1m, max-file: 3 } }
+    deploy:
+      mode: global
+networks:
+  backend: {}
+`,
+    { reading: 'services' },
+  );
+  assert.deepEqual(Object.keys(desired.containers), []);
+  const api = desired.services.api as DesiredService;
+  assert.deepEqual(api.spec, service('api', {
+    image: 'ghcr.io/example/api:4.2.0',
+    ports: [
+      { target: 8080, published: 8080, protocol: 'tcp', mode: 'ingress' },
+      { target: 9100, published: 9100, protocol: 'tcp', mode: 'host' },
+    ],
+    networks: { backend: { aliases: ['api'] } },
+    replicas: 3,
+    updateConfig: { parallelism: 2, delay: 10e9, failureAction: 'rollback', monitor: 30e9, maxFailureRatio: 0.1, order: 'start-first' },
+    rollbackConfig: { parallelism: 0, delay: 0, failureAction: 'pause', monitor: 5e9, maxFailureRatio: 0, order: 'stop-first' },
+    restartPolicy: { condition: 'on-failure', delay: 5e9, maxAttempts: 3, window: 120e9 },
+    placement: { constraints: ['node.labels.zone != dmz', 'node.role == worker'], preferences: [{ spread: 'node.labels.zone' }], maxReplicas: 2 },
+    resources: { limits: { cpus: 1.5e9, memory: GiB, pids: 512 }, reservations: { cpus: 2.5e8, memory: 256 * MiB } },
+    labels: { 'com.example.team': 'payments' },
+    containerLabels: { 'com.example.component': 'api' },
+    stopGracePeriod: 30e9,
+    readOnly: true,
+  }));
+  const agent = desired.services.agent as DesiredService;
+  assert.deepEqual(agent.spec, service('agent', {
+    image: 'ghcr.io/example/agent:1',
+    mounts: [
+      { type: 'tmpfs', target: '/cache', size: 16 * MiB, mode: 0o1777 },
+      { type: 'tmpfs', target: '/run', size: null, mode: null },
+    ],
+    mode: 'global',
+    replicas: null,
+    restartPolicy: { condition: 'any', delay: null, maxAttempts: null, window: null },
+    resources: { limits: { cpus: 2.5e8, memory: 64 * MiB, pids: 100 }, reservations: { cpus: null, memory: 32 * MiB } },
+    logging: { driver: 'json-file', options: { 'max-file': '3', 'max-size': '1m' } },
+  }));
+  assert.deepEqual(desired.networks.backend?.external === false && desired.networks.backend.spec.driver, 'overlay');
+});
+
+test('--as services: restart: becomes restart_policy as docker stack deploy converts it; deploy.restart_policy wins, with a warning', async () => {
+  const { desired, warnings } = await composeDesired(
+    `services:
+  a: { image: x/a:1, restart: "no" }
+  b: { image: x/b:1, restart: unless-stopped }
+  c: { image: x/c:1, restart: "on-failure:4" }
+  d:
+    image: x/d:1
+    restart: always
+    deploy: { restart_policy: { condition: none } }
+`,
+    { reading: 'services' },
+  );
+  const policy = (name: string): unknown => (desired.services[name] as DesiredService).spec.restartPolicy;
+  assert.deepEqual(policy('a'), { condition: 'none', delay: null, maxAttempts: null, window: null });
+  assert.deepEqual(policy('b'), { condition: 'any', delay: null, maxAttempts: null, window: null });
+  assert.deepEqual(policy('c'), { condition: 'on-failure', delay: null, maxAttempts: 4, window: null });
+  assert.deepEqual(policy('d'), { condition: 'none', delay: null, maxAttempts: null, window: null });
+  assert.deepEqual(warnings, ['compose.yaml:7:5: warning: services.d.restart: ignored: deploy.restart_policy gives the restart policy (as docker stack deploy reads it)']);
+});
+
+test('--as containers: file secrets and configs become read-only bind mounts where Compose puts them', async () => {
+  const { desired, warnings } = await composeDesired(
+    `services:
+  db:
+    image: postgres:16
+    secrets: [db_pw, { source: db_user, target: user }, { source: db_pw, target: /etc/pw }]
+    configs: [pg_conf, { source: pg_conf, target: /etc/postgresql.conf }]
+secrets:
+  db_pw: { file: ./secrets/pw.txt }
+  db_user: { file: user.txt }
+configs:
+  pg_conf: { file: ./pg.conf }
+`,
+    { extraFiles: { 'secrets/pw.txt': 'pw', 'user.txt': 'u', 'pg.conf': 'x=1' } },
+  );
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(Object.keys(desired.secrets), []);
+  const mounts = (desired.containers.db as DesiredContainer).spec.mounts.map((m) => (m.type === 'bind' ? { ...m, source: m.source.replace(/^.*\/app\//, '') } : m));
+  assert.deepEqual(mounts, [
+    { type: 'bind', source: 'pg.conf', target: '/etc/postgresql.conf', readOnly: true },
+    { type: 'bind', source: 'secrets/pw.txt', target: '/etc/pw', readOnly: true },
+    { type: 'bind', source: 'pg.conf', target: '/pg_conf', readOnly: true },
+    { type: 'bind', source: 'secrets/pw.txt', target: '/run/secrets/db_pw', readOnly: true },
+    { type: 'bind', source: 'user.txt', target: '/run/secrets/user', readOnly: true },
+  ]);
+});
+
+test('--as services: secrets and configs are Swarm objects (files, environment variables, inline content, external)', async () => {
+  const { desired } = await composeDesired(
+    `name: vault
+services:
+  app:
+    image: x/app:1
+    secrets: [pw, { source: token, target: api.token, mode: 0400, uid: "1000" }, tls]
+    configs: [{ source: motd, target: /etc/motd }, banner]
+secrets:
+  pw: { file: ./pw.txt }
+  token: { environment: API_TOKEN }
+  tls: { external: true, name: shared_tls }
+configs:
+  motd: { content: "welcome to \${COMPOSE_PROJECT_NAME}" }
+  banner: { environment: BANNER }
+`,
+    { reading: 'services', env: { API_TOKEN: 'tok', BANNER: 'hi' }, extraFiles: { 'pw.txt': 'pw' } },
+  );
+  assert.deepEqual(desired.secrets.pw, { kind: 'secret', name: 'pw', external: false, source: { type: 'file', path: 'pw.txt' }, data: new Sensitive(new TextEncoder().encode('pw')), spec: { labels: {} } });
+  assert.deepEqual(desired.secrets.token, { kind: 'secret', name: 'token', external: false, source: { type: 'environment', variable: 'API_TOKEN' }, data: new Sensitive(new TextEncoder().encode('tok')), spec: { labels: {} } });
+  assert.deepEqual(desired.secrets.tls, { kind: 'secret', name: 'tls', external: true, engineName: 'shared_tls' });
+  assert.deepEqual(desired.configs.motd, { kind: 'config', name: 'motd', external: false, source: { type: 'content' }, data: new TextEncoder().encode('welcome to vault'), spec: { labels: {} } });
+  assert.deepEqual(desired.configs.banner, { kind: 'config', name: 'banner', external: false, source: { type: 'content' }, data: new TextEncoder().encode('hi'), spec: { labels: {} } });
+  const spec = (desired.services.app as DesiredService).spec;
+  assert.deepEqual(spec.secrets, [
+    { source: 'token', target: 'api.token', uid: '1000', gid: '0', mode: 0o400 },
+    { source: 'pw', target: 'pw', uid: '0', gid: '0', mode: 0o444 },
+    { source: 'tls', target: 'tls', uid: '0', gid: '0', mode: 0o444 },
+  ]);
+  assert.deepEqual(spec.configs, [
+    { source: 'banner', target: '/banner', uid: '0', gid: '0', mode: 0o444 },
+    { source: 'motd', target: '/etc/motd', uid: '0', gid: '0', mode: 0o444 },
+  ]);
+});
+
+test('the project name: -p, else COMPOSE_PROJECT_NAME, else name:, else the folder name made valid', async () => {
+  const file = 'name: from-file\nservices:\n  a: { image: x/a:1 }\n';
+  assert.equal((await composeDesired(file, { projectName: 'from-flag', env: { COMPOSE_PROJECT_NAME: 'from-env' } })).desired.project, 'from-flag');
+  assert.equal((await composeDesired(file, { env: { COMPOSE_PROJECT_NAME: 'from-env' } })).desired.project, 'from-env');
+  assert.equal((await composeDesired(file)).desired.project, 'from-file');
+  assert.equal((await composeDesired('services:\n  a: { image: x/a:1 }\n', {}, '-My_App.v2')).desired.project, 'my_appv2');
+  const r = await loadComposeText('services:\n  a: { image: x/a:1 }\n', { extraFiles: { '.env': 'COMPOSE_PROJECT_NAME=dotenv\n' } });
+  assert.equal(r.ok && r.desired.project, 'dotenv');
+});
+
+test('profiles: --profile wins over COMPOSE_PROFILES; "*" selects all; services without profiles always run', async () => {
+  const file = `services:
+  app: { image: x/app:1 }
+  dbg: { image: x/dbg:1, profiles: [debug] }
+  mail: { image: x/mail:1, profiles: [mail, debug] }
+`;
+  const names = async (options: Parameters<typeof composeDesired>[1]): Promise<string[]> => Object.keys((await composeDesired(file, options)).desired.containers);
+  assert.deepEqual(await names({}), ['app']);
+  assert.deepEqual(await names({ env: { COMPOSE_PROFILES: 'mail' } }), ['app', 'mail']);
+  assert.deepEqual(await names({ env: { COMPOSE_PROFILES: 'mail' }, profiles: ['debug'] }), ['app', 'dbg', 'mail']);
+  assert.deepEqual(await names({ profiles: ['*'] }), ['app', 'dbg', 'mail']);
+});
+
+test('several files merge with Compose rules: ports and volumes by their key, environment and labels as maps, command replaced, !reset and !override', async () => {
+  const r = await loadComposeText(
+    `services:
+  web:
+    image: x/web:1
+    command: [web, --port, "80"]
+    ports: ["8080:80", "9000:9000"]
+    volumes: [data:/data, ./a:/srv/a]
+    environment: [A=1, B=2]
+    labels: { tier: web }
+    networks: [front]
+    dns: [1.1.1.1]
+volumes: { data: {}, other: {} }
+networks: { front: {}, back: {} }
+`,
+    {
+      files: ['compose.yaml', 'override.yaml'],
+      extraFiles: {
+        'override.yaml': `services:
+  web:
+    command: [web, --debug]
+    ports: ["8080:80", "9001:9001"]
+    volumes: [other:/data]
+    environment: { B: "3", C: "4" }
+    labels: [owner=ops]
+    networks: { back: { aliases: [w] } }
+    dns: !override [9.9.9.9]
+    cap_add: !reset [NET_ADMIN]
+`,
+        a: '',
+      },
+    },
+  );
+  assert.ok(r.ok, r.ok ? '' : r.issues.map((i) => i.message).join('\n'));
+  const spec = (r.desired.containers.web as DesiredContainer).spec;
+  assert.deepEqual(spec.command, ['web', '--debug']);
+  assert.deepEqual(spec.ports.map((p) => p.published), [8080, 9000, 9001]);
+  assert.deepEqual(spec.mounts.map((m) => `${m.type}:${m.type === 'tmpfs' ? '' : m.source.replace(/^.*\/app\//, '')}:${m.target}`), ['volume:other:/data', 'bind:a:/srv/a']);
+  assert.deepEqual(spec.environment, { A: '1', B: '3', C: '4' });
+  assert.deepEqual(spec.labels, { owner: 'ops', tier: 'web' });
+  assert.deepEqual(spec.networks, { back: { aliases: ['w', 'web'], ipv4Address: null }, front: { aliases: ['web'], ipv4Address: null } });
+  assert.deepEqual(spec.dns, ['9.9.9.9']);
+  assert.deepEqual(spec.capAdd, []);
+});
+
+test('extends: a service from another file is merged under the extending one; its relative paths stay its own', async () => {
+  const { desired } = await composeDesired(
+    `services:
+  web:
+    extends: { file: base/common.yaml, service: base }
+    environment: { B: "2" }
+    volumes: [./local:/local]
+`,
+    { extraFiles: { 'base/common.yaml': 'services:\n  base:\n    image: x/base:1\n    environment: { A: "1" }\n    volumes: [./conf:/conf]\n', 'base/conf': '', local: '' } },
+  );
+  const spec = (desired.containers.web as DesiredContainer).spec;
+  assert.equal(spec.image, 'x/base:1');
+  assert.deepEqual(spec.environment, { A: '1', B: '2' });
+  assert.deepEqual(spec.mounts.map((m) => (m.type === 'bind' ? m.source.replace(/^.*\/app\//, '') : '')), ['base/conf', 'local']);
+});
+
+test('include: an included project brings its services, its relative paths and its .env (the project environment wins)', async () => {
+  const { desired } = await composeDesired(
+    `include: [sub/compose.yaml]
+services:
+  app: { image: x/app:1, depends_on: [metrics] }
+`,
+    {
+      env: { LEVEL: 'debug' },
+      extraFiles: {
+        'sub/compose.yaml': 'services:\n  metrics:\n    image: x/metrics:${TAG}\n    environment: { LEVEL: "${LEVEL}" }\n    volumes: [./m.yml:/etc/m.yml:ro]\n',
+        'sub/.env': 'TAG=2\nLEVEL=info\n',
+        'sub/m.yml': '',
+      },
+    },
+  );
+  const metrics = (desired.containers.metrics as DesiredContainer).spec;
+  assert.equal(metrics.image, 'x/metrics:2');
+  assert.deepEqual(metrics.environment, { LEVEL: 'debug' });
+  assert.match(metrics.mounts[0]?.type === 'bind' ? metrics.mounts[0].source : '', /\/app\/sub\/m\.yml$/);
+  assert.deepEqual((desired.containers.app as DesiredContainer).dependsOn, { metrics: { condition: 'service_started' } });
+});
+
+test('messages about translated values name the Compose path and its position, not moor\'s', async () => {
+  const issues = await composeIssues(`services:
+  web:
+    image: x/web:1
+    deploy:
+      replicas: 2
+      resources: { limits: { memory: lots } }
+  api:
+    image: x/api:1
+    ports: ["99999"]
+    labels: { io.moor.owner: me }
+    deploy: { replicas: 2 }
+`, { reading: 'containers' });
+  assert.deepEqual(issues, [
+    'compose.yaml:6:38: services.web.deploy.resources.limits.memory: must be a number of bytes or a size such as "256m" or "1g" (units b, k, m, g) (got "lots")',
+    'compose.yaml:9:13: services.api.ports[0]: container port 99999 is out of range (1-65535)',
+    'compose.yaml:10:15: services.api.labels["io.moor.owner"]: the label prefix "io.moor." is reserved for moor\'s own labels',
+  ]);
+  const swarm = await composeIssues('services:\n  api:\n    image: x/api:1\n    labels: { io.moor.x: y }\n    deploy: { replicas: -1 }\n', { reading: 'services' });
+  assert.deepEqual(swarm, [
+    'compose.yaml:4:15: services.api.labels["io.moor.x"]: the label prefix "io.moor." is reserved for moor\'s own labels',
+    'compose.yaml:5:25: services.api.deploy.replicas: must be a whole number of replicas (0 or more)',
+  ]);
+});
+
+test('x- extension fields and version: are accepted without a word; anchors and merge keys work', async () => {
+  const { desired, warnings } = await composeDesired(`version: "3.9"
+x-env: &env { TZ: UTC }
+services:
+  a:
+    image: x/a:1
+    environment: *env
+    x-owner: team-a
+`);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual((desired.containers.a as DesiredContainer).spec.environment, { TZ: 'UTC' });
+});
+
+test('depends_on required: false skips a missing dependency with a warning; links imply start order', async () => {
+  const { desired, warnings } = await composeDesired(`services:
+  a:
+    image: x/a:1
+    links: [b]
+    depends_on:
+      c: { condition: service_started, required: false }
+  b: { image: x/b:1 }
+`);
+  assert.deepEqual((desired.containers.a as DesiredContainer).dependsOn, { b: { condition: 'service_started' } });
+  assert.deepEqual(warnings, [
+    'compose.yaml:4:13: warning: services.a.links[0]: not needed: containers on a shared network reach each other by name ("b" is started first, as a link implies)',
+    'compose.yaml:6:7: warning: services.a.depends_on.c: "c" is not defined (or not enabled by the selected profiles): this optional dependency (required: false) is skipped',
+  ]);
+});
