@@ -87,9 +87,13 @@ interface RoundContext {
 /** The revision each scenario runs with (every round starts from an empty Engine). */
 function revisionFor(scenario: Scenario, part: Part, round: number): Revision {
   if (scenario === 'change-env') return part === 'containers' ? { ...FIRST_REVISION, ctr: round + 1 } : { ...FIRST_REVISION, env: round + 1 };
+  // After scenario 5: the config keeps its new content, only the env value moves again.
+  if (scenario === 'change-env-wait') return { ...FIRST_REVISION, env: envWaitValue(round), config: round + 1 };
   if (scenario === 'change-config' || scenario === 'destroy') return { env: part === 'containers' ? 0 : round + 1, ctr: part === 'containers' ? round + 1 : 0, config: part === 'containers' ? 0 : round + 1 };
   return FIRST_REVISION;
 }
+
+const envWaitValue = (round: number): number => round + 51;
 
 function expectationFor(scenario: Scenario, part: Part, n: number, prefix: string, round: number): Expectation | 'gone' | null {
   const shape = shapeOf(n);
@@ -103,6 +107,8 @@ function expectationFor(scenario: Scenario, part: Part, n: number, prefix: strin
         : { ...base, serviceEnv: { service: `${prefix}${CHANGED_SERVICE}`, entry: `REV=${round + 1}` } };
     case 'change-config':
       return { ...base, serviceConfigs: { service: `${prefix}${CHANGED_SERVICE}` } };
+    case 'change-env-wait':
+      return { ...base, serviceEnv: { service: `${prefix}${CHANGED_SERVICE}`, entry: `REV=${envWaitValue(round)}` } };
     case 'destroy':
       return 'gone';
     default:
@@ -125,7 +131,7 @@ async function runSequence(ctx: RoundContext, tool: ToolName, part: Part): Promi
   };
   try {
     for (const scenario of SCENARIOS) {
-      if (scenario === 'change-config' && part === 'containers') continue;
+      if ((scenario === 'change-config' || scenario === 'change-env-wait') && part === 'containers') continue;
       const command = invocation(tool, scenario, { paths: ctx.paths, dir, name, part });
       if (command === null) continue;
       const rev = revisionFor(scenario, part, ctx.round);

@@ -10,9 +10,9 @@ import path from 'node:path';
 import type { Part } from './generate.js';
 
 export type ToolName = 'moor' | 'stack' | 'compose' | 'floor';
-export type Scenario = 'apply-first' | 'apply-noop' | 'plan-noop' | 'change-env' | 'change-config' | 'destroy';
+export type Scenario = 'apply-first' | 'apply-noop' | 'plan-noop' | 'change-env' | 'change-config' | 'change-env-wait' | 'destroy';
 
-export const SCENARIOS: readonly Scenario[] = ['apply-first', 'apply-noop', 'plan-noop', 'change-env', 'change-config', 'destroy'];
+export const SCENARIOS: readonly Scenario[] = ['apply-first', 'apply-noop', 'plan-noop', 'change-env', 'change-config', 'change-env-wait', 'destroy'];
 
 export const SCENARIO_TITLES: Readonly<Record<Scenario, string>> = {
   'apply-first': '1. first apply (from empty)',
@@ -20,6 +20,7 @@ export const SCENARIO_TITLES: Readonly<Record<Scenario, string>> = {
   'plan-noop': '3. no-op plan',
   'change-env': '4. one env value changed',
   'change-config': "5. one config's content changed",
+  'change-env-wait': '4b. one env value changed, apply --wait',
   destroy: '6. destroy',
 };
 
@@ -66,17 +67,21 @@ export function invocation(tool: ToolName, scenario: Scenario, ctx: ToolContext)
       const file = ['-f', path.join(dir, 'moor.yaml')];
       if (scenario === 'plan-noop') return { command: moor, args: ['plan', ...file, '--no-color'], cwd: dir };
       if (scenario === 'destroy') return { command: moor, args: ['destroy', ...file, '--yes', '--no-color'], cwd: dir };
+      // Returns once the changed service's new task runs: its wall time is the "until running".
+      if (scenario === 'change-env-wait') return { command: moor, args: ['apply', ...file, '--yes', '--wait', '--no-color'], cwd: dir };
       return { command: moor, args: ['apply', ...file, '--yes', '--no-color'], cwd: dir };
     }
     case 'stack':
-      if (scenario === 'plan-noop') return null;
+      // stack deploy 20.10 has no way to wait (no --detach=false): its "until running" is polled.
+      if (scenario === 'plan-noop' || scenario === 'change-env-wait') return null;
       if (scenario === 'destroy') return { command: paths.docker, args: ['stack', 'rm', name], cwd: dir };
       return { command: paths.docker, args: ['stack', 'deploy', '--resolve-image', 'never', '--prune', '-c', 'stack.yml', name], cwd: dir };
     case 'compose':
-      if (scenario === 'plan-noop' || scenario === 'change-config') return null;
+      if (scenario === 'plan-noop' || scenario === 'change-config' || scenario === 'change-env-wait') return null;
       if (scenario === 'destroy') return { command: paths.compose, args: ['-p', name, '-f', 'compose.yml', 'down'], cwd: dir };
       return { command: paths.compose, args: ['-p', name, '-f', 'compose.yml', 'up', '-d', '--no-build', '--remove-orphans'], cwd: dir };
     case 'floor': {
+      if (scenario === 'change-env-wait') return null;
       const scenarioArg = scenario === 'change-env' && ctx.part === 'containers' ? 'change-ctr' : scenario;
       return { command: process.execPath, args: [paths.floor, scenarioArg, path.join(dir, 'floor.json')], cwd: dir };
     }
