@@ -15,7 +15,7 @@ import path from 'node:path';
 import { configBody, networkBody, secretBody, serviceBody } from '../src/convert/to-engine.js';
 import { resolveNames, resolveServiceSpec } from '../src/diff/resolve.js';
 import type { EngineClient } from '../src/engine/index.js';
-import { loadManifest } from '../src/manifest/load.js';
+import { loadProject } from '../src/compose/front.js';
 import type { DesiredProject } from '../src/model/desired.js';
 import { saltedFingerprint, sha256Hex, seededIds } from '../src/model/hash.js';
 import { observeProject } from '../src/observe/observe.js';
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
     };
     const c0 = cpu();
     const t0 = performance.now();
-    const loaded = await loadManifest({ files: [files.moor], cwd: dir, env: {}, envFiles: [], allowExternalFiles: false });
+    // As the CLI reads manifests: moor's format or Compose is judged first, then the file is loaded.
+    const loaded = await loadProject({ files: [files.moor], cwd: dir, env: {}, envFiles: [], allowExternalFiles: false });
     if (!loaded.ok) throw new Error(`the generated manifest is invalid: ${JSON.stringify(loaded.issues.slice(0, 3))}`);
     const t1 = performance.now();
     const c1 = cpu();
