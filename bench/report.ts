@@ -76,10 +76,16 @@ const tryRun = (cmd: string, args: string[]): string => {
   }
 };
 
-export async function machineFacts(engine: EngineClient, paths: Paths, started: Date, loads: readonly (readonly number[])[]): Promise<Facts> {
+/** moor's version and commit, as built for the run: taken when the run starts (later commits are not what ran). */
+export function moorBuild(repo: string): string {
+  const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+  const dirty = tryRun('git', ['-C', repo, 'status', '--porcelain', '--', 'src', 'bin', 'package.json']) === '' ? '' : ', with local changes';
+  return `${pkg.version} (${tryRun('git', ['-C', repo, 'rev-parse', '--short', 'HEAD'])}${dirty})`;
+}
+
+export async function machineFacts(engine: EngineClient, paths: Paths, started: Date, loads: readonly (readonly number[])[], moor: string): Promise<Facts> {
   const info = await engine.system.info();
   const osRelease = existsSync('/etc/os-release') ? (/PRETTY_NAME="([^"]*)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'Linux') : os.type();
-  const pkg = JSON.parse(readFileSync(path.join(paths.repo, 'package.json'), 'utf8')) as { version: string };
   return {
     date: started.toISOString(),
     durationMin: (Date.now() - started.getTime()) / 60_000,
@@ -91,7 +97,7 @@ export async function machineFacts(engine: EngineClient, paths: Paths, started: 
     engine: `Docker Engine ${info.ServerVersion ?? '?'} (API ${engine.apiVersion}), Swarm ${info.Swarm?.LocalNodeState ?? '?'}`,
     docker: `${paths.docker} ${tryRun(paths.docker, ['version', '--format', '{{.Client.Version}}'])}`,
     compose: `${paths.compose} ${tryRun(paths.compose, ['version', '--short'])}`,
-    moor: `${pkg.version} (${tryRun('git', ['-C', paths.repo, 'rev-parse', '--short', 'HEAD'])}${tryRun('git', ['-C', paths.repo, 'status', '--porcelain', '--', 'src', 'bin', 'package.json']) === '' ? '' : ', with local changes'})`,
+    moor,
     loads,
   };
 }

@@ -15,7 +15,7 @@ import { cleanUp, waitConverged, waitGone, type Expectation } from './engine-sta
 import { CHANGED_CONTAINER, CHANGED_SERVICE, FIRST_REVISION, floorProject, shapeOf, writeProject, type Part, type Revision } from './generate.js';
 import { lastLine, loadAverage, runCommand } from './measure.js';
 import { CountingProxy, type Counts } from './proxy.js';
-import { machineFacts, writeReport, type CpuResult, type Report, type Sample, type StartupResult } from './report.js';
+import { machineFacts, moorBuild, writeReport, type CpuResult, type Report, type Sample, type StartupResult } from './report.js';
 import { invocation, SCENARIOS, TOOL_PARTS, type Paths, type Scenario, type ToolName } from './tools.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -248,6 +248,7 @@ async function main(): Promise<void> {
   const samples: Sample[] = [];
   const started = new Date();
   const loads: number[][] = [loadAverage()];
+  const moor = moorBuild(REPO);
   const interrupted = new AbortController();
   process.once('SIGINT', () => interrupted.abort());
   const done: number[] = [];
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
   let cpu: CpuResult[] = [];
   const report = async (n: number | null): Promise<void> => {
     if (n !== null) done.push(n);
-    const facts = await machineFacts(engine, paths, started, [...loads, loadAverage()]);
+    const facts = await machineFacts(engine, paths, started, [...loads, loadAverage()], moor);
     const sizes = options.sizes.filter((s) => done.includes(s));
     const reportOptions = { sizes, rounds: options.rounds, bigRounds: options.bigRounds, quick: options.quick, cpuServices: options.cpuServices };
     writeReport(options.out, { facts, samples, startup, cpu, options: reportOptions });
