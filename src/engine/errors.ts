@@ -139,7 +139,7 @@ interface SystemErrorLike {
   readonly cause?: unknown;
 }
 
-/** The innermost `code` of an error chain (undici wraps socket errors). */
+/** The innermost `code` of an error chain (HTTP clients may wrap socket errors). */
 function findErrorCode(err: unknown): string | null {
   let current: unknown = err;
   let found: string | null = null;
@@ -161,6 +161,7 @@ const CONNECT_CODES: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'the host is unreachable',
   ENETUNREACH: 'the network is unreachable',
   UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  CONNECT_TIMEOUT: 'the connection timed out',
   ENOTSOCK: 'the path is not a socket',
 };
 

@@ -62,6 +62,31 @@ export interface ParseOptions {
   readonly allowedTags?: ReadonlySet<string>;
 }
 
+interface ParsedDocuments {
+  readonly docs: readonly Document.Parsed[] | 'too-many-tokens';
+  readonly lineCounter: LineCounter;
+}
+
+/**
+ * The last few texts' parses: a command reads each manifest twice (src/compose/front.ts judges
+ * moor or Compose by the top-level keys, then the loader reads it), and the yaml package's parse
+ * is the largest part of loading one (bench/HISTORY.md). The documents are only read afterwards,
+ * never changed, so sharing them is safe; what differs between the two reads (the tags allowed)
+ * is judged by the walker below, on every call.
+ */
+const recentParses = new Map<string, ParsedDocuments>();
+const RECENT_PARSES = 4;
+
+function parseDocuments(source: string): ParsedDocuments {
+  const cached = recentParses.get(source);
+  if (cached !== undefined) return cached;
+  const lineCounter = new LineCounter();
+  const parsed = { docs: readDocuments(source, lineCounter), lineCounter };
+  recentParses.set(source, parsed);
+  if (recentParses.size > RECENT_PARSES) recentParses.delete(recentParses.keys().next().value as string);
+  return parsed;
+}
+
 /** Parses one manifest file's text. `file` is the name used in messages. Never throws for bad input. */
 export function parseYaml(source: string, file: string, options: ParseOptions = {}): ParsedYaml {
   const issues = new Issues();
@@ -76,12 +101,11 @@ export function parseYaml(source: string, file: string, options: ParseOptions = 
     return { root: null, issues: issues.sorted() };
   }
 
-  const lineCounter = new LineCounter();
+  const { docs, lineCounter } = parseDocuments(source);
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const docs = readDocuments(source, lineCounter);
   if (docs === 'too-many-tokens') {
     issues.error({ file, line: Math.max(1, lineCounter.lineStarts.length), column: 1 }, [], `the document is too large to read: more than ${MAX_YAML_TOKENS} YAML tokens (keys, values, punctuation) by this line`);
     return { root: null, issues: issues.sorted() };

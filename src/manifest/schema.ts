@@ -7,31 +7,55 @@
 //   - messages quote values only for enum and pattern fields, which are structural (never
 //     environment values, labels or commands).
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { type Issues, type PathSegment, type ValuePath, quoteValue } from './issues.js';
 import { didYouMean } from './suggest.js';
 import { type Locator, describeValue } from './tree.js';
 
 const SCHEMA_URL = new URL('../../schemas/moor.schema.json', import.meta.url);
+/**
+ * The validator compiled at build time (scripts/build-validator.mjs writes it next to the
+ * compiled schema.js): compiling the schema at run time costs ~400 ms of every command's start.
+ * Without it (tests run from src/), the schema is compiled here, with the same options.
+ */
+const PRECOMPILED = './schema-validator.cjs';
 
 type JsonSchema = Readonly<Record<string, unknown>>;
 
-interface Compiled {
-  readonly root: JsonSchema;
-  readonly validate: ValidateFunction;
-}
+const require = createRequire(import.meta.url);
 
-let compiled: Compiled | null = null;
-
-function compileSchema(): Compiled {
-  if (compiled !== null) return compiled;
-  const root = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as JsonSchema;
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+/** The ajv options and keywords of moor's schema: the build and the run-time fallback share them. */
+export function createAjv(extra: Options = {}): Ajv2020 {
+  const { Ajv2020: AjvClass } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const ajv = new AjvClass({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, ...extra });
   // The JSON language service (VS Code, yaml-language-server) shows `errorMessage`; so do we.
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-  const validate = ajv.compile(root);
-  compiled = { root, validate };
-  return compiled;
+  return ajv;
+}
+
+export function readSchema(): JsonSchema {
+  return JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as JsonSchema;
+}
+
+let validator: ValidateFunction | null = null;
+let rootSchema: JsonSchema | null = null;
+
+function schemaValidator(): ValidateFunction {
+  if (validator !== null) return validator;
+  try {
+    validator = require(PRECOMPILED) as ValidateFunction;
+  } catch {
+    rootSchema = readSchema();
+    validator = createAjv().compile(rootSchema);
+  }
+  return validator;
+}
+
+/** The schema itself: only needed to explain errors. */
+function root(): JsonSchema {
+  rootSchema ??= readSchema();
+  return rootSchema;
 }
 
 export const COLLECTIONS = ['networks', 'volumes', 'secrets', 'configs', 'containers', 'services'] as const;
@@ -48,11 +72,11 @@ const KIND_OF: Readonly<Record<Collection, string>> = { networks: 'network', vol
 
 /** Validates `value` (the plain form of the merged tree); issues are added at their source. */
 export function validateSchema(value: unknown, locator: Locator, issues: Issues): SchemaOutcome {
-  const c = compileSchema();
-  if (c.validate(value)) return { invalid: new Set(), usable: true };
+  const validate = schemaValidator();
+  if (validate(value)) return { invalid: new Set(), usable: true };
   const invalid = new Set<string>();
   let usable = true;
-  for (const problem of explain(c, c.validate.errors ?? [], value)) {
+  for (const problem of explain(root(), validate.errors ?? [], value)) {
     report(problem, value, locator, issues);
     const [top, name] = problem.path;
     if (problem.path.length === 0 && problem.error.keyword === 'type') usable = false;
@@ -75,7 +99,7 @@ interface Problem {
  * "must be <type>" at it. Those type errors are dropped; a union left with nothing to explain it
  * (the value fits no branch's type) becomes one "must be X or Y" problem.
  */
-function explain(c: Compiled, errors: readonly ErrorObject[], data: unknown): Problem[] {
+function explain(schema: JsonSchema, errors: readonly ErrorObject[], data: unknown): Problem[] {
   const all = errors.map((error) => ({ error, path: pointerToPath(error.instancePath, data) }));
   const isUnion = (e: ErrorObject): boolean => e.keyword === 'anyOf' || e.keyword === 'oneOf';
   const unions = all.filter((p) => isUnion(p.error));
@@ -83,7 +107,7 @@ function explain(c: Compiled, errors: readonly ErrorObject[], data: unknown): Pr
   for (const u of unions) {
     if (kept.some((k) => isPrefix(u.path, k.path))) continue;
     const branches = Array.isArray(u.error.schema) ? (u.error.schema as JsonSchema[]) : [];
-    const expected = [...new Set(branches.flatMap((b) => typesOf(c.root, b) ?? []))];
+    const expected = [...new Set(branches.flatMap((b) => typesOf(schema, b) ?? []))];
     kept.push({ error: { ...u.error, keyword: 'type', params: { type: expected } }, path: u.path });
   }
   return kept.map((p) => (p.error.keyword === 'additionalProperties' ? { error: p.error, path: [...p.path, String(p.error.params.additionalProperty)] } : p));
