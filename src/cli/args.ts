@@ -10,10 +10,19 @@ export function parseCommandArgs<const O extends CommandOptions>(command: string
   try {
     return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
   } catch (err: unknown) {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (err instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      throw new UsageError(`${err.message} (see moor ${command} --help)`);
-    }
-    throw err;
+    throw asUsageError(err, command);
   }
+}
+
+/**
+ * parseArgs's own errors (unknown option, missing value, unexpected argument) as the usage error
+ * they are; anything else unchanged. The CLI's error boundary applies it to every command, whether
+ * it parsed through parseCommandArgs or called parseArgs itself.
+ */
+export function asUsageError(err: unknown, command: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    return new UsageError(`${err.message} (see moor ${command} --help)`);
+  }
+  return err;
 }

@@ -3,6 +3,7 @@
 // Start-up time matters (moor runs in CI loops), so this module imports nothing heavy: each command
 // is loaded with a dynamic import only when it runs, and `moor --help` loads no command at all.
 import { isMoorError } from '../errors.js';
+import { asUsageError } from './args.js';
 import { exitCodeFor, formatError } from './errors.js';
 import type { Command, CommandContext } from './command.js';
 
@@ -69,7 +70,8 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
   try {
     const command = await entry.load();
     return await command.run(rest, ctx);
-  } catch (err: unknown) {
+  } catch (thrown: unknown) {
+    const err = asUsageError(thrown, entry.name);
     ctx.stderr.write(formatError(err, { debug }));
     return exitCodeFor(err);
   }

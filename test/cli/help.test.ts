@@ -19,3 +19,13 @@ test('an unknown command exits 1 and names it', async () => {
     return true;
   });
 });
+
+test('an unknown option is a usage error for every command, never an internal error', async () => {
+  for (const command of ['plan', 'apply', 'destroy', 'status', 'logs', 'watch', 'validate', 'convert', 'version']) {
+    await assert.rejects(run(bin, [command, '--frobnicate']), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1, command);
+      assert.match(err.stderr, new RegExp(`^moor: error: Unknown option '--frobnicate'.* \\(see moor ${command} --help\\)\\n$`), command);
+      return true;
+    });
+  }
+});
