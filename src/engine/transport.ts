@@ -1,22 +1,17 @@
-// The HTTP layer of the Engine client: one node:http keep-alive agent per endpoint, the negotiated API
+// The HTTP layer of the Engine client: one undici keep-alive pool per endpoint, the negotiated API
 // version pinned into every path, per-request deadlines, bounded retries of idempotent reads, the
 // mapping of every failure to an EngineError, and the instrumentation hook.
 //
 // Must not: log anything, or let a request body or a request header reach an error message or the
 // hook (secret data and X-Registry-Auth travel there). Knows nothing of object kinds.
-//
-// On node:http, not undici: importing undici costs ~120 ms of every command's start (measured by
-// bench/), node:http ~7 ms (it is part of Node).
-import http from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DecodeError } from './decode.js';
 import type { Endpoint, TlsFiles } from './endpoint.js';
 import { EngineError, classifyHttpError, classifyTransportError, hintsForHttpError, isConnectionReset, readEngineMessage } from './errors.js';
 import type { EngineErrorKind } from './errors.js';
+import { Pool, requestOn } from './undici-parts.js';
+import type { Dispatcher } from 'undici';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
@@ -126,7 +121,7 @@ const NOT_RETRIED: ReadonlySet<EngineErrorKind> = new Set(['out-of-sequence', 'n
 
 export class Transport {
   readonly endpoint: string;
-  readonly #connection: Connection;
+  readonly #pool: Pool;
   readonly #options: TransportOptions;
   readonly #requests: Partial<Record<HttpMethod, number>> = {};
   readonly #errors: Partial<Record<HttpMethod, number>> = {};
@@ -137,7 +132,7 @@ export class Transport {
   constructor(options: TransportOptions) {
     this.#options = options;
     this.endpoint = options.endpoint.url;
-    this.#connection = createConnection(options.endpoint, options.tls);
+    this.#pool = createPool(options.endpoint, options.tls, options.connectTimeoutMs);
   }
 
   /** The deadline of a request that does not set its own. */
@@ -156,8 +151,9 @@ export class Transport {
 
   /** Ends open streams (their iterations end quietly), then closes the kept-alive connections. */
   async close(): Promise<void> {
+    // undici's close() would wait for open streams, and an events stream never ends by itself.
     for (const end of [...this.#openStreams]) end();
-    this.#connection.agent.destroy();
+    await this.#pool.close();
   }
 
   /** Sends the request; returns the answer with its body unread (the caller reads it within `use`). */
@@ -265,7 +261,7 @@ export class Transport {
     const signal = spec.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, spec.signal]);
     let status: number | null = null;
     try {
-      const response = await send(this.#connection, this.#requestOptions(spec, signal), this.#options.connectTimeoutMs);
+      const response = await requestOn(this.#pool, this.#dispatchOptions(spec, signal, timeoutMs));
       status = response.statusCode;
       if (status >= 400) {
         const text = await response.body.text();
@@ -291,9 +287,9 @@ export class Transport {
     }
   }
 
-  #requestOptions(spec: RequestSpec, signal: AbortSignal): OutgoingRequest {
+  #dispatchOptions(spec: RequestSpec, signal: AbortSignal, timeoutMs: number): Dispatcher.RequestOptions {
     const headers: Record<string, string> = { ...spec.headers };
-    let body: OutgoingRequest['body'] = null;
+    let body: Dispatcher.RequestOptions['body'] = null;
     if (spec.json !== undefined) {
       body = JSON.stringify(spec.json);
       headers['content-type'] = 'application/json';
@@ -301,11 +297,17 @@ export class Transport {
       body = spec.body;
       headers['content-type'] = spec.contentType ?? 'application/octet-stream';
     }
-    if (typeof body === 'string' || Buffer.isBuffer(body)) headers['content-length'] = String(Buffer.byteLength(body));
     const query = encodeQuery(spec.query ?? {});
-    // No separate header or body timeouts: the deadline covers the whole exchange, and a stream
-    // (events may be quiet for hours) only until its headers; the caller's signal ends it.
-    return { method: spec.method, path: `${spec.unversioned === true ? '' : this.#prefix}${spec.path.path}${query}`, headers, body, signal };
+    return {
+      method: spec.method,
+      path: `${spec.unversioned === true ? '' : this.#prefix}${spec.path.path}${query}`,
+      headers,
+      body,
+      signal,
+      headersTimeout: timeoutMs,
+      // A stream may be quiet for hours (events); the caller's signal ends it.
+      bodyTimeout: spec.stream === true ? 0 : timeoutMs,
+    };
   }
 
   #report(spec: RequestSpec, attempt: number, started: number, status: number | null, error: EngineErrorKind | null): void {
@@ -340,81 +342,19 @@ export function encodeQuery(query: Readonly<Record<string, QueryValue>>): string
   return text === '' ? '' : `?${text}`;
 }
 
-interface Connection {
-  readonly agent: http.Agent;
-  readonly request: typeof http.request;
-  /** Where: the socket path, or host and port. */
-  readonly target: http.RequestOptions;
-}
-
-interface OutgoingRequest {
-  readonly method: HttpMethod;
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: string | Buffer | Readable | null;
-  readonly signal: AbortSignal;
-}
-
-interface RawResponse {
-  readonly statusCode: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: ResponseBody;
-}
-
 /** Idle kept-alive connections are closed after this long. */
 const KEEP_ALIVE_MS = 10_000;
 
-function createConnection(endpoint: Endpoint, tls: TlsFiles | null): Connection {
-  const common = { keepAlive: true, timeout: KEEP_ALIVE_MS };
-  if (endpoint.kind === 'unix') return { agent: new http.Agent(common), request: http.request, target: { socketPath: endpoint.socketPath } };
-  const target = { host: endpoint.hostname, port: endpoint.port };
-  if (tls === null) return { agent: new http.Agent(common), request: http.request, target };
-  // node:https is loaded only for TLS endpoints (it costs start-up time the others need not pay).
-  const https = createRequire(import.meta.url)('node:https') as typeof import('node:https');
-  const agent = new https.Agent({ ...common, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: true, minVersion: 'TLSv1.2' });
-  return { agent, request: https.request as typeof http.request, target };
-}
-
-/** A failure with a code, as the classification of errors.ts reads it. */
-function codedError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { code });
-}
-
-/** Sends one request; resolves when the answer's headers have come. */
-function send(connection: Connection, out: OutgoingRequest, connectTimeoutMs: number): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = connection.request({ ...connection.target, agent: connection.agent, method: out.method, path: out.path, headers: out.headers, signal: out.signal });
-    req.once('socket', (socket: Socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => req.destroy(codedError(`no connection within ${connectTimeoutMs} ms`, 'CONNECT_TIMEOUT')), connectTimeoutMs);
-      const clear = (): void => clearTimeout(timer);
-      socket.once('connect', clear);
-      socket.once('close', clear);
-    });
-    req.once('response', (res: IncomingMessage) => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: responseBody(res) }));
-    req.once('error', reject);
-    if (out.body instanceof Readable) {
-      out.body.once('error', (err) => req.destroy(err));
-      out.body.pipe(req);
-    } else {
-      req.end(out.body ?? undefined);
-    }
+function createPool(endpoint: Endpoint, tls: TlsFiles | null, connectTimeoutMs: number): Pool {
+  const common = { keepAliveTimeout: KEEP_ALIVE_MS, connect: { timeout: connectTimeoutMs } };
+  if (endpoint.kind === 'unix') {
+    // The origin is only a placeholder: the socket decides where the bytes go.
+    return new Pool('http://localhost', { ...common, connect: { ...common.connect, socketPath: endpoint.socketPath } });
+  }
+  const host = endpoint.hostname.includes(':') ? `[${endpoint.hostname}]` : endpoint.hostname;
+  if (tls === null) return new Pool(`http://${host}:${endpoint.port}`, common);
+  return new Pool(`https://${host}:${endpoint.port}`, {
+    ...common,
+    connect: { ...common.connect, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
   });
-}
-
-function responseBody(res: IncomingMessage): ResponseBody {
-  return {
-    [Symbol.asyncIterator]: () => res[Symbol.asyncIterator](),
-    async text() {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    },
-    async dump() {
-      for await (const chunk of res) void chunk;
-    },
-    destroy() {
-      res.destroy();
-    },
-  };
 }
