@@ -2,7 +2,7 @@
 // --insecure-plaintext), and how they become a connected EngineClient. Commands spread
 // ENGINE_OPTIONS into their parseArgs options and append ENGINE_OPTIONS_HELP to their help.
 import { EngineClient } from '../engine/index.js';
-import type { EngineClientOptions } from '../engine/index.js';
+import type { EngineClientOptions, RequestHook } from '../engine/index.js';
 import type { CommandContext } from './command.js';
 
 export const ENGINE_OPTIONS = {
@@ -22,11 +22,24 @@ export const ENGINE_OPTIONS_HELP = `Engine options:
 export interface EngineOptionValues {
   readonly host?: string | undefined;
   readonly 'insecure-plaintext'?: boolean | undefined;
+  /** --debug: every Engine request is logged to stderr (method, path, status, time; never a body or a header). */
+  readonly debug?: boolean | undefined;
 }
 
 /** Connects to the Engine the options and the environment name; prints the client's warnings to stderr. */
 export async function connectEngine(values: EngineOptionValues, ctx: CommandContext, extra: Omit<EngineClientOptions, 'host' | 'env' | 'allowInsecurePlaintext'> = {}): Promise<EngineClient> {
-  const engine = await EngineClient.connect({ ...extra, host: values.host, env: ctx.env, allowInsecurePlaintext: values['insecure-plaintext'] === true });
+  const onRequest = values.debug === true ? logRequests(ctx, extra.onRequest) : extra.onRequest;
+  const engine = await EngineClient.connect({ ...extra, onRequest, host: values.host, env: ctx.env, allowInsecurePlaintext: values['insecure-plaintext'] === true });
   for (const warning of engine.warnings) ctx.stderr.write(`moor: warning: ${warning}\n`);
   return engine;
+}
+
+/** `moor: debug: GET /services/web 200 12ms`, then whatever hook the command has of its own. */
+function logRequests(ctx: CommandContext, next: RequestHook | undefined): RequestHook {
+  return (event) => {
+    const outcome = event.error === null ? String(event.status) : `${event.status ?? '-'} ${event.error}`;
+    const retry = event.attempt > 1 ? ` (try ${event.attempt})` : '';
+    ctx.stderr.write(`moor: debug: ${event.method} ${event.path} ${outcome} ${Math.round(event.durationMs)}ms${retry}\n`);
+    next?.(event);
+  };
 }

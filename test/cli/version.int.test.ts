@@ -12,6 +12,16 @@ test('moor version prints its version, the Engine version, the negotiated API ve
   assert.match(stdout, new RegExp(`^moor ${MOOR_VERSION.replace(/\./g, '\\.')}\\nEngine \\S+ \\(API 1\\.41; the Engine speaks up to 1\\.\\d+\\) at unix:///var/run/docker\\.sock\\n$`));
 });
 
+test('--debug logs every Engine request to stderr: method, path, status and time, never a body', async () => {
+  const { code, stdout, stderr } = await runMoor(['version', '--debug']);
+  assert.equal(code, 0);
+  assert.match(stdout, /^moor /);
+  const lines = stderr.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^moor: debug: GET \/_ping 200 \d+ms$/);
+  assert.ok(lines.every((line) => /^moor: debug: (GET|HEAD) \/\S+ \d{3} \d+ms$/.test(line)), stderr);
+  assert.ok(lines.length >= 2, stderr);
+});
+
 test('moor version follows DOCKER_HOST from the environment, and --host wins over it', async () => {
   const fromEnv = await runMoor(['version'], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
   assert.equal(fromEnv.code, 0);

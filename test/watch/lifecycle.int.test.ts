@@ -26,6 +26,9 @@ describe('moor watch holds the project lock, and stops cleanly', () => {
     const env = { MOOR_LOCK_DIR: join(dir, '.locks') };
     const watch = new WatchProcess(['--interval', '5m', '--debug'], { cwd: dir, env });
     assert.equal((await watch.waitFor('the first cycle', (r) => r.msg === 'cycle'))['result'], 'ok', watch.output);
+    // --debug logs each Engine request as a record of the watcher's format (no plain text line).
+    assert.ok(watch.records.some((r) => r.msg === 'engine request' && r['method'] === 'GET' && r['path'] === '/services' && r['status'] === 200), watch.output);
+    assert.ok(!watch.text.some((line) => line.startsWith('moor: debug:')), watch.output);
     const lock = lockPath(env.MOOR_LOCK_DIR, 'unix:///var/run/docker.sock', run.project);
     assert.ok(existsSync(lock));
 

@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '../../apply/lock.js';
 import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
-import { parseEndpoint } from '../../engine/index.js';
+import { parseEndpoint, type RequestHook } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration } from '../../manifest/syntax.js';
 import { enginePipeline } from '../../watch/cycle.js';
 import { GitCheckout } from '../../watch/git.js';
-import { createLogger, LOG_FORMATS, type LogFormat } from '../../watch/log.js';
+import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from '../../watch/log.js';
 import { parseListen } from '../../watch/server.js';
 import { fileSource, gitSource, type DesiredSource } from '../../watch/source.js';
 import { runWatch } from '../../watch/watch.js';
@@ -169,7 +169,8 @@ work folder is locked by another moor) or when the running steps outlive --shutd
     try {
       const exit = await runWatch({
         source,
-        connect: (onRequest) => connectEngine(values, ctx, { onRequest }),
+        // --debug logs each Engine request as a record of the watcher's own log format.
+        connect: (onRequest) => connectEngine({ ...values, debug: false }, ctx, { onRequest: values.debug === true ? logRequestsTo(logger, onRequest) : onRequest }),
         lock: (project) => acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint, project, command: 'moor watch' }),
         pipeline: (engine) => enginePipeline(engine, planOptions, () => loadDockerConfigAuth(ctx.env).lookup),
         intervalMs,
@@ -186,3 +187,11 @@ work folder is locked by another moor) or when the running steps outlive --shutd
     }
   },
 };
+
+function logRequestsTo(logger: Logger, next: RequestHook): RequestHook {
+  return (event) => {
+    next(event);
+    const retry = event.attempt > 1 ? event.attempt : undefined;
+    logger.log('debug', 'engine request', { method: event.method, path: event.path, status: event.status, ms: Math.round(event.durationMs), error: event.error ?? undefined, attempt: retry });
+  };
+}
