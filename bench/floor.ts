@@ -6,11 +6,16 @@
 // Independent requests go out concurrently (at most 8 at a time), as the dependency graph allows.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { EngineClient, isEngineError } from '../src/engine/index.js';
 import type { ContainerCreateSpec, ServiceSpec } from '../src/engine/index.js';
 import type { FloorProject } from './generate.js';
 
 export const FLOOR_LABEL = 'io.moor.bench.floor';
+
+// As bin/moor does (bench/HISTORY.md, fix 6): the client's HTTP parser compiled by V8's baseline
+// compiler alone. Without it the floor would pay ~90 ms moor does not, and flatter moor.
+setFlagsFromString('--liftoff-only');
 
 type Scenario = 'apply-first' | 'apply-noop' | 'plan-noop' | 'change-env' | 'change-ctr' | 'change-config' | 'destroy';
 
