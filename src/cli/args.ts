@@ -6,18 +6,14 @@ import { UsageError } from '../errors.js';
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 export type ParsedCommandArgs<O extends CommandOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>>;
 
-export function parseCommandArgs<const O extends CommandOptions>(command: string, args: readonly string[], options: O): ParsedCommandArgs<O> {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
-  } catch (err: unknown) {
-    throw asUsageError(err, command);
-  }
+/** strict parsing without positionals; its errors become usage errors at the CLI's boundary (asUsageError). */
+export function parseCommandArgs<const O extends CommandOptions>(args: readonly string[], options: O): ParsedCommandArgs<O> {
+  return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
 }
 
 /**
  * parseArgs's own errors (unknown option, missing value, unexpected argument) as the usage error
- * they are; anything else unchanged. The CLI's error boundary applies it to every command, whether
- * it parsed through parseCommandArgs or called parseArgs itself.
+ * they are; anything else unchanged. The CLI's error boundary (main.ts) applies it to every command.
  */
 export function asUsageError(err: unknown, command: string): unknown {
   const code = (err as { code?: unknown } | null)?.code;

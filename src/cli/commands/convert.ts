@@ -30,7 +30,7 @@ Options:
 Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs('convert', args, { ...MANIFEST_OPTIONS, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } });
+    const { values } = parseCommandArgs(args, { ...MANIFEST_OPTIONS, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } });
     if (values.help === true) {
       ctx.stdout.write(this.help);
       return 0;

@@ -25,7 +25,7 @@ Options:
 Exit status: 0 when the manifests are valid (there may be warnings), 1 otherwise.
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs('validate', args, {
+    const { values } = parseCommandArgs(args, {
       ...MANIFEST_OPTIONS,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -117,7 +117,7 @@ Exit status: 0 after a clean stop; 1 when it cannot start (bad options, the proj
 work folder is locked by another moor) or when the running steps outlive --shutdown-timeout.
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs('watch', args, {
+    const { values } = parseCommandArgs(args, {
       ...MANIFEST_OPTIONS,
       ...WATCH_PLAN_OPTIONS,
       ...ENGINE_OPTIONS,
