@@ -8,6 +8,7 @@ import type { ObservedProject } from '../model/observed.js';
 import type { Plan } from '../plan/build.js';
 import { createEngineRunner } from './engine-runner.js';
 import { executeSteps, type ApplyEvent, type ApplyReport } from './execute.js';
+import { stepCost } from './schedule.js';
 import type { RegistryAuthLookup } from './registry-auth.js';
 
 export interface ApplyOptions {
@@ -20,6 +21,11 @@ export interface ApplyOptions {
   readonly waitTimeoutMs?: number;
   /** Registry credentials for pulls and service writes (see registry-auth.ts). */
   readonly registryAuth?: RegistryAuthLookup;
+  /**
+   * Whether the caller waits for services to run after the steps (apply --wait, watch), not only
+   * for the steps: it decides which of the ready steps go first (see schedule.ts). Default false.
+   */
+  readonly awaitRollouts?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -51,6 +57,7 @@ export async function applyPlan(engine: EngineClient, desired: DesiredProject, o
   });
   return executeSteps(plan.steps, runner, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    cost: (step) => stepCost(step, options.awaitRollouts ?? false),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });

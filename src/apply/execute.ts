@@ -4,9 +4,12 @@
 //   - a failed step fails alone: the steps that (transitively) wait for it are skipped, every
 //     other step still runs, and the report says which did what;
 //   - a cancelled run (signal aborted, e.g. SIGTERM) starts no new step, lets the running ones
-//     finish, and reports the rest as not run.
+//     finish, and reports the rest as not run;
+//   - of the steps ready at once, the one with the costliest chain of work behind it starts first
+//     (schedule.ts); order never changes what runs, only when.
 import PQueue from 'p-queue';
 import type { Step } from '../plan/steps.js';
+import { chainPriorities } from './schedule.js';
 
 export type StepStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
 
@@ -40,6 +43,8 @@ export interface ExecuteOptions {
   readonly concurrency: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: ApplyEvent) => void;
+  /** Estimated cost of a step, for the order of ready steps (default: every step costs 1). */
+  readonly cost?: (step: Step) => number;
   /** Milliseconds clock, injectable for tests. */
   readonly now?: () => number;
 }
@@ -56,6 +61,7 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
   const dependants = new Map<string, Step[]>();
   for (const s of steps) for (const dep of s.after) dependants.set(dep, [...(dependants.get(dep) ?? []), s]);
   const queue = new PQueue({ concurrency: options.concurrency });
+  const priorities = chainPriorities(steps, options.cost ?? (() => 1));
 
   const skip = (step: Step, cause: string): void => {
     if (outcomes.has(step.key)) return;
@@ -81,15 +87,24 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
       const durationMs = now() - began;
       outcomes.set(step.key, { step, status: 'done', durationMs });
       emit({ type: 'step-done', step, durationMs });
+      const ready: Step[] = [];
       for (const next of dependants.get(step.key) ?? []) {
         const left = waiting.get(next.key) as Set<string>;
         left.delete(step.key);
-        if (left.size === 0 && !outcomes.has(next.key)) start(next);
+        if (left.size === 0 && !outcomes.has(next.key)) ready.push(next);
       }
-    });
+      startAll(ready);
+    }, { priority: priority(step) });
+  };
+  // The queue runs a step at once while it has a free slot: steps that become ready together are
+  // added costliest first, so that the free slots go to them (the sort is stable: plan order
+  // among equals).
+  const priority = (step: Step): number => priorities.get(step.key) ?? 0;
+  const startAll = (ready: Step[]): void => {
+    for (const step of ready.sort((a, b) => priority(b) - priority(a))) start(step);
   };
 
-  for (const step of steps) if (step.after.length === 0) start(step);
+  startAll(steps.filter((step) => step.after.length === 0));
   await queue.onIdle();
 
   const ordered = steps.map((step) => outcomes.get(step.key) ?? { step, status: 'cancelled' as const, durationMs: 0 });

@@ -44,7 +44,7 @@ export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<P
   return {
     observe: (project, signal) => observeProject(engine, project, { signal }),
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, ...planOptions, newId: randomId }),
-    apply: (desired, observed, plan, signal, onEvent) => applyPlan(engine, desired, observed, plan, { signal, onEvent, ...(registryAuth === undefined ? {} : { registryAuth: registryAuth() }) }),
+    apply: (desired, observed, plan, signal, onEvent) => applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, ...(registryAuth === undefined ? {} : { registryAuth: registryAuth() }) }),
   };
 }
 

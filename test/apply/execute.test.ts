@@ -58,6 +58,23 @@ describe('executing a plan', () => {
     assert.equal(report.ok, true);
   });
 
+  test('of the steps ready at once, the one with the costliest chain behind it starts first', async () => {
+    // Plan order lists the cheap step first; 'slow-root' leads to the costly 'slow-end'.
+    const steps = [step('cheap'), step('slow-root'), step('slow-end', ['slow-root']), step('mid')];
+    const cost = (s: Step): number => ({ cheap: 1, 'slow-root': 1, 'slow-end': 100, mid: 5 })[s.key] ?? 0;
+    const started: string[] = [];
+    await executeSteps(steps, async (s) => {
+      started.push(s.key);
+    }, { concurrency: 1, cost });
+    assert.deepEqual(started, ['slow-root', 'slow-end', 'mid', 'cheap']);
+    // Without costs every step weighs the same: the longest chain still goes first.
+    started.length = 0;
+    await executeSteps(steps, async (s) => {
+      started.push(s.key);
+    }, { concurrency: 1 });
+    assert.equal(started[0], 'slow-root');
+  });
+
   test('a nonsensical concurrency is refused with a message that names it', async () => {
     await assert.rejects(executeSteps([], async () => undefined, { concurrency: 0 }), /concurrency must be a whole number of at least 1, got 0/);
   });

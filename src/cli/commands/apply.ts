@@ -84,6 +84,7 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
     onEvent: progressPrinter(ctx.stdout, options.color),
     onPullProgress: pullProgressPrinter(ctx.stdout, options.color),
     registryAuth: auth.lookup,
+    awaitRollouts: options.waitTimeoutMs !== undefined,
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
   });
   ctx.stdout.write(`\n${renderReport(report, performance.now() - started, options.verb, options.color)}`);

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { chainPriorities, stepCost } from '../../src/apply/schedule.js';
+import type { ContainerSpec, ServiceSpec } from '../../src/model/desired.js';
+import type { Step } from '../../src/plan/steps.js';
+
+const plain = (key: string, after: string[] = []): Step => ({ key, after, object: `network/${key}`, op: 'network.remove', engineName: key, id: key });
+
+describe('the order of ready steps', () => {
+  test("a step's priority is its cost plus the costliest chain waiting for it", () => {
+    const steps = [plain('a'), plain('b', ['a']), plain('c', ['b']), plain('d', ['a']), plain('e')];
+    const cost = (s: Step): number => ({ a: 1, b: 2, c: 30, d: 10, e: 4 })[s.key] ?? 0;
+    assert.deepEqual(Object.fromEntries(chainPriorities(steps, cost)), { a: 33, b: 32, c: 30, d: 10, e: 4 });
+  });
+
+  test('a very long depends_on chain is computed without recursion', () => {
+    const steps = Array.from({ length: 50_000 }, (_, i) => plain(`s${i}`, i === 0 ? [] : [`s${i - 1}`]));
+    const priorities = chainPriorities(steps, () => 1);
+    assert.equal(priorities.get('s0'), 50_000);
+    assert.equal(priorities.get('s49999'), 1);
+  });
+
+  test('a step waiting for a step not in the list, or on a cycle, gets its own cost', () => {
+    const steps = [plain('x', ['missing']), plain('p', ['q']), plain('q', ['p'])];
+    assert.deepEqual(Object.fromEntries(chainPriorities(steps, () => 7)), { x: 7, p: 7, q: 7 });
+  });
+
+  const service = (key: string): Step => ({ key, after: [], object: `service/${key}`, op: 'service.create', engineName: key, spec: {} as ServiceSpec });
+  const container = (name: string): Step[] => [
+    { key: `container/${name}:create`, after: [], object: `container/${name}`, op: 'container.create', name, engineName: name, spec: {} as ContainerSpec, replaces: null },
+    { key: `container/${name}:start`, after: [`container/${name}:create`], object: `container/${name}`, op: 'container.start', engineName: name },
+  ];
+
+  test('a container to start goes before a service create, unless the caller waits for the rollouts', () => {
+    const steps = [service('svc'), ...container('ctr')];
+    const returnSoon = chainPriorities(steps, (s) => stepCost(s, false));
+    const converge = chainPriorities(steps, (s) => stepCost(s, true));
+    assert.ok((returnSoon.get('container/ctr:create') ?? 0) > (returnSoon.get('svc') ?? 0));
+    assert.ok((converge.get('svc') ?? 0) > (converge.get('container/ctr:create') ?? 0));
+  });
+});
