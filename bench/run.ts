@@ -195,10 +195,12 @@ async function waitForEngine(engine: EngineClient): Promise<void> {
 }
 
 async function runStartup(paths: Paths, rounds: number): Promise<StartupResult[]> {
-  const cases: { label: string; command: string; args: string[] }[] = [
+  const moor = path.join(paths.repo, 'bin', 'moor');
+  const cases: { label: string; command: string; args: string[]; env?: NodeJS.ProcessEnv }[] = [
     { label: 'node -e 0', command: process.execPath, args: ['-e', '0'] },
-    { label: 'moor --help', command: path.join(paths.repo, 'bin', 'moor'), args: ['--help'] },
-    { label: 'moor plan --help', command: path.join(paths.repo, 'bin', 'moor'), args: ['plan', '--help'] },
+    { label: 'moor --help', command: moor, args: ['--help'] },
+    { label: 'moor plan --help', command: moor, args: ['plan', '--help'] },
+    { label: 'MOOR_NO_COMPILE_CACHE=1 moor plan --help', command: moor, args: ['plan', '--help'], env: { ...process.env, MOOR_NO_COMPILE_CACHE: '1' } },
     { label: 'docker --help', command: paths.docker, args: ['--help'] },
     { label: 'docker-compose version', command: paths.compose, args: ['version', '--short'] },
   ];
@@ -208,7 +210,7 @@ async function runStartup(paths: Paths, rounds: number): Promise<StartupResult[]
     const cpuMs: number[] = [];
     const rss: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      const r = await runCommand(c.command, c.args, { cwd: paths.repo, env: process.env });
+      const r = await runCommand(c.command, c.args, { cwd: paths.repo, env: c.env ?? process.env });
       ms.push(r.ms);
       if (r.cpuMs !== null) cpuMs.push(r.cpuMs);
       if (r.rssKb !== null) rss.push(r.rssKb);

@@ -4,7 +4,7 @@
 # apply, and a second plan that shows the Engine now matches the manifest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/cli-bundle/run.js ] || npm run --silent build
+[ -f dist/cli-bundle/moor.cjs ] || npm run --silent build
 bash scripts/engine.sh
 bin/moor version
 echo

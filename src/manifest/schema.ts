@@ -10,16 +10,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { type Issues, type PathSegment, type ValuePath, quoteValue } from './issues.js';
+import { precompiledValidator } from './precompiled.js';
 import { didYouMean } from './suggest.js';
 import { type Locator, describeValue } from './tree.js';
 
 const SCHEMA_URL = new URL('../../schemas/moor.schema.json', import.meta.url);
-/**
- * The validator compiled at build time (scripts/build-validator.mjs writes it next to the
- * compiled schema.js): compiling the schema at run time costs ~400 ms of every command's start.
- * Without it (tests run from src/), the schema is compiled here, with the same options.
- */
-const PRECOMPILED = './schema-validator.cjs';
 
 type JsonSchema = Readonly<Record<string, unknown>>;
 
@@ -43,9 +38,10 @@ let rootSchema: JsonSchema | null = null;
 
 function schemaValidator(): ValidateFunction {
   if (validator !== null) return validator;
-  try {
-    validator = require(PRECOMPILED) as ValidateFunction;
-  } catch {
+  // Compiling the schema at run time costs ~400 ms of a command's start: the build does it
+  // (precompiled.ts); only tests run from src/ compile it here, with the same options.
+  validator = precompiledValidator();
+  if (validator === null) {
     rootSchema = readSchema();
     validator = createAjv().compile(rootSchema);
   }

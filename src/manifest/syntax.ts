@@ -15,7 +15,8 @@ const quote = quoteValue;
 // Units
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ns|us|µs|μs|ms|s|m|h)/gy;
+// µs and μs (micro sign, Greek mu) escaped: the CLI bundle is kept ASCII (scripts/build-cli.mjs).
+const DURATION_PART = /([0-9]+(?:\.[0-9]+)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
 
 /** Go/Compose durations ("1m30s", "500ms", "1.5h", "0") -> integer nanoseconds. */
 export function parseDuration(text: string): Parsed<Duration> {

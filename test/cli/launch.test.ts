@@ -1,0 +1,110 @@
+// bin/moor's start-up (src/cli/launch.ts): the bundle's V8 code cache, one file per command. What
+// a cache may never change is what a command prints; what it must survive is a missing, corrupt,
+// stale or unwritable cache.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, test } from 'node:test';
+
+const execFileP = promisify(execFile);
+const bin = new URL('../../bin/moor', import.meta.url).pathname;
+const bundleHash = readFileSync(new URL('../../dist/cli-bundle/moor.cjs.sha256', import.meta.url), 'utf8').trim();
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function moor(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
+  try {
+    const { stdout, stderr } = await execFileP(bin, args, { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: cwd, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error: unknown) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function project(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'moor-launch-'));
+  writeFileSync(path.join(dir, 'moor.yaml'), 'project: launch\ncontainers:\n  web:\n    image: moor/busybox:latest\n');
+  return dir;
+}
+
+const cacheLine = (stderr: string): string | undefined => /^moor: debug: compile cache (.*)$/m.exec(stderr)?.[1];
+
+describe('the compile cache of bin/moor', () => {
+  test('the first run writes it (one file per command, private), the next runs use it, and the output is the same', async () => {
+    const dir = project();
+    const cache = path.join(dir, 'cache');
+    const env = { MOOR_CACHE_DIR: cache };
+    const first = await moor(['validate', '--debug'], env, dir);
+    const file = path.join(cache, `cli-${bundleHash.slice(0, 16)}-node${process.version}-${process.arch}-validate.v8cache`);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(cacheLine(first.stderr), `written (${file})`);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(statSync(cache).mode & 0o777, 0o700);
+    const second = await moor(['validate', '--debug'], env, dir);
+    assert.equal(cacheLine(second.stderr), `used (${file})`);
+    assert.equal(second.stdout, first.stdout);
+    assert.match(second.stdout, /^valid: project launch \(1 container/);
+    assert.deepEqual(readdirSync(cache), [path.basename(file)]);
+  });
+
+  test('without MOOR_CACHE_DIR it lives in $XDG_CACHE_HOME/moor, else ~/.cache/moor', async () => {
+    const dir = project();
+    await moor(['validate'], { XDG_CACHE_HOME: path.join(dir, 'xdg') }, dir);
+    assert.equal(readdirSync(path.join(dir, 'xdg', 'moor')).length, 1);
+    await moor(['validate'], {}, dir); // HOME is dir
+    assert.equal(readdirSync(path.join(dir, '.cache', 'moor')).length, 1);
+  });
+
+  test('a corrupt cache is rejected by V8 and written again; the command runs the same', async () => {
+    const dir = project();
+    const cache = path.join(dir, 'cache');
+    const env = { MOOR_CACHE_DIR: cache };
+    const good = await moor(['validate', '--debug'], env, dir);
+    const [name] = readdirSync(cache);
+    writeFileSync(path.join(cache, name as string), Buffer.alloc(4096, 7));
+    const again = await moor(['validate', '--debug'], env, dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(cacheLine(again.stderr) ?? '', /^rejected, written /);
+    assert.equal(again.stdout, good.stdout);
+    assert.match(cacheLine((await moor(['validate', '--debug'], env, dir)).stderr) ?? '', /^used /);
+  });
+
+  test('an unwritable cache folder costs nothing but the cache', async () => {
+    const dir = project();
+    const blocker = path.join(dir, 'not-a-folder');
+    writeFileSync(blocker, '');
+    chmodSync(blocker, 0o400);
+    const run = await moor(['validate', '--debug'], { MOOR_CACHE_DIR: path.join(blocker, 'cache') }, dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(cacheLine(run.stderr) ?? '', /^not written /);
+    assert.match(run.stdout, /^valid: project launch/);
+  });
+
+  test('MOOR_NO_COMPILE_CACHE=1 neither reads nor writes it', async () => {
+    const dir = project();
+    const cache = path.join(dir, 'cache');
+    const run = await moor(['validate', '--debug'], { MOOR_CACHE_DIR: cache, MOOR_NO_COMPILE_CACHE: '1' }, dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(cacheLine(run.stderr), 'disabled');
+    assert.throws(() => readdirSync(cache), /ENOENT/);
+  });
+
+  test('a failed command (an unknown one, a usage error, a bad manifest) writes nothing', async () => {
+    const dir = project();
+    const cache = path.join(dir, 'cache');
+    const env = { MOOR_CACHE_DIR: cache };
+    assert.equal((await moor(['frobnicate'], env, dir)).code, 1);
+    assert.equal((await moor(['validate', '--frobnicate'], env, dir)).code, 1);
+    writeFileSync(path.join(dir, 'moor.yaml'), 'project: launch\ncontainers: [\n');
+    assert.equal((await moor(['validate'], env, dir)).code, 1);
+    assert.throws(() => readdirSync(cache), /ENOENT/);
+  });
+});
