@@ -286,7 +286,7 @@ class Walker {
   readonly #doc: Document.Parsed;
   readonly #at: (offset: number) => SourceLocation;
   readonly #issues: Issues;
-  readonly #aliasTargets = new Map<YamlNode, YamlNode | undefined>();
+  #aliasTargets: Map<YamlNode, YamlNode | undefined> | null = null;
   /** The collections being walked (the current path): an alias to one of them would loop. */
   readonly #open = new Set<YamlNode>();
   #aliasNodes = 0;
@@ -304,14 +304,25 @@ class Walker {
     this.#at = at;
     this.#issues = issues;
     this.#allowedTags = allowedTags;
-    // An alias refers to the last node with its anchor *before* it, in document order.
-    const anchors = new Map<string, YamlNode>();
-    visit(doc, {
-      Node: (_key, node) => {
-        if (isAlias(node)) this.#aliasTargets.set(node, anchors.get(node.source));
-        else if (node.anchor !== undefined) anchors.set(node.anchor, node);
-      },
-    });
+  }
+
+  /**
+   * What each alias refers to: the last node with its anchor *before* it, in document order.
+   * Found on the first alias met (one pass over the whole document): most manifests have none.
+   */
+  #aliasTarget(alias: YamlNode): YamlNode | undefined {
+    if (this.#aliasTargets === null) {
+      const targets = new Map<YamlNode, YamlNode | undefined>();
+      const anchors = new Map<string, YamlNode>();
+      visit(this.#doc, {
+        Node: (_key, node) => {
+          if (isAlias(node)) targets.set(node, anchors.get(node.source));
+          else if (node.anchor !== undefined) anchors.set(node.anchor, node);
+        },
+      });
+      this.#aliasTargets = targets;
+    }
+    return this.#aliasTargets.get(alias);
   }
 
   walkRoot(): Node {
@@ -320,9 +331,11 @@ class Walker {
     return this.#walk(contents, [], 0);
   }
 
-  #loc(node: YamlNode | null | undefined, fallback: SourceLocation): SourceLocation {
+  /** Where `node` starts; without a position (never seen from yaml's parser), `fallback`, else the document's start. */
+  #loc(node: YamlNode | null | undefined, fallback?: SourceLocation): SourceLocation {
     const offset = node?.range?.[0];
-    return offset === undefined ? fallback : this.#at(offset);
+    if (offset !== undefined) return this.#at(offset);
+    return fallback ?? this.#at(0);
   }
 
   #nullAt(loc: SourceLocation): Node {
@@ -330,7 +343,7 @@ class Walker {
   }
 
   #walk(node: YamlNode, path: ValuePath, depth: number): Node {
-    const loc = this.#loc(node, this.#at(0));
+    const loc = this.#loc(node);
     if (this.#exhausted) return this.#nullAt(loc);
     if (this.#aliasDepth > 0 && ++this.#aliasNodes > MAX_ALIAS_NODES) {
       this.#exhausted = true;
@@ -383,7 +396,7 @@ class Walker {
   }
 
   #walkAlias(node: YamlNode & { source: string }, path: ValuePath, depth: number, loc: SourceLocation): Node {
-    const target = this.#aliasTargets.get(node);
+    const target = this.#aliasTarget(node);
     if (target === undefined || this.#open.has(target)) {
       const why = target === undefined ? `has no anchor &${node.source} before it` : 'refers to a value that contains it';
       this.#issues.error(loc, path, `the YAML alias *${node.source} ${why}`);
