@@ -1,11 +1,12 @@
 // observeProject: the only bulk read of the Engine. Everything the planner needs, in as few round
 // trips as the API allows, then no further Engine call until apply:
-//   1. concurrently: /info, and one unfiltered list per kind (networks, volumes, containers,
-//      images; services, secrets and configs when Swarm is active). Unfiltered, because names
-//      held by objects moor does not own are conflicts the plan must report;
+//   1. /info (is this a Swarm manager?), then concurrently one unfiltered list per kind (networks,
+//      volumes, containers, images; services, secrets and configs on a Swarm manager). Unfiltered,
+//      because names held by objects moor does not own are conflicts the plan must report.
+//      (Sending the lists alongside /info was tried: no faster; parsing the answers is the cost.)
 //   2. concurrently: an inspect of each owned container (restart policy, resources, networks are
 //      not in the list) and of each owned local network (its attached containers).
-// A no-op plan of a 30-service, 10-container project costs about 20 requests, 2 round trips deep.
+// A no-op plan of a 30-service, 10-container project costs about 20 requests, 3 round trips deep.
 //
 // Must not: write anything; interpret the manifest (it takes only the project name).
 import type { EngineClient } from '../engine/client.js';
