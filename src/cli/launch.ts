@@ -14,7 +14,7 @@
 //   - any failure to read or write it only costs the compile: the command runs the same.
 //
 // This module is tsc's output (dist/cli/launch.js), not part of the bundle: it imports only Node.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -54,7 +54,7 @@ export async function launch(options: LaunchOptions): Promise<number> {
     options.onCache?.('disabled', null);
   } else if (cachedData !== undefined && !script.cachedDataRejected) {
     options.onCache?.('used', cacheFile);
-  } else if ((code === 0 || code === 2) && write(cacheFile, script.createCachedData())) {
+  } else if ((code === 0 || code === 2) && write(cacheFile, () => script.createCachedData())) {
     options.onCache?.(cachedData === undefined ? 'written' : 'rejected, written', cacheFile);
   } else {
     options.onCache?.('not written', cacheFile);
@@ -81,11 +81,13 @@ function readIfPresent(file: string): Buffer | undefined {
   }
 }
 
-function write(file: string, data: Buffer): boolean {
+/** Writes what `data` makes (only once the folder is known to be writable: making it takes time). */
+function write(file: string, data: () => Buffer): boolean {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(temporary, data, { mode: 0o600 });
+    accessSync(path.dirname(file), constants.W_OK);
+    writeFileSync(temporary, data(), { mode: 0o600 });
     renameSync(temporary, file);
     return true;
   } catch {
