@@ -31,14 +31,17 @@ async function moor(args: string[], env: Record<string, string>, cwd: string): P
 
 function project(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'moor-launch-'));
-  writeFileSync(path.join(dir, 'moor.yaml'), 'project: launch\ncontainers:\n  web:\n    image: moor/busybox:latest\n');
+  writeFileSync(path.join(dir, 'moor.yaml'), `project: launch\ncontainers:\n  web:\n    image: moor/busybox:latest\n    environment:\n      TOKEN: ${MARKER}\n`);
   return dir;
 }
+
+/** A value of the manifest: the cache holds compiled code, never data the command read. */
+const MARKER = 'zz9-plural-z-alpha-7d1e';
 
 const cacheLine = (stderr: string): string | undefined => /^moor: debug: compile cache (.*)$/m.exec(stderr)?.[1];
 
 describe('the compile cache of bin/moor', () => {
-  test('the first run writes it (one file per command, private), the next runs use it, and the output is the same', async () => {
+  test('the first run writes it (one file per command, private, code only), the next runs use it, and the output is the same', async () => {
     const dir = project();
     const cache = path.join(dir, 'cache');
     const env = { MOOR_CACHE_DIR: cache };
@@ -53,6 +56,7 @@ describe('the compile cache of bin/moor', () => {
     assert.equal(second.stdout, first.stdout);
     assert.match(second.stdout, /^valid: project launch \(1 container/);
     assert.deepEqual(readdirSync(cache), [path.basename(file)]);
+    assert.equal(readFileSync(file).includes(MARKER), false);
   });
 
   test('without MOOR_CACHE_DIR it lives in $XDG_CACHE_HOME/moor, else ~/.cache/moor', async () => {
