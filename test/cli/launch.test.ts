@@ -2,32 +2,16 @@
 // a cache may never change is what a command prints; what it must survive is a missing, corrupt,
 // stale or unwritable cache.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
+import { spawnMoor, type CliResult } from '../support/cli.js';
 
-const execFileP = promisify(execFile);
-const bin = new URL('../../bin/moor', import.meta.url).pathname;
 const bundleHash = readFileSync(new URL('../../dist/cli-bundle/moor.cjs.sha256', import.meta.url), 'utf8').trim();
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function moor(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  try {
-    const { stdout, stderr } = await execFileP(bin, args, { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: cwd, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error: unknown) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** bin/moor in `cwd`, which is also its HOME (so ~/.cache/moor is inside it). */
+const moor = (args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> => spawnMoor(args, { cwd, env: { HOME: cwd, ...env } });
 
 function project(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'moor-launch-'));
