@@ -11,13 +11,20 @@
 //     (exit 0, or 2 from plan --detailed-exitcode), when there was no cache or V8 rejected it; so
 //     an unknown command or a usage error writes nothing; never read nor written with
 //     MOOR_NO_COMPILE_CACHE=1;
+//   - the file also names the Node modules (net, http, tls...) the command loaded while it ran,
+//     and the next run loads them before it sets its V8 flags (bin/moor's --liftoff-only): V8
+//     keys code caches to the flags, Node's own cache of its modules included, so a module Node
+//     loads after a flag is set is compiled from its source (~25 ms for an Engine command's);
 //   - any failure to read or write it only costs the compile: the command runs the same.
+//
+// The file: one line, the JSON list of those modules' names, then V8's data.
 //
 // This module is tsc's output (dist/cli/launch.js), not part of the bundle: it imports only Node.
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 
 /** What the bundle exports: src/cli/run.ts. */
@@ -32,6 +39,8 @@ export interface LaunchOptions {
   readonly bundleDir: string;
   readonly argv: readonly string[];
   readonly env: NodeJS.ProcessEnv;
+  /** V8 flags to set before the bundle is compiled (once the cache's Node modules are loaded). */
+  readonly v8Flags?: string;
   /** Told what became of the cache, after the command (for --debug). */
   readonly onCache?: (state: CacheState, file: string | null) => void;
 }
@@ -41,21 +50,26 @@ export async function launch(options: LaunchOptions): Promise<number> {
   const bundle = path.join(options.bundleDir, 'moor.cjs');
   const source = readFileSync(bundle, 'latin1'); // ASCII only (the build checks): no UTF-8 decoding
   const cacheFile = options.env['MOOR_NO_COMPILE_CACHE'] === '1' ? null : cachePath(options, readFileSync(`${bundle}.sha256`, 'utf8').trim());
-  const cachedData = cacheFile === null ? undefined : readIfPresent(cacheFile);
+  const cache = cacheFile === null ? undefined : readCache(cacheFile);
+  const loadedBefore = new Set(loadedNodeModules());
+  const requireNode = createRequire(bundle);
+  for (const name of cache === undefined || cache === 'unreadable' ? [] : cache.nodeModules) requireNode(name);
+  if (options.v8Flags !== undefined) setFlagsFromString(options.v8Flags);
+  const cachedData = cache === undefined || cache === 'unreadable' ? undefined : cache.data;
   // The bundle is CommonJS: run as Node runs such a file, inside a function given its require.
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new Script(wrapped, { filename: bundle, ...(cachedData === undefined ? {} : { cachedData }) });
   const module = { exports: {} as CliBundle };
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
-  wrapper(module.exports, createRequire(bundle), module, bundle, options.bundleDir);
+  wrapper(module.exports, requireNode, module, bundle, options.bundleDir);
 
   const code = await module.exports.run(options.argv);
   if (cacheFile === null) {
     options.onCache?.('disabled', null);
   } else if (cachedData !== undefined && !script.cachedDataRejected) {
     options.onCache?.('used', cacheFile);
-  } else if ((code === 0 || code === 2) && write(cacheFile, () => script.createCachedData())) {
-    options.onCache?.(cachedData === undefined ? 'written' : 'rejected, written', cacheFile);
+  } else if ((code === 0 || code === 2) && write(cacheFile, () => encodeCache(loadedNodeModules().filter((name) => !loadedBefore.has(name)), script.createCachedData()))) {
+    options.onCache?.(cache === undefined ? 'written' : 'rejected, written', cacheFile);
   } else {
     options.onCache?.('not written', cacheFile);
   }
@@ -73,12 +87,54 @@ function cachePath(options: LaunchOptions, bundleHash: string): string {
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
 
-function readIfPresent(file: string): Buffer | undefined {
+interface CacheFile {
+  readonly nodeModules: readonly string[];
+  readonly data: Buffer;
+}
+
+/** The cache file's content; 'unreadable' when it is there but not in its format. */
+function readCache(file: string): CacheFile | 'unreadable' | undefined {
+  let content: Buffer;
   try {
-    return readFileSync(file);
+    content = readFileSync(file);
   } catch {
     return undefined;
   }
+  const end = content.indexOf(0x0a);
+  if (end === -1) return 'unreadable';
+  try {
+    const names: unknown = JSON.parse(content.subarray(0, end).toString('latin1'));
+    // Only names of Node's own modules are ever loaded from it.
+    if (!Array.isArray(names) || !names.every((name): name is string => typeof name === 'string' && PUBLIC_NODE_MODULES.has(name))) return 'unreadable';
+    return { nodeModules: names, data: content.subarray(end + 1) };
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function encodeCache(nodeModules: readonly string[], data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${JSON.stringify(nodeModules)}\n`, 'latin1'), data]);
+}
+
+// Those a program may require first, in any order: not the parts (_http_agent, _tls_wrap...) some
+// of them are made of, which break when required before the module they belong to.
+const PUBLIC_NODE_MODULES: ReadonlySet<string> = new Set(builtinModules.filter((name) => !name.startsWith('_')));
+
+/**
+ * The names of Node's own modules loaded so far, in load order. From
+ * `process.moduleLoadList`, which Node has long had but does not document: without it, the cache
+ * names no modules and only the compile is saved.
+ */
+function loadedNodeModules(): string[] {
+  const list: unknown = (process as { moduleLoadList?: unknown }).moduleLoadList;
+  if (!Array.isArray(list)) return [];
+  const names: string[] = [];
+  for (const entry of list) {
+    if (typeof entry !== 'string' || !entry.startsWith('NativeModule ')) continue;
+    const name = entry.slice('NativeModule '.length);
+    if (PUBLIC_NODE_MODULES.has(name)) names.push(name);
+  }
+  return names;
 }
 
 /** Writes what `data` makes (only once the folder is known to be writable: making it takes time). */

@@ -2,7 +2,8 @@
 // a cache may never change is what a command prints; what it must survive is a missing, corrupt,
 // stale or unwritable cache.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -63,6 +64,34 @@ describe('the compile cache of bin/moor', () => {
     assert.match(cacheLine(again.stderr) ?? '', /^rejected, written /);
     assert.equal(again.stdout, good.stdout);
     assert.match(cacheLine((await moor(['validate', '--debug'], env, dir)).stderr) ?? '', /^used /);
+  });
+
+  test("it names the Node modules the command loaded, which the next run loads first; it never makes moor load anything else", async () => {
+    const dir = project();
+    const cache = path.join(dir, 'cache');
+    const env = { MOOR_CACHE_DIR: cache };
+    const good = await moor(['validate', '--debug'], env, dir);
+    const [name] = readdirSync(cache);
+    const file = path.join(cache, name as string);
+    const content = readFileSync(file);
+    const newline = content.indexOf(0x0a);
+    const names: unknown = JSON.parse(content.subarray(0, newline).toString());
+    assert.ok(Array.isArray(names) && names.length > 0, String(names));
+    for (const module of names) assert.ok(typeof module === 'string' && builtinModules.includes(module) && !module.startsWith('_'), String(module));
+
+    // A file naming anything but Node's own modules is not used: nothing it names is loaded.
+    const planted = path.join(dir, 'planted.cjs');
+    const loaded = path.join(dir, 'planted-was-loaded');
+    writeFileSync(planted, `require('node:fs').writeFileSync(${JSON.stringify(loaded)}, '');\n`);
+    for (const header of [[planted], ['net', './planted.cjs'], ['_tls_wrap'], { net: true }]) {
+      writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), content.subarray(newline + 1)]));
+      const run = await moor(['validate', '--debug'], env, dir);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(cacheLine(run.stderr) ?? '', /^rejected, written /, JSON.stringify(header));
+      assert.equal(run.stdout, good.stdout);
+      assert.equal(existsSync(loaded), false, JSON.stringify(header));
+    }
+    assert.deepEqual(readFileSync(file).subarray(0, newline + 1), content.subarray(0, newline + 1));
   });
 
   test('an unwritable cache folder costs nothing but the cache', async () => {
