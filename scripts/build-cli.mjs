@@ -1,7 +1,7 @@
 // Part of `npm run build`: bundles the CLI (src/cli/run.ts and everything it imports, dependencies
 // and the build-time schema validator included) into one CommonJS file, dist/cli-bundle/moor.cjs,
-// and its sha256 beside it (moor.cjs.sha256). bin/moor runs it through src/cli/launch.ts, which
-// keeps V8's code cache of it per command. Why (bench/HISTORY.md): loading ~60 of moor's modules
+// and its sha256 beside it (moor.cjs.sha256). bin/moor runs it through src/cli/launch.ts (built
+// beside it as launch.cjs), which keeps V8's code cache of it per command. Why (bench/HISTORY.md): loading ~60 of moor's modules
 // and ~100 of its dependencies' one by one cost ~40% of a no-op `moor plan`'s start-up (fix 3),
 // and compiling the bundle's code again on every start most of what was left (fix 8). One file,
 // because V8's code cache is per script (an ES module has none in Node 20). Each command's code
@@ -48,6 +48,17 @@ await build({
   charset: 'ascii',
   minifyWhitespace: true,
   legalComments: 'external',
+  logLevel: 'warning',
+});
+// What bin/moor requires: src/cli/launch.ts, as CommonJS too, beside the bundle (bin/moor is
+// CommonJS: an ES module entry point costs Node ~10 ms more to start).
+await build({
+  entryPoints: [new URL('../src/cli/launch.ts', import.meta.url).pathname],
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  outfile: new URL('launch.cjs', out).pathname,
   logLevel: 'warning',
 });
 const text = readFileSync(bundle);

@@ -19,7 +19,8 @@
 //
 // The file: one line, the JSON list of those modules' names, then V8's data.
 //
-// This module is tsc's output (dist/cli/launch.js), not part of the bundle: it imports only Node.
+// Built on its own (dist/cli-bundle/launch.cjs, scripts/build-cli.mjs), not part of the bundle: it
+// imports only Node.
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { homedir } from 'node:os';
