@@ -31,13 +31,13 @@ const bundleTheValidator = {
   },
 };
 
+/** Both files are CommonJS for Node 20, with their dependencies in them. */
+const commonJs = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' };
+
 rmSync(out, { recursive: true, force: true });
 await build({
+  ...commonJs,
   entryPoints: [new URL('../src/cli/run.ts', import.meta.url).pathname],
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   outfile: bundle.pathname,
   define: { 'import.meta.url': '__moorBundleUrl' },
   banner: { js: "const __moorBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -48,19 +48,10 @@ await build({
   charset: 'ascii',
   minifyWhitespace: true,
   legalComments: 'external',
-  logLevel: 'warning',
 });
 // What bin/moor requires: src/cli/launch.ts, as CommonJS too, beside the bundle (bin/moor is
 // CommonJS: an ES module entry point costs Node ~10 ms more to start).
-await build({
-  entryPoints: [new URL('../src/cli/launch.ts', import.meta.url).pathname],
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  outfile: new URL('launch.cjs', out).pathname,
-  logLevel: 'warning',
-});
+await build({ ...commonJs, entryPoints: [new URL('../src/cli/launch.ts', import.meta.url).pathname], outfile: new URL('launch.cjs', out).pathname });
 const text = readFileSync(bundle);
 const outside = text.findIndex((byte) => byte > 0x7f);
 if (outside !== -1) throw new Error(`build-cli: ${bundle.pathname} has a non-ASCII byte at offset ${outside} (escape it in the source: \\u....)`);
