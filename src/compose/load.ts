@@ -124,7 +124,7 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   const compose = info(named.name, named.from, translation.tree);
   if (!result.ok || all.hasErrors) return { ok: false, issues: all.sorted(order), compose };
   // Every file read (extends: and include: ones too): moor watch reloads when one changes.
-  return { ok: true, desired: result.desired, files: [...absolute, ...loader.files], warnings: all.sorted(order), compose };
+  return { ok: true, desired: result.desired, files: [...absolute, ...loader.files], namedFiles: result.namedFiles, warnings: all.sorted(order), compose };
 }
 
 function position(issue: Issue): string {

@@ -41,7 +41,15 @@ export interface LoadOptions {
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly desired: DesiredProject; /** Absolute paths of the manifests read. */ readonly files: readonly string[]; readonly warnings: readonly Issue[] }
+  | {
+      readonly ok: true;
+      readonly desired: DesiredProject;
+      /** Absolute paths of the manifests read. */
+      readonly files: readonly string[];
+      /** Absolute paths of the files the manifests name, read too: `file:` sources, `env_file:`. */
+      readonly namedFiles: readonly string[];
+      readonly warnings: readonly Issue[];
+    }
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
 export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
@@ -129,7 +137,7 @@ export async function resolveTree(tree: Node, c: ResolveContext): Promise<LoadRe
   );
   const all = issues.sorted(c.order);
   if (issues.hasErrors) return { ok: false, issues: all };
-  return { ok: true, desired, files: c.files, warnings: all };
+  return { ok: true, desired, files: c.files, namedFiles: [...files.keys()].map((written) => path.resolve(c.projectDir, written)), warnings: all };
 }
 
 /** Interpolation variables: moor's environment wins over env files, later env files over earlier ones. */

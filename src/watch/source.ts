@@ -40,19 +40,15 @@ export interface ManifestOptions {
 
 /**
  * Everything the desired state was read from: the manifests, the env files (by default `.env` next
- * to the first manifest, as the loader reads it), and the file: sources of secrets and configs.
- * (Files named by a container's env_file: are re-read at every cycle, but not watched.)
+ * to the first manifest, as the loader reads it), and the files the manifests name (file: sources
+ * of secrets and configs, env_file: of containers and services).
  */
 export function filesToWatch(result: LoadResult, cwd: string, given: readonly string[], envFiles: readonly string[], previous: readonly string[]): string[] {
   const manifests = given.map((p) => resolve(cwd, p));
-  // file: and env_file: paths are relative to the first manifest's folder (the loader's projectDir).
   const projectDir = manifests[0] === undefined ? cwd : dirname(manifests[0]);
   const paths = new Set<string>([...manifests, ...(envFiles.length > 0 ? envFiles.map((p) => resolve(cwd, p)) : [resolve(projectDir, '.env')])]);
   if (result.ok) {
-    for (const f of result.files) paths.add(resolve(cwd, f));
-    for (const o of [...Object.values(result.desired.secrets), ...Object.values(result.desired.configs)]) {
-      if (!o.external && o.source.type === 'file') paths.add(resolve(projectDir, o.source.path));
-    }
+    for (const f of [...result.files, ...result.namedFiles]) paths.add(resolve(cwd, f));
   } else {
     // An invalid edit may have dropped an include: keep watching what the last good load read.
     for (const p of previous) paths.add(p);

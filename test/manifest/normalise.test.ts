@@ -176,6 +176,31 @@ test('env_file entries come first and environment: wins over them', async () => 
   assert.deepEqual(c.spec.environment, { A: 'overridden', B: 'literal $x', QUOTED: 'two\nlines', SHARED: 'from-manifest' });
 });
 
+test('the load names, as absolute paths, every file the manifest names (env_file:, file: sources), once each', async () => {
+  const yaml = `project: demo
+containers:
+  web:
+    image: moor/busybox:latest
+    env_file: [conf/a.env, b.env]
+  db:
+    image: moor/busybox:latest
+    env_file: b.env
+secrets:
+  pw:
+    file: conf/pw.txt
+configs:
+  site:
+    file: site.conf
+`;
+  const files = { 'conf/a.env': 'A=1\n', 'b.env': 'B=2\n', 'conf/pw.txt': 'x', 'site.conf': 'y' };
+  await withProject({ 'moor.yaml': yaml, ...files }, async (dir) => {
+    const result = await loadManifest({ files: ['moor.yaml'], cwd: dir, env: {} });
+    assert.ok(result.ok);
+    assert.deepEqual([...result.namedFiles].sort(), ['b.env', 'conf/a.env', 'conf/pw.txt', 'site.conf'].map((f) => path.join(dir, f)));
+    assert.deepEqual(result.files, [path.join(dir, 'moor.yaml')]);
+  });
+});
+
 test('labels as a list and as a map mean the same', async () => {
   const a = await container('    labels: ["com.example.a=1", "empty="]\n');
   const b = await container('    labels:\n      com.example.a: 1\n      empty: ""\n');

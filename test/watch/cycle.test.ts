@@ -38,7 +38,7 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
     clock,
     applied: [],
     selfWrites,
-    loads: [{ ok: true, desired: good, files: ['/m/moor.yaml'], warnings: [] }],
+    loads: [{ ok: true, desired: good, files: ['/m/moor.yaml'], namedFiles: [], warnings: [] }],
     observed: options.observed ?? emptyObserved(),
     failStep: () => false,
     connectError: null,
@@ -94,7 +94,7 @@ describe('a reconcile cycle', () => {
 
   test('an invalid edit is refused with positioned issues, and the last good manifest stays in force', async () => {
     const r = rig({ observed: observeAsApplied(good) });
-    r.loads = [{ ok: true, desired: good, files: [], warnings: [] }, invalid];
+    r.loads = [{ ok: true, desired: good, files: [], namedFiles: [], warnings: [] }, invalid];
     assert.equal((await r.cycle()).result, 'ok');
     // Someone removed web by hand, and the manifest edit is broken: web still comes back.
     r.observed = { ...r.observed, containers: r.observed.containers.filter((c) => c.name !== 'web') };
@@ -117,7 +117,7 @@ describe('a reconcile cycle', () => {
 
   test('a manifest that names another project is refused: the lock is for the first one', async () => {
     const r = rig({ observed: observeAsApplied(good) });
-    r.loads = [{ ok: true, desired: good, files: [], warnings: [] }, { ok: true, desired: { ...good, project: 'blog' }, files: [], warnings: [] }];
+    r.loads = [{ ok: true, desired: good, files: [], namedFiles: [], warnings: [] }, { ok: true, desired: { ...good, project: 'blog' }, files: [], namedFiles: [], warnings: [] }];
     await r.cycle();
     const report = await r.cycle('file');
     assert.equal(report.result, 'invalid_manifest');
@@ -136,7 +136,7 @@ describe('a reconcile cycle', () => {
   test('repairs of drift (the manifest unchanged since the last apply) are counted by kind', async () => {
     const desired = project({ containers: [ctr('web'), ctr('db')], services: [svc('api')] });
     const r = rig({ observed: observeAsApplied(desired) });
-    r.loads = [{ ok: true, desired, files: [], warnings: [] }];
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
     assert.deepEqual((await r.cycle()).changes, []);
     r.observed = { ...r.observed, containers: r.observed.containers.filter((c) => c.name !== 'web'), services: [] };
     const report = await r.cycle('event');
@@ -166,7 +166,7 @@ describe('a reconcile cycle', () => {
 
     // The manifest changed: a new plan goes through at once, and it works.
     r.failStep = () => false;
-    r.loads = [{ ok: true, desired: project({ containers: [ctr('db')] }), files: [], warnings: [] }];
+    r.loads = [{ ok: true, desired: project({ containers: [ctr('db')] }), files: [], namedFiles: [], warnings: [] }];
     const fixed = await r.cycle('file');
     assert.equal(fixed.result, 'ok');
     assert.equal(r.applied.length, 3);
@@ -191,7 +191,7 @@ describe('a reconcile cycle', () => {
     const desired = project({ services: [svc('api', { replicas: 2 })] });
     const before = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
     const r = rig({ observed: before });
-    r.loads = [{ ok: true, desired, files: [], warnings: [] }];
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
     assert.equal((await r.cycle()).result, 'ok');
     const service = before.services[0];
     assert.ok(service !== undefined);
@@ -223,7 +223,7 @@ describe('a reconcile cycle', () => {
   test('secret values never reach the report', async () => {
     const desired = project({ secrets: [secret('pw', 'correct-horse-battery')], services: [svc('api')] });
     const r = rig();
-    r.loads = [{ ok: true, desired, files: [], warnings: [] }];
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
     r.failStep = () => true;
     const report = await r.cycle();
     assert.doesNotMatch(JSON.stringify(report), /correct-horse-battery/);

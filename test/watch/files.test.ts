@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { FileWatcher } from '../../src/watch/files.js';
 import { filesToWatch } from '../../src/watch/source.js';
-import { config, project, secret } from '../support/model.js';
+import { project } from '../support/model.js';
 
 async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -55,10 +55,9 @@ describe('watching the manifest files', () => {
     assert.deepEqual(w.folders, []);
   });
 
-  test('the files to watch: the manifests read, env files, and file: sources of secrets and configs', () => {
-    const desired = project({ secrets: [secret('pw', 'x')], configs: [{ ...config('site', 'y'), source: { type: 'file', path: 'conf/site.conf' } }] });
-    const ok = { ok: true as const, desired, files: ['/srv/app/moor.yaml', '/srv/app/override.yaml'], warnings: [] };
-    assert.deepEqual(filesToWatch(ok, '/srv', ['app/moor.yaml', 'app/override.yaml'], ['vars.env'], []), ['/srv/app/conf/site.conf', '/srv/app/moor.yaml', '/srv/app/override.yaml', '/srv/app/pw.txt', '/srv/vars.env']);
+  test('the files to watch: the manifests read, env files, and the files the manifests name (file:, env_file:)', () => {
+    const ok = { ok: true as const, desired: project({}), files: ['/srv/app/moor.yaml', '/srv/app/override.yaml'], namedFiles: ['/srv/app/conf/site.conf', '/srv/app/pw.txt', '/srv/app/web.env'], warnings: [] };
+    assert.deepEqual(filesToWatch(ok, '/srv', ['app/moor.yaml', 'app/override.yaml'], ['vars.env'], []), ['/srv/app/conf/site.conf', '/srv/app/moor.yaml', '/srv/app/override.yaml', '/srv/app/pw.txt', '/srv/app/web.env', '/srv/vars.env']);
     // Without --env-file, the loader reads .env next to the first manifest: it is watched too.
     assert.ok(filesToWatch(ok, '/srv', ['app/moor.yaml'], [], []).includes('/srv/app/.env'));
     // An invalid edit keeps watching what the last good load read.

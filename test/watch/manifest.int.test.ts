@@ -1,5 +1,5 @@
-// Manifest changes picked up by `moor watch`: edits of the manifest and of an env file are applied
-// within seconds; an invalid edit is refused with its position, and the last good manifest stays
+// Manifest changes picked up by `moor watch`: edits of the manifest, of an env file and of a
+// container's env_file: are applied within seconds; an invalid edit is refused with its position, and the last good manifest stays
 // in force (nothing is removed, and drift is still repaired with it).
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { sleeper, triggeredBy, WatchProcess } from '../support/watch.js';
 const run = useProject('wm');
 
 function manifest(project: string, extra = ''): string {
-  return `project: ${project}\ncontainers:\n${sleeper('web', ['environment:', '  STAGE: ${STAGE}'])}${sleeper('db')}${extra}`;
+  return `project: ${project}\ncontainers:\n${sleeper('web', ['environment:', '  STAGE: ${STAGE}'])}${sleeper('db', ['env_file: db.env'])}${extra}`;
 }
 
 /** Saves as editors that replace the file do (vim, most IDEs): a new file renamed over the old. */
@@ -23,15 +23,17 @@ function saveByRename(path: string, text: string): void {
 }
 
 describe('moor watch follows the manifest', () => {
-  test('edits of the manifest and of an env file are applied; an invalid edit is refused and nothing is torn down', async () => {
+  test("edits of the manifest, of an env file and of a container's env_file: are applied; an invalid edit is refused and nothing is torn down", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'moor-watch-'));
     const file = join(dir, 'moor.yaml');
     writeFileSync(file, manifest(run.project));
     writeFileSync(join(dir, 'vars.env'), 'STAGE=one\n');
+    writeFileSync(join(dir, 'db.env'), 'LEVEL=1\n');
     const watch = new WatchProcess(['--interval', '5m', '--env-file', 'vars.env'], { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } });
     assert.equal((await watch.waitFor('the first cycle', (r) => r.msg === 'cycle'))['result'], 'ok', watch.output);
-    const env = async (): Promise<readonly string[]> => (await run.engine.containers.inspect(`${run.project}_web`)).Config?.Env ?? [];
+    const env = async (name = 'web'): Promise<readonly string[]> => (await run.engine.containers.inspect(`${run.project}_${name}`)).Config?.Env ?? [];
     assert.ok((await env()).includes('STAGE=one'));
+    assert.ok((await env('db')).includes('LEVEL=1'));
 
     // 1. The env file changes: web is replaced with the new value.
     writeFileSync(join(dir, 'vars.env'), 'STAGE=two\n');
@@ -39,6 +41,13 @@ describe('moor watch follows the manifest', () => {
     assert.match(String(byEnv['trigger']), /vars\.env/);
     assert.deepEqual(byEnv['changes'], ['replace container/web: environment changed (a container cannot change it in place)']);
     assert.ok((await env()).includes('STAGE=two'));
+
+    // 1b. The env_file: of db changes: db is replaced with the new value.
+    writeFileSync(join(dir, 'db.env'), 'LEVEL=2\n');
+    const byEnvFile = await watch.nextCycle('the env_file edit applied', (r) => triggeredBy(r, 'file') && r['applied'] === true);
+    assert.match(String(byEnvFile['trigger']), /db\.env/);
+    assert.deepEqual(byEnvFile['changes'], ['replace container/db: environment changed (a container cannot change it in place)']);
+    assert.ok((await env('db')).includes('LEVEL=2'));
 
     // 2. The manifest gains a container (saved the way vim saves).
     saveByRename(file, manifest(run.project, sleeper('cache')));
@@ -52,7 +61,7 @@ describe('moor watch follows the manifest', () => {
     const refused = await watch.nextCycle('the invalid edit refused', (r) => triggeredBy(r, 'file'));
     assert.equal(refused['result'], 'invalid_manifest', watch.output);
     assert.equal(refused['level'], 'warn');
-    assert.deepEqual(refused['issues'], ['moor.yaml:16:14: containers.cache.restart: must be no, always, unless-stopped or on-failure[:N] (got "sometimes")']);
+    assert.deepEqual(refused['issues'], ['moor.yaml:17:14: containers.cache.restart: must be no, always, unless-stopped or on-failure[:N] (got "sometimes")']);
     assert.equal(refused['plan'], 'no changes');
     assert.equal(refused['note'], 'the last good manifest stays in force');
     for (const [name, id] of ids) assert.equal((await run.engine.containers.inspect(`${run.project}_${name}`)).Id, id, `${name} untouched`);

@@ -32,7 +32,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 
 describe('the status endpoints of a running watcher', () => {
   test('metrics count cycles and Engine requests (POST /sync forces a cycle); healthz is 503 after N failed cycles, 200 again after a good one', async () => {
     const desired = renameProject(project({ networks: [net('default')], secrets: [secret('pw', CANARY)], containers: [ctr('web', { init: true })], services: [svc('api', { networks: {}, stopGracePeriod: 1e9 })] }), run.project);
-    let manifest: LoadResult = { ok: true, desired, files: ['/nowhere/moor.yaml'], warnings: [] };
+    let manifest: LoadResult = { ok: true, desired, files: ['/nowhere/moor.yaml'], namedFiles: [], warnings: [] };
     const lines: string[] = [];
     const stop = new AbortController();
     let address = '';
@@ -89,7 +89,7 @@ describe('the status endpoints of a running watcher', () => {
       assert.ok(sick.body.consecutiveFailures >= 3);
       assert.ok(((await metrics()).get('moor_reconcile_cycles_total{result="invalid_manifest"}') ?? 0) >= 3);
 
-      manifest = { ok: true, desired, files: [], warnings: [] };
+      manifest = { ok: true, desired, files: [], namedFiles: [], warnings: [] };
       await until('healthz 200 again', async () => ((await health()).status === 200 ? true : undefined));
     } catch (err: unknown) {
       throw new Error(`${err instanceof Error ? err.message : String(err)}\n${lines.join('')}`, { cause: err });
