@@ -15,13 +15,15 @@
 //     and the next run loads them before it sets its V8 flags (bin/moor's --liftoff-only): V8
 //     keys code caches to the flags, Node's own cache of its modules included, so a module Node
 //     loads after a flag is set is compiled from its source (~25 ms for an Engine command's);
+//   - writing one removes the files of older builds: those of the current build and of the one
+//     other build used last stay (two installed versions of moor, run in turn, keep theirs);
 //   - any failure to read or write it only costs the compile: the command runs the same.
 //
 // The file: one line, the JSON list of those modules' names, then V8's data.
 //
 // Built on its own (dist/cli-bundle/launch.cjs, scripts/build-cli.mjs), not part of the bundle: it
 // imports only Node.
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -146,6 +148,7 @@ function write(file: string, data: () => Buffer): boolean {
     accessSync(path.dirname(file), constants.W_OK);
     writeFileSync(temporary, data(), { mode: 0o600 });
     renameSync(temporary, file);
+    removeOlderBuilds(path.dirname(file), path.basename(file));
     return true;
   } catch {
     try {
@@ -154,5 +157,30 @@ function write(file: string, data: () => Buffer): boolean {
       // no folder to write in: nothing was left either
     }
     return false;
+  }
+}
+
+const CACHE_FILE = /^cli-([0-9a-f]{16})-.*\.v8cache$/;
+
+/**
+ * Removes the cache files of every build but the one of `written` and the other one whose files
+ * were written last. Only files named as cache files are touched; a failure leaves them be.
+ */
+function removeOlderBuilds(dir: string, written: string): void {
+  try {
+    const current = CACHE_FILE.exec(written)?.[1];
+    const builds = new Map<string, { files: string[]; newest: number }>();
+    for (const name of readdirSync(dir)) {
+      const build = CACHE_FILE.exec(name)?.[1];
+      if (build === undefined || build === current) continue;
+      const entry = builds.get(build) ?? { files: [], newest: 0 };
+      entry.files.push(name);
+      entry.newest = Math.max(entry.newest, statSync(path.join(dir, name)).mtimeMs);
+      builds.set(build, entry);
+    }
+    const older = [...builds.values()].sort((a, b) => b.newest - a.newest).slice(1);
+    for (const { files } of older) for (const name of files) rmSync(path.join(dir, name), { force: true });
+  } catch {
+    // another moor removing them too, or an unreadable folder: they stay, only disk is lost
   }
 }

@@ -2,7 +2,7 @@
 // a cache may never change is what a command prints; what it must survive is a missing, corrupt,
 // stale or unwritable cache.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -92,6 +92,27 @@ describe('the compile cache of bin/moor', () => {
       assert.equal(existsSync(loaded), false, JSON.stringify(header));
     }
     assert.deepEqual(readFileSync(file).subarray(0, newline + 1), content.subarray(0, newline + 1));
+  });
+
+  test('writing it removes the files of older builds, keeping the other build used last; nothing else is touched', async () => {
+    const dir = project();
+    const cache = path.join(dir, 'cache');
+    mkdirSync(cache);
+    const other = (build: string, command: string): string => `cli-${build}-node${process.version}-${process.arch}-${command}.v8cache`;
+    const planted = { [other('aaaaaaaaaaaaaaaa', 'plan')]: 3, [other('aaaaaaaaaaaaaaaa', 'validate')]: 3, [other('bbbbbbbbbbbbbbbb', 'plan')]: 1, [other('cccccccccccccccc', 'validate')]: 2, 'notes.txt': 9, 'cli-not-a-cache': 9 };
+    for (const [name, daysAgo] of Object.entries(planted)) {
+      writeFileSync(path.join(cache, name), 'x');
+      const when = Date.now() / 1000 - daysAgo * 86_400;
+      utimesSync(path.join(cache, name), when, when);
+    }
+    const run = await moor(['validate', '--debug'], { MOOR_CACHE_DIR: cache }, dir);
+    assert.match(cacheLine(run.stderr) ?? '', /^written /, run.stderr);
+    assert.deepEqual(readdirSync(cache).sort(), ['cli-not-a-cache', `cli-${bundleHash.slice(0, 16)}-node${process.version}-${process.arch}-validate.v8cache`, other('bbbbbbbbbbbbbbbb', 'plan'), 'notes.txt'].sort());
+    // Using a cache writes nothing, so removes nothing.
+    writeFileSync(path.join(cache, other('dddddddddddddddd', 'plan')), 'x');
+    writeFileSync(path.join(cache, other('eeeeeeeeeeeeeeee', 'plan')), 'x');
+    assert.match(cacheLine((await moor(['validate', '--debug'], { MOOR_CACHE_DIR: cache }, dir)).stderr) ?? '', /^used /);
+    assert.equal(readdirSync(cache).length, 6);
   });
 
   test('an unwritable cache folder costs nothing but the cache', async () => {
