@@ -161,7 +161,7 @@ const CONNECT_CODES: Readonly<Record<string, string>> = {
   EHOSTUNREACH: 'the host is unreachable',
   ENETUNREACH: 'the network is unreachable',
   UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-  CONNECT_TIMEOUT: 'the connection timed out',
+  ETIMEDOUT: 'the connection timed out',
   ENOTSOCK: 'the path is not a socket',
 };
 

@@ -39,7 +39,7 @@ test('transport failures are classified: connect problems are unreachable, stall
   assert.equal(classifyTransportError(withCode('EACCES')).kind, 'unreachable');
   assert.equal(classifyTransportError(withCode('ENOTFOUND')).kind, 'unreachable');
   assert.equal(classifyTransportError(withCode('UND_ERR_CONNECT_TIMEOUT')).kind, 'unreachable');
-  assert.equal(classifyTransportError(withCode('CONNECT_TIMEOUT')).kind, 'unreachable');
+  assert.equal(classifyTransportError(withCode('ETIMEDOUT')).kind, 'unreachable');
   assert.equal(classifyTransportError(withCode('UND_ERR_HEADERS_TIMEOUT')).kind, 'timeout');
   assert.equal(classifyTransportError(withCode('UND_ERR_BODY_TIMEOUT')).kind, 'timeout');
   assert.equal(classifyTransportError(withCode('HPE_INVALID_CONSTANT')).kind, 'protocol');
