@@ -1,13 +1,15 @@
 // The manifest options every command that reads manifests shares (validate, plan, apply, destroy,
 // watch, convert), and loading from them: `-f/--file` (repeatable; default moor.yaml or moor.yml,
-// else Compose's compose.yaml & co. in the working directory), `--env-file` (repeatable),
+// else COMPOSE_FILE's files, else Compose's compose.yaml & co. in the working directory),
+// `--env-file` (repeatable),
 // `--allow-external-files`, and for Compose files `--compose`, `--as`, `--profile`;
 // `-p/--project-name` names the project in both formats.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type ProjectLoadOptions, type ProjectLoadResult, loadProject } from '../compose/front.js';
 import { READINGS, type Reading, describeReading } from '../compose/reading.js';
 import { UsageError } from '../errors.js';
+import { parseEnvFile } from '../manifest/env-file.js';
 import { type Issue, ManifestError } from '../manifest/issues.js';
 import type { LoadOptions } from '../manifest/load.js';
 import type { DesiredProject } from '../model/desired.js';
@@ -28,9 +30,9 @@ export const MANIFEST_OPTIONS = {
 
 export const MANIFEST_OPTIONS_HELP = `Manifest options:
   -f, --file FILE            A manifest; repeat to merge several in order (default: moor.yaml
-                             or moor.yml in the current directory, else compose.yaml,
-                             compose.yml, docker-compose.yml or docker-compose.yaml, with
-                             compose.override.yaml & co. merged over it)
+                             or moor.yml in the current directory, else the files COMPOSE_FILE
+                             names, else compose.yaml, compose.yml, docker-compose.yml or
+                             docker-compose.yaml, with compose.override.yaml & co. merged over it)
       --env-file FILE        Variables for \${VAR} interpolation; repeatable, later files win
                              (default: .env next to the first manifest). The environment wins
                              over every env file.
@@ -66,11 +68,13 @@ const COMPOSE_OVERRIDES = ['compose.override.yml', 'compose.override.yaml', 'doc
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** The manifest files to read: the -f options, or the default files of the working directory. */
-export function manifestFiles(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd'>): { files: string[]; warnings: string[] } {
+export function manifestFiles(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd' | 'env'>): { files: string[]; warnings: string[] } {
   if (values.file !== undefined && values.file.length > 0) return { files: [...values.file], warnings: [] };
   const present = (names: readonly string[]): string[] => names.filter((name) => existsSync(path.join(ctx.cwd, name)));
   const moor = values.compose === true ? [] : present(MOOR_FILES);
   if (moor[0] !== undefined) return { files: [moor[0]], warnings: moor.length > 1 ? ['both moor.yaml and moor.yml exist: using moor.yaml'] : [] };
+  const named = composeFileVariable(values, ctx);
+  if (named !== null) return { files: named, warnings: [] };
   const [compose, ...others] = present(COMPOSE_FILES);
   if (compose === undefined) {
     const looked = values.compose === true ? COMPOSE_FILES.join(', ') : `moor.yaml, moor.yml, ${COMPOSE_FILES.join(', ')}`;
@@ -79,6 +83,32 @@ export function manifestFiles(values: ManifestOptionValues, ctx: Pick<CommandCon
   const [override] = present(COMPOSE_OVERRIDES);
   const warnings = others.length > 0 ? [`several Compose files exist (${[compose, ...others].join(', ')}): using ${compose}`] : [];
   return { files: override === undefined ? [compose] : [compose, override], warnings };
+}
+
+/**
+ * The files COMPOSE_FILE names, as Compose reads it when no -f is given: from the environment,
+ * else from the env files (--env-file, else .env in the current folder; later files win),
+ * separated by COMPOSE_PATH_SEPARATOR (default ':'), relative to the current folder. null when it
+ * is not set. An env file that cannot be read is passed over here: the loader reports it.
+ */
+function composeFileVariable(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd' | 'env'>): string[] | null {
+  const fromFiles = new Map<string, string>();
+  const variable = (name: string): string | undefined => ctx.env[name] ?? fromFiles.get(name);
+  for (const file of values['env-file'] ?? ['.env']) {
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(ctx.cwd, file), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const { key, value } of parseEnvFile(text).entries) if (value !== null) fromFiles.set(key, value);
+  }
+  const list = variable('COMPOSE_FILE');
+  if (list === undefined || list === '') return null;
+  const given = variable('COMPOSE_PATH_SEPARATOR');
+  const separator = given === undefined || given === '' ? ':' : given;
+  const files = list.split(separator).filter((file) => file !== '');
+  return files.length === 0 ? null : files;
 }
 
 /** -p / --project-name / --project: one name, valid for the Engine. */

@@ -15,6 +15,30 @@ test('without -f, compose.yaml is read (with compose.override.yaml merged over i
   });
 });
 
+test('without -f, the files COMPOSE_FILE names are read (environment, else .env or --env-file), before compose.yaml, after moor.yaml', async () => {
+  const files = { 'compose.yaml': COMPOSE, 'base.yml': COMPOSE, 'extra.yml': 'services:\n  cache:\n    image: redis:7\n' };
+  const read = (run: { stderr: string }): string | undefined => /^moor: Read (.*) as Compose/m.exec(run.stderr)?.[1];
+  await withProject({ ...files, 'vars.env': 'COMPOSE_FILE=base.yml;extra.yml\nCOMPOSE_PATH_SEPARATOR=;\n' }, async (dir) => {
+    const fromEnv = await runCli(['validate', '-p', 'shop'], { cwd: dir, env: { COMPOSE_FILE: 'base.yml:extra.yml' } });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    assert.equal(read(fromEnv), 'base.yml, extra.yml');
+    assert.equal(fromEnv.stdout, 'valid: project shop (2 containers, 1 network)\n');
+    assert.equal(read(await runCli(['validate', '-p', 'shop'], { cwd: dir })), 'compose.yaml');
+    assert.equal(read(await runCli(['validate', '-p', 'shop', '--env-file', 'vars.env'], { cwd: dir })), 'base.yml, extra.yml');
+    // The environment wins over the env files; -f over both.
+    assert.equal(read(await runCli(['validate', '-p', 'shop', '--env-file', 'vars.env'], { cwd: dir, env: { COMPOSE_FILE: 'extra.yml' } })), 'extra.yml');
+    assert.equal(read(await runCli(['validate', '-p', 'shop', '-f', 'compose.yaml'], { cwd: dir, env: { COMPOSE_FILE: 'base.yml' } })), 'compose.yaml');
+    // A file it names that is not there is an error naming it.
+    const missing = await runCli(['validate', '-p', 'shop'], { cwd: dir, env: { COMPOSE_FILE: 'base.yml:nowhere.yml' } });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /nowhere\.yml/);
+  });
+  await withProject({ ...files, '.env': 'COMPOSE_FILE=extra.yml\n', 'moor.yaml': 'project: mine\ncontainers:\n  a:\n    image: x/a:1\n' }, async (dir) => {
+    assert.equal((await runCli(['validate'], { cwd: dir })).stdout, 'valid: project mine (1 container, 1 network)\n');
+    assert.equal(read(await runCli(['validate', '--compose', '-p', 'shop'], { cwd: dir })), 'extra.yml');
+  });
+});
+
 test('moor.yaml wins over compose.yaml; --compose picks compose.yaml', async () => {
   await withProject({ 'moor.yaml': 'project: mine\ncontainers:\n  a:\n    image: x/a:1\n', 'compose.yaml': COMPOSE }, async (dir) => {
     assert.equal((await runCli(['validate'], { cwd: dir })).stdout, 'valid: project mine (1 container, 1 network)\n');
