@@ -25,13 +25,21 @@ const MARKER = 'zz9-plural-z-alpha-7d1e';
 
 const cacheLine = (stderr: string): string | undefined => /^moor: debug: compile cache (.*)$/m.exec(stderr)?.[1];
 
+/** The name of a command's cache file, of this build or of another one. */
+const cacheName = (command: string, build = bundleHash.slice(0, 16)): string => `cli-${build}-node${process.version}-${process.arch}-${command}.v8cache`;
+
+/** A project whose `validate` ran once with its own cache folder, which that run wrote. */
+async function validatedOnce(): Promise<{ dir: string; cache: string; env: Record<string, string>; first: CliResult; file: string }> {
+  const dir = project();
+  const cache = path.join(dir, 'cache');
+  const env = { MOOR_CACHE_DIR: cache };
+  const first = await moor(['validate', '--debug'], env, dir);
+  return { dir, cache, env, first, file: path.join(cache, cacheName('validate')) };
+}
+
 describe('the compile cache of bin/moor', () => {
   test('the first run writes it (one file per command, private, code only), the next runs use it, and the output is the same', async () => {
-    const dir = project();
-    const cache = path.join(dir, 'cache');
-    const env = { MOOR_CACHE_DIR: cache };
-    const first = await moor(['validate', '--debug'], env, dir);
-    const file = path.join(cache, `cli-${bundleHash.slice(0, 16)}-node${process.version}-${process.arch}-validate.v8cache`);
+    const { dir, cache, env, first, file } = await validatedOnce();
     assert.equal(first.code, 0, first.stderr);
     assert.equal(cacheLine(first.stderr), `written (${file})`);
     assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -53,26 +61,17 @@ describe('the compile cache of bin/moor', () => {
   });
 
   test('a corrupt cache is rejected by V8 and written again; the command runs the same', async () => {
-    const dir = project();
-    const cache = path.join(dir, 'cache');
-    const env = { MOOR_CACHE_DIR: cache };
-    const good = await moor(['validate', '--debug'], env, dir);
-    const [name] = readdirSync(cache);
-    writeFileSync(path.join(cache, name as string), Buffer.alloc(4096, 7));
+    const { dir, env, first, file } = await validatedOnce();
+    writeFileSync(file, Buffer.alloc(4096, 7));
     const again = await moor(['validate', '--debug'], env, dir);
     assert.equal(again.code, 0, again.stderr);
     assert.match(cacheLine(again.stderr) ?? '', /^rejected, written /);
-    assert.equal(again.stdout, good.stdout);
+    assert.equal(again.stdout, first.stdout);
     assert.match(cacheLine((await moor(['validate', '--debug'], env, dir)).stderr) ?? '', /^used /);
   });
 
   test("it names the Node modules the command loaded, which the next run loads first; it never makes moor load anything else", async () => {
-    const dir = project();
-    const cache = path.join(dir, 'cache');
-    const env = { MOOR_CACHE_DIR: cache };
-    const good = await moor(['validate', '--debug'], env, dir);
-    const [name] = readdirSync(cache);
-    const file = path.join(cache, name as string);
+    const { dir, env, first, file } = await validatedOnce();
     const content = readFileSync(file);
     const newline = content.indexOf(0x0a);
     const names: unknown = JSON.parse(content.subarray(0, newline).toString());
@@ -88,7 +87,7 @@ describe('the compile cache of bin/moor', () => {
       const run = await moor(['validate', '--debug'], env, dir);
       assert.equal(run.code, 0, run.stderr);
       assert.match(cacheLine(run.stderr) ?? '', /^rejected, written /, JSON.stringify(header));
-      assert.equal(run.stdout, good.stdout);
+      assert.equal(run.stdout, first.stdout);
       assert.equal(existsSync(loaded), false, JSON.stringify(header));
     }
     assert.deepEqual(readFileSync(file).subarray(0, newline + 1), content.subarray(0, newline + 1));
@@ -98,8 +97,7 @@ describe('the compile cache of bin/moor', () => {
     const dir = project();
     const cache = path.join(dir, 'cache');
     mkdirSync(cache);
-    const other = (build: string, command: string): string => `cli-${build}-node${process.version}-${process.arch}-${command}.v8cache`;
-    const planted = { [other('aaaaaaaaaaaaaaaa', 'plan')]: 3, [other('aaaaaaaaaaaaaaaa', 'validate')]: 3, [other('bbbbbbbbbbbbbbbb', 'plan')]: 1, [other('cccccccccccccccc', 'validate')]: 2, 'notes.txt': 9, 'cli-not-a-cache': 9 };
+    const planted = { [cacheName('plan', 'aaaaaaaaaaaaaaaa')]: 3, [cacheName('validate', 'aaaaaaaaaaaaaaaa')]: 3, [cacheName('plan', 'bbbbbbbbbbbbbbbb')]: 1, [cacheName('validate', 'cccccccccccccccc')]: 2, 'notes.txt': 9, 'cli-not-a-cache': 9 };
     for (const [name, daysAgo] of Object.entries(planted)) {
       writeFileSync(path.join(cache, name), 'x');
       const when = Date.now() / 1000 - daysAgo * 86_400;
@@ -107,10 +105,10 @@ describe('the compile cache of bin/moor', () => {
     }
     const run = await moor(['validate', '--debug'], { MOOR_CACHE_DIR: cache }, dir);
     assert.match(cacheLine(run.stderr) ?? '', /^written /, run.stderr);
-    assert.deepEqual(readdirSync(cache).sort(), ['cli-not-a-cache', `cli-${bundleHash.slice(0, 16)}-node${process.version}-${process.arch}-validate.v8cache`, other('bbbbbbbbbbbbbbbb', 'plan'), 'notes.txt'].sort());
+    assert.deepEqual(readdirSync(cache).sort(), ['cli-not-a-cache', cacheName('validate'), cacheName('plan', 'bbbbbbbbbbbbbbbb'), 'notes.txt'].sort());
     // Using a cache writes nothing, so removes nothing.
-    writeFileSync(path.join(cache, other('dddddddddddddddd', 'plan')), 'x');
-    writeFileSync(path.join(cache, other('eeeeeeeeeeeeeeee', 'plan')), 'x');
+    writeFileSync(path.join(cache, cacheName('plan', 'dddddddddddddddd')), 'x');
+    writeFileSync(path.join(cache, cacheName('plan', 'eeeeeeeeeeeeeeee')), 'x');
     assert.match(cacheLine((await moor(['validate', '--debug'], { MOOR_CACHE_DIR: cache }, dir)).stderr) ?? '', /^used /);
     assert.equal(readdirSync(cache).length, 6);
   });
