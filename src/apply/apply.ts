@@ -8,7 +8,7 @@ import type { ObservedProject } from '../model/observed.js';
 import type { Plan } from '../plan/build.js';
 import { createEngineRunner } from './engine-runner.js';
 import { executeSteps, type ApplyEvent, type ApplyReport } from './execute.js';
-import { stepCost } from './schedule.js';
+import { holdServiceWrites, stepCost } from './schedule.js';
 import type { RegistryAuthLookup } from './registry-auth.js';
 
 export interface ApplyOptions {
@@ -58,6 +58,7 @@ export async function applyPlan(engine: EngineClient, desired: DesiredProject, o
   return executeSteps(plan.steps, runner, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     cost: (step) => stepCost(step, options.awaitRollouts ?? false),
+    hold: holdServiceWrites(plan.steps, options.awaitRollouts ?? false),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });

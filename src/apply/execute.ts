@@ -5,11 +5,12 @@
 //     other step still runs, and the report says which did what;
 //   - a cancelled run (signal aborted, e.g. SIGTERM) starts no new step, lets the running ones
 //     finish, and reports the rest as not run;
-//   - of the steps ready at once, the one with the costliest chain of work behind it starts first
-//     (schedule.ts); order never changes what runs, only when.
+//   - of the steps ready at once, the one with the costliest chain of work behind it starts first,
+//     and held steps start once the steps they are held for have settled (schedule.ts); order
+//     never changes what runs, only when.
 import PQueue from 'p-queue';
 import type { Step } from '../plan/steps.js';
-import { chainPriorities } from './schedule.js';
+import { chainPriorities, type Hold } from './schedule.js';
 
 export type StepStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
 
@@ -45,6 +46,11 @@ export interface ExecuteOptions {
   readonly onEvent?: (event: ApplyEvent) => void;
   /** Estimated cost of a step, for the order of ready steps (default: every step costs 1). */
   readonly cost?: (step: Step) => number;
+  /**
+   * Steps that start only once others have settled, whatever their outcome (never a dependency:
+   * a failure does not skip them). Should the run go idle with held steps ready, they start then.
+   */
+  readonly hold?: Hold | null;
   /** Milliseconds clock, injectable for tests. */
   readonly now?: () => number;
 }
@@ -63,9 +69,20 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
   const queue = new PQueue({ concurrency: options.concurrency });
   const priorities = chainPriorities(steps, options.cost ?? (() => 1));
 
+  const hold = options.hold ?? null;
+  let holdFor = hold === null ? 0 : [...hold.until].filter((key) => waiting.has(key)).length;
+  const parked: Step[] = [];
+  const settle = (outcome: StepOutcome): void => {
+    outcomes.set(outcome.step.key, outcome);
+    if (hold?.until.has(outcome.step.key) === true && holdFor > 0) {
+      holdFor -= 1;
+      if (holdFor === 0) startAll(parked.splice(0));
+    }
+  };
+
   const skip = (step: Step, cause: string): void => {
     if (outcomes.has(step.key)) return;
-    outcomes.set(step.key, { step, status: 'skipped', cause, durationMs: 0 });
+    settle({ step, status: 'skipped', cause, durationMs: 0 });
     emit({ type: 'step-skipped', step, cause });
     for (const next of dependants.get(step.key) ?? []) skip(next, cause);
   };
@@ -79,13 +96,12 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
         await run(step, signal);
       } catch (error: unknown) {
         const durationMs = now() - began;
-        outcomes.set(step.key, { step, status: 'failed', error, durationMs });
         emit({ type: 'step-failed', step, error, durationMs });
+        settle({ step, status: 'failed', error, durationMs });
         for (const next of dependants.get(step.key) ?? []) skip(next, step.key);
         return;
       }
       const durationMs = now() - began;
-      outcomes.set(step.key, { step, status: 'done', durationMs });
       emit({ type: 'step-done', step, durationMs });
       const ready: Step[] = [];
       for (const next of dependants.get(step.key) ?? []) {
@@ -93,6 +109,7 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
         left.delete(step.key);
         if (left.size === 0 && !outcomes.has(next.key)) ready.push(next);
       }
+      settle({ step, status: 'done', durationMs });
       startAll(ready);
     }, { priority: priority(step) });
   };
@@ -101,11 +118,20 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
   // among equals).
   const priority = (step: Step): number => priorities.get(step.key) ?? 0;
   const startAll = (ready: Step[]): void => {
-    for (const step of ready.sort((a, b) => priority(b) - priority(a))) start(step);
+    for (const step of ready.sort((a, b) => priority(b) - priority(a))) {
+      if (holdFor > 0 && hold?.held.has(step.key) === true) parked.push(step);
+      else start(step);
+    }
   };
 
   startAll(steps.filter((step) => step.after.length === 0));
   await queue.onIdle();
+  // Held for steps that can no longer settle (they wait for a held step): never stall on them.
+  while (parked.length > 0 && !signal.aborted) {
+    holdFor = 0;
+    startAll(parked.splice(0));
+    await queue.onIdle();
+  }
 
   const ordered = steps.map((step) => outcomes.get(step.key) ?? { step, status: 'cancelled' as const, durationMs: 0 });
   const counts = { done: 0, failed: 0, skipped: 0, cancelled: 0 };

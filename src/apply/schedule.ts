@@ -8,10 +8,15 @@
 // the containers wait; run longest-chain first, the containers start on an idle Engine and the
 // services are created while the last of them start.
 //
+// Order among ready steps is not enough: a container's create waits for its network, and while the
+// network is being made the service creates become ready and fill the free slots. So, when the
+// caller does not wait for the services to run, service writes are also held until every container
+// start of the plan has settled (holdServiceWrites): the Engine then starts the containers alone,
+// the command returns as soon as they run, and Swarm starts the tasks afterwards.
+//
 // When the caller waits for the services to run (apply --wait, watch), a service create or update
-// weighs like the task starts it sets off: they go first, so that Swarm starts tasks while the
-// containers start, and everything runs soonest. Without that wait, the command's own work is
-// done when its containers run, and they go first.
+// weighs like the task starts it sets off: they go first and nothing is held, so that Swarm starts
+// tasks while the containers start, and everything runs soonest.
 //
 // The costs are rough relative weights, not predictions; only their order matters.
 import type { Step, StepKind } from '../plan/steps.js';
@@ -49,6 +54,37 @@ const ROLLOUT_COST = 1000;
 export function stepCost(step: Step, awaitRollouts: boolean): number {
   if (awaitRollouts && (step.op === 'service.create' || step.op === 'service.update')) return ROLLOUT_COST;
   return COST[step.op];
+}
+
+/** Steps held back until every step of `until` has settled (done, failed or skipped). */
+export interface Hold {
+  readonly held: ReadonlySet<string>;
+  readonly until: ReadonlySet<string>;
+}
+
+const SERVICE_WRITES: ReadonlySet<StepKind> = new Set(['service.create', 'service.update']);
+
+/**
+ * Without a wait for rollouts: the service writes, held until the container starts that do not
+ * themselves wait (transitively) for a service write have settled. Null when nothing is to hold.
+ */
+export function holdServiceWrites(steps: readonly Step[], awaitRollouts: boolean): Hold | null {
+  if (awaitRollouts) return null;
+  const held = new Set(steps.filter((s) => SERVICE_WRITES.has(s.op)).map((s) => s.key));
+  if (held.size === 0) return null;
+  const dependants = new Map<string, string[]>();
+  for (const s of steps) for (const dep of s.after) dependants.set(dep, [...(dependants.get(dep) ?? []), s.key]);
+  const behindHeld = new Set<string>();
+  const todo = [...held];
+  for (let key = todo.pop(); key !== undefined; key = todo.pop()) {
+    for (const next of dependants.get(key) ?? []) {
+      if (behindHeld.has(next)) continue;
+      behindHeld.add(next);
+      todo.push(next);
+    }
+  }
+  const until = new Set(steps.filter((s) => s.op === 'container.start' && !behindHeld.has(s.key)).map((s) => s.key));
+  return until.size === 0 ? null : { held, until };
 }
 
 /**

@@ -75,6 +75,40 @@ describe('executing a plan', () => {
     assert.equal(started[0], 'slow-root');
   });
 
+  test('held steps start once the steps they are held for have settled, a failed one included', async () => {
+    const steps = [step('svc'), step('net'), step('ctr', ['net']), step('other-ctr'), step('svc-2', ['net'])];
+    const hold = { held: new Set(['svc', 'svc-2']), until: new Set(['ctr', 'other-ctr']) };
+    const log: string[] = [];
+    const report = await executeSteps(steps, async (s) => {
+      log.push(`start ${s.key}`);
+      await sleep(5);
+      log.push(`end ${s.key}`);
+      if (s.key === 'other-ctr') throw new Error('no such command');
+    }, { concurrency: 4, hold });
+    assert.deepEqual(report.outcomes.map((o) => `${o.step.key}:${o.status}`), ['svc:done', 'net:done', 'ctr:done', 'other-ctr:failed', 'svc-2:done']);
+    const lastSettled = Math.max(log.indexOf('end ctr'), log.indexOf('end other-ctr'));
+    assert.ok(log.indexOf('start svc') > lastSettled && log.indexOf('start svc-2') > lastSettled, log.join(', '));
+  });
+
+  test('a step held for a step that waits for it does not stall the run', async () => {
+    const steps = [step('svc'), step('ctr', ['svc']), step('free')];
+    const started: string[] = [];
+    const report = await executeSteps(steps, async (s) => {
+      started.push(s.key);
+    }, { concurrency: 2, hold: { held: new Set(['svc']), until: new Set(['ctr']) } });
+    assert.equal(report.ok, true);
+    assert.deepEqual(started, ['free', 'svc', 'ctr']);
+  });
+
+  test('held steps of a cancelled run are reported as cancelled', async () => {
+    const controller = new AbortController();
+    const steps = [step('ctr'), step('svc')];
+    const report = await executeSteps(steps, async () => {
+      controller.abort();
+    }, { concurrency: 2, signal: controller.signal, hold: { held: new Set(['svc']), until: new Set(['ctr']) } });
+    assert.deepEqual(report.outcomes.map((o) => o.status), ['done', 'cancelled']);
+  });
+
   test('a nonsensical concurrency is refused with a message that names it', async () => {
     await assert.rejects(executeSteps([], async () => undefined, { concurrency: 0 }), /concurrency must be a whole number of at least 1, got 0/);
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chainPriorities, stepCost } from '../../src/apply/schedule.js';
+import { chainPriorities, holdServiceWrites, stepCost } from '../../src/apply/schedule.js';
 import type { ContainerSpec, ServiceSpec } from '../../src/model/desired.js';
 import type { Step } from '../../src/plan/steps.js';
 
@@ -37,5 +37,20 @@ describe('the order of ready steps', () => {
     const converge = chainPriorities(steps, (s) => stepCost(s, true));
     assert.ok((returnSoon.get('container/ctr:create') ?? 0) > (returnSoon.get('svc') ?? 0));
     assert.ok((converge.get('svc') ?? 0) > (converge.get('container/ctr:create') ?? 0));
+  });
+
+  test('without a wait for rollouts, service writes are held until the container starts settle', () => {
+    const update: Step = { key: 'upd', after: [], object: 'service/upd', op: 'service.update', engineName: 'upd', id: 'u1', version: 3, spec: {} as ServiceSpec };
+    const steps = [service('svc'), update, ...container('a'), ...container('b'), plain('net')];
+    assert.deepEqual(holdServiceWrites(steps, false), { held: new Set(['svc', 'upd']), until: new Set(['container/a:start', 'container/b:start']) });
+    assert.equal(holdServiceWrites(steps, true), null);
+  });
+
+  test('a container start that waits for a service write is not held for; with nothing to hold for, nothing is held', () => {
+    const [create, start] = container('late');
+    const steps = [service('svc'), create as Step, { ...(start as Step), after: ['container/late:create', 'svc'] }, ...container('early')];
+    assert.deepEqual(holdServiceWrites(steps, false), { held: new Set(['svc']), until: new Set(['container/early:start']) });
+    assert.equal(holdServiceWrites([service('svc'), create as Step, { ...(start as Step), after: ['svc'] }], false), null);
+    assert.equal(holdServiceWrites([...container('only')], false), null);
   });
 });
