@@ -25,16 +25,22 @@ export type ValuePath = readonly PathSegment[];
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
+/** `KEY=` of a word written as an assignment (an environment or label entry in list form). */
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_.-]*=)./;
+
 /**
  * A structural value (an image, a port, a duration...) as a message may quote it: only its first
- * word. WARNING: a value with blanks in it is often several YAML lines run together — a line
- * indented one step too far continues the plain scalar above it (`image: app:1` followed by a
- * misplaced `  - PASSWORD=...`) — and those lines may hold a secret.
+ * word, and of a `KEY=value` word only `KEY=`. WARNING: a value with blanks in it is often several
+ * YAML lines run together — a line indented one step too far continues the plain scalar above it
+ * (`image: app:1` followed by a misplaced `  - PASSWORD=...`) — and those lines may hold a secret;
+ * a line moved into the wrong list (an `environment` entry among the `ports`) is one word.
  */
 export function quoteValue(value: string | number): string {
   const text = String(value);
-  const first = text.trimStart().split(/\s/, 1)[0] ?? '';
-  return first === text ? JSON.stringify(text) : `${JSON.stringify(`${first} ...`)} (shortened)`;
+  const word = text.trimStart().split(/\s/, 1)[0] ?? '';
+  const assignment = ASSIGNMENT.exec(word);
+  if (assignment !== null) return `${JSON.stringify(`${assignment[1] ?? ''}...`)} (shortened)`;
+  return word === text ? JSON.stringify(text) : `${JSON.stringify(`${word} ...`)} (shortened)`;
 }
 
 /** `services.web.ports[0]`; keys that are not plain words are quoted: `labels["com.example.tier"]`. */

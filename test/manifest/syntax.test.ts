@@ -128,3 +128,13 @@ test('messages quote only the first word of a value: a misindented line run into
   const port = parsePortShort('8080:80 API_TOKEN=hunter2');
   assert.ok(!port.ok && !port.error.includes('hunter2'), port.ok ? '' : port.error);
 });
+
+test('of a word written as an assignment (an environment entry moved among the ports), messages quote only the key', () => {
+  assert.equal(quoteValue('PASSWORD=hunter2'), '"PASSWORD=..." (shortened)');
+  assert.equal(quoteValue('com.example.tier=front'), '"com.example.tier=..." (shortened)');
+  const port = parsePortShort('PASSWORD=hunter2');
+  assert.ok(!port.ok && port.error === 'invalid container port "PASSWORD=..." (shortened)', port.ok ? '' : port.error);
+  // Not assignments: a path, a value that only ends with "=".
+  assert.equal(quoteValue('secrets/a=b.txt'), '"secrets/a=b.txt"');
+  assert.equal(quoteValue('KEY='), '"KEY="');
+});

@@ -7,7 +7,8 @@
 //     lines; as a tree: values of the wrong type, unknown keys, removed keys) never make it throw
 //     or hang, and every problem it reports has a file and a line; a secret in the manifest never
 //     appears in a message.
-// Runs: FUZZ_RUNS (default 150 per property); a failure prints the seed to replay it with.
+// Runs: FUZZ_RUNS (default 150 per property); a failure prints the seed and path to replay it
+// with: FUZZ_SEED=<seed> FUZZ_PATH=<path>.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,9 @@ import { loadManifest, type LoadResult } from '../../src/manifest/index.js';
 import type { ContainerPort, DesiredProject, RestartPolicy } from '../../src/model/desired.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+/** fast-check's run options: `numRuns`, and the replay of a failure when FUZZ_SEED is set. */
+const runs = (numRuns: number): fc.Parameters<unknown> =>
+  process.env.FUZZ_SEED === undefined ? { numRuns } : { numRuns, seed: Number(process.env.FUZZ_SEED), ...(process.env.FUZZ_PATH === undefined ? {} : { path: process.env.FUZZ_PATH }) };
 const CANARY = 'CANARY-fuzz-9b1d';
 /** Each case must be decided well within this (a hang would be caught by the test's timeout). */
 const CASE_BUDGET_MS = 3000;
@@ -274,7 +278,7 @@ describe('the manifest fuzzer', () => {
         assert.ok(b.result.ok);
         assert.deepEqual(withoutLocations(b.result.desired), withoutLocations(a.result.desired));
       }),
-      { numRuns: RUNS },
+      runs(RUNS),
     );
   });
 
@@ -347,7 +351,7 @@ describe('the manifest fuzzer', () => {
         const { result, ms } = await load(text, { X: 'fuzz-x' });
         assertWellBehaved(result, ms);
       }),
-      { numRuns: RUNS * 2 },
+      runs(RUNS * 2),
     );
   });
 
@@ -395,7 +399,7 @@ describe('the manifest fuzzer', () => {
         const { result, ms } = await load(stringify(tree, { ...styleA, lineWidth: 0 }));
         assertWellBehaved(result, ms);
       }),
-      { numRuns: RUNS * 2 },
+      runs(RUNS * 2),
     );
   });
 });
