@@ -51,8 +51,9 @@ export const TOOL_PARTS: Readonly<Record<ToolName, readonly Part[]>> = {
   moor: ['swarm', 'containers', 'all'],
   stack: ['swarm'],
   compose: ['containers'],
-  // The floor's figures serve the whole project's targets; per part it would only add run time.
-  floor: ['all'],
+  // Per part too: beside each peer's figure, what moor's client doing only the needed requests
+  // takes, so that a target no Node program can reach shows as such.
+  floor: ['swarm', 'containers', 'all'],
 };
 
 /**
