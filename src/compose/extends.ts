@@ -3,7 +3,7 @@
 // service (itself resolved first) is merged under the extending one with the merge rules of
 // merge.ts. Chains are followed; a cycle, a missing service or an unreadable file is an error at
 // the `extends:` that names it.
-import type { Issues, ValuePath } from '../manifest/issues.js';
+import { quoteValue, type Issues, type ValuePath } from '../manifest/issues.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { mergeCompose } from './merge.js';
 import { entryOf, get, isMap, map, text } from './nodes.js';
@@ -91,7 +91,7 @@ class Resolver {
     const base = get(get(from.root, 'services'), baseName);
     const where = fileName === undefined ? '' : ` in ${fileName}`;
     if (base === undefined) {
-      this.#fail(key, (isMap(ext) ? (get(ext, 'service') as Node) : ext).loc, path, `extends the service ${JSON.stringify(baseName)}, which is not defined${where}`);
+      this.#fail(key, (isMap(ext) ? (get(ext, 'service') as Node) : ext).loc, path, `extends the service ${quoteValue(baseName)}, which is not defined${where}`);
       return own;
     }
     const baseKey = `${from.id}#${baseName}`;

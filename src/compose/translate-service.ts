@@ -2,7 +2,7 @@
 // services), with `deploy:` read the way `docker compose up` or `docker stack deploy` reads it.
 // The draft it returns is finished by translate.ts (replicas, depends_on, aliases).
 import type { SourceLocation } from '../model/desired.js';
-import { type ValuePath, formatPath } from '../manifest/issues.js';
+import { type ValuePath, formatPath, quoteValue } from '../manifest/issues.js';
 import type { MapEntry, MapNode, Node } from '../manifest/tree.js';
 import { COMPOSE_SERVICE_FIELDS, refusalFor } from './fields.js';
 import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text } from './nodes.js';
@@ -212,7 +212,7 @@ class ServiceTx {
         this.tx.error(build.keyLoc, from, 'moor does not build images: give the image to run with image: (build it beforehand, e.g. with docker compose build)');
         this.tx.imageExplained.add(formatPath(this.base));
       }
-      else this.tx.warning(build.keyLoc, from, `ignored: moor does not build images; it runs ${JSON.stringify(text(image.value) ?? '')} as it is (build it beforehand, e.g. with docker compose build)`);
+      else this.tx.warning(build.keyLoc, from, `ignored: moor does not build images; it runs ${quoteValue(text(image.value) ?? '')} as it is (build it beforehand, e.g. with docker compose build)`);
     }
     this.finishRestart();
     for (const [key, r] of this.#resources) {
@@ -276,7 +276,7 @@ class ServiceTx {
     if (name === undefined) return;
     if (!this.containers) return this.tx.warning(e.keyLoc, from, 'ignored: Swarm names the tasks of a service itself');
     this.aliases.push({ alias: name, loc: e.value.loc });
-    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${JSON.stringify(name)} is kept as a network alias, so other containers still reach it by that name`);
+    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(name)} is kept as a network alias, so other containers still reach it by that name`);
   }
 
   links(e: MapEntry, from: ValuePath): void {
@@ -285,10 +285,10 @@ class ServiceTx {
       const [target = '', alias] = (text(item) ?? '').split(':');
       const at_ = [...from, i];
       if (alias !== undefined && alias !== target) {
-        return this.tx.error(item, at_, `link aliases are not supported: give ${target} the network alias ${JSON.stringify(alias)} instead (networks: {default: {aliases: [${alias}]}})`);
+        return this.tx.error(item, at_, `link aliases are not supported: give ${target} the network alias ${quoteValue(alias)} instead (networks: {default: {aliases: [${alias}]}})`);
       }
       if (!this.containers) return this.tx.warning(item, at_, 'ignored: services reach each other by name on their networks');
-      this.tx.warning(item, at_, `not needed: containers on a shared network reach each other by name (${JSON.stringify(target)} is started first, as a link implies)`);
+      this.tx.warning(item, at_, `not needed: containers on a shared network reach each other by name (${quoteValue(target)} is started first, as a link implies)`);
       if (!this.dependsOn.some((d) => d.name === target)) this.dependsOn.push({ name: target, condition: 'service_started', conditionLoc: item.loc, keyLoc: item.loc, path: at_, required: true });
     });
   }
@@ -397,7 +397,7 @@ class ServiceTx {
   checkBindSource(source: string, node: Node, at_: ValuePath): void {
     if (!(source.startsWith('.') || source.startsWith('/') || source.startsWith('~'))) return;
     if (!this.tx.input.exists(this.tx.hostPath(source))) {
-      this.tx.warning(node, at_, `the host path ${JSON.stringify(source)} does not exist: Compose would create it, moor does not (the container cannot be created until it exists)`);
+      this.tx.warning(node, at_, `the host path ${quoteValue(source)} does not exist: Compose would create it, moor does not (the container cannot be created until it exists)`);
     }
   }
 
@@ -465,13 +465,13 @@ class ServiceTx {
       const source = isMap(item) ? text(get(item, 'source')) : text(item);
       if (source === undefined) return this.tx.error(item, at_, `give the ${kind}'s name (or {source, target})`);
       const def = get(get(this.tx.input.root, field), source);
-      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${JSON.stringify(source)}`);
+      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${quoteValue(source)}`);
       const file = text(get(def, 'file'));
       if (file === undefined) {
         const what = get(def, 'external') !== undefined ? `an external ${kind} is a Swarm object` : get(def, 'content') !== undefined ? `inline content cannot be mounted` : `a ${kind} from an environment variable cannot be mounted`;
         return this.tx.error(item, at_, `${what}: plain containers only get ${kind}s from a file (file:), mounted read-only; use --as services for Swarm ${kind}s`);
       }
-      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${JSON.stringify(file)} does not exist`);
+      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${quoteValue(file)} does not exist`);
       const written = isMap(item) ? text(get(item, 'target')) : undefined;
       const prefix = kind === 'secret' ? '/run/secrets/' : '/';
       const target = written === undefined ? `${prefix}${source}` : written.startsWith('/') ? written : `${prefix}${written}`;
@@ -506,7 +506,7 @@ class ServiceTx {
         const [key, val = ''] = option.split('=');
         if (key === 'size') tmpfs.push(['size', at(scalar(val, item.loc))]);
         else if (key === 'mode') tmpfs.push(['mode', at(scalar(val.startsWith('0') ? val : `0${val}`, item.loc))]);
-        else return this.tx.error(item, at_, `the tmpfs option ${JSON.stringify(key)} is not supported on services (size= and mode= are)`);
+        else return this.tx.error(item, at_, `the tmpfs option ${quoteValue(key ?? '')} is not supported on services (size= and mode= are)`);
       }
       const mount: [string, MapEntry][] = [
         ['type', at(scalar('tmpfs', item.loc))],
@@ -687,7 +687,7 @@ class ServiceTx {
     if (c === 'none') return scalar('no', loc);
     if (c === 'any') return scalar('always', loc);
     if (c === 'on-failure') return scalar(attempts === undefined ? 'on-failure' : `on-failure:${attempts}`, loc);
-    this.tx.error(condition ?? value, [...path, 'condition'], `must be none, on-failure or any (got ${JSON.stringify(c)})`);
+    this.tx.error(condition ?? value, [...path, 'condition'], `must be none, on-failure or any (got ${quoteValue(c)})`);
     return null;
   }
 

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import type { SourceLocation } from '../model/desired.js';
 import type { Lookup } from '../manifest/interpolate.js';
-import { type Issues, type ValuePath, formatPath } from '../manifest/issues.js';
+import { type Issues, type ValuePath, formatPath, quoteValue } from '../manifest/issues.js';
 import { didYouMean } from '../manifest/suggest.js';
 import type { MapEntry, Node, ScalarNode } from '../manifest/tree.js';
 import { at, booleanOf, coerce, get, isMap, isNoop, isSeq, map, scalar, seq, text } from './nodes.js';
@@ -236,7 +236,7 @@ function externalAndName(tx: Tx, kind: 'network' | 'volume' | 'secret' | 'config
   const written = text(nameEntry.value) ?? '';
   const owned = kind === 'secret' || kind === 'config' ? `${tx.input.project}_${name}_<version>` : `${tx.input.project}_${name}`;
   if (kind === 'volume') {
-    tx.error(nameEntry.keyLoc, [...base, 'name'], `moor names the volumes it manages ${owned}, so the data in ${JSON.stringify(written)} would not be used: to keep using that volume, declare it external: true (with this name:); to let moor create one, remove name:`);
+    tx.error(nameEntry.keyLoc, [...base, 'name'], `moor names the volumes it manages ${owned}, so the data in ${quoteValue(written)} would not be used: to keep using that volume, declare it external: true (with this name:); to let moor create one, remove name:`);
   } else if (written !== owned) {
     tx.warning(nameEntry.keyLoc, [...base, 'name'], `ignored: moor names the ${kind}s it manages ${owned} (name: applies to external ${kind}s)`);
   }
@@ -394,8 +394,8 @@ function dependsOnNode(tx: Tx, d: ServiceDraft, expand: (dep: string) => string[
     const targets = expand(dep.name);
     if (targets === null || targets.length === 0) {
       const why = targets === null ? 'is not defined (or not enabled by the selected profiles)' : 'has no container (deploy.replicas: 0)';
-      if (dep.required) tx.error(dep.keyLoc, dep.path, `${JSON.stringify(dep.name)} ${why}`);
-      else tx.warning(dep.keyLoc, dep.path, `${JSON.stringify(dep.name)} ${why}: this optional dependency (required: false) is skipped`);
+      if (dep.required) tx.error(dep.keyLoc, dep.path, `${quoteValue(dep.name)} ${why}`);
+      else tx.warning(dep.keyLoc, dep.path, `${quoteValue(dep.name)} ${why}: this optional dependency (required: false) is skipped`);
       continue;
     }
     for (const target of targets) {

@@ -428,3 +428,16 @@ test('depends_on required: false skips a missing dependency with a warning; link
     'compose.yaml:6:7: warning: services.a.depends_on.c: "c" is not defined (or not enabled by the selected profiles): this optional dependency (required: false) is skipped',
   ]);
 });
+
+test('an environment entry moved into a list of names is quoted by its key only, never its value', async () => {
+  const issues = await composeIssues(`services:
+  a:
+    image: x/a:1
+    secrets: [PASSWORD=hunter2]
+    depends_on: [API_TOKEN=hunter2]
+`);
+  assert.deepEqual(issues, [
+    'compose.yaml:4:15: services.a.secrets[0]: unknown secret "PASSWORD=..." (shortened)',
+    'compose.yaml:5:18: services.a.depends_on[0]: "API_TOKEN=..." (shortened) is not defined (or not enabled by the selected profiles)',
+  ]);
+});
