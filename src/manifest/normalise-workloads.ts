@@ -608,7 +608,10 @@ function updateConfig(w: Workload, value: M.UpdateConfigSpec | undefined, field:
 
 function placement(w: Workload, value: M.PlacementSpec | undefined): ServiceSpec['placement'] {
   (value?.constraints ?? []).forEach((c, i) => {
-    if (!/^[^=!]+(==|!=)[^=!]+$/.test(c)) w.ctx.error(w.at('placement', 'constraints', i), `invalid constraint ${quoteValue(c)}: expected e.g. "node.role == manager"`);
+    if (!/^[^=!]+(==|!=)[^=!]+$/.test(c)) {
+      const hint = /^[^=!]+=[^=!]+$/.test(c) ? 'compare with == or !=, e.g. "node.role == manager"' : 'expected e.g. "node.role == manager"';
+      w.ctx.error(w.at('placement', 'constraints', i), `invalid constraint ${quoteValue(c)}: ${hint}`);
+    }
   });
   return {
     constraints: [...(value?.constraints ?? [])].sort(compare),

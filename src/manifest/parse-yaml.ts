@@ -398,8 +398,15 @@ class Walker {
   #walkAlias(node: YamlNode & { source: string }, path: ValuePath, depth: number, loc: SourceLocation): Node {
     const target = this.#aliasTarget(node);
     if (target === undefined || this.#open.has(target)) {
-      const why = target === undefined ? `has no anchor &${node.source} before it` : 'refers to a value that contains it';
-      this.#issues.error(loc, path, `the YAML alias *${node.source} ${why}`);
+      // Without an anchor, the name is not quoted: it is as often an unquoted value that starts
+      // with "*" (a password...) as a mistyped anchor name, and the position shows it.
+      this.#issues.error(
+        loc,
+        path,
+        target === undefined
+          ? 'this YAML alias has no anchor (&name) before it: a value that starts with "*" is an alias; quote it if it is not meant as one'
+          : `the YAML alias *${node.source} refers to a value that contains it`,
+      );
       const placeholder = this.#nullAt(loc);
       this.#failedAliases.add(placeholder);
       return placeholder;

@@ -37,6 +37,12 @@ test('an alias refers to the last anchor of that name before it', () => {
   assert.deepEqual(plain('a: &x 1\nb: *x\nc: &x 2\nd: *x\n'), { a: 1, b: 1, c: 2, d: 2 });
 });
 
+test('an alias with no anchor is not named: an unquoted value that starts with "*" (a password) is one', () => {
+  assert.deepEqual(problems('environment:\n  PASSWORD: *hunter2\n'), [
+    'm.yaml:2:13: environment.PASSWORD: this YAML alias has no anchor (&name) before it: a value that starts with "*" is an alias; quote it if it is not meant as one',
+  ]);
+});
+
 test('merge keys: explicit keys win, then the first merged mapping', () => {
   assert.deepEqual(plain('x: &x {a: 1, b: 1}\ny: &y {b: 2, c: 2}\nz:\n  <<: [*x, *y]\n  c: 3\n'), { x: { a: 1, b: 1 }, y: { b: 2, c: 2 }, z: { a: 1, b: 1, c: 3 } });
   assert.deepEqual(problems('x: [1]\ny:\n  <<: [1]\n'), ['m.yaml:3:8: y["<<"]: a merge key (<<) takes a mapping or a list of mappings']);
