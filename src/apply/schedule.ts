@@ -10,9 +10,10 @@
 //
 // Order among ready steps is not enough: a container's create waits for its network, and while the
 // network is being made the service creates become ready and fill the free slots. So, when the
-// caller does not wait for the services to run, service writes are also held until every container
-// start of the plan has settled (holdServiceWrites): the Engine then starts the containers alone,
-// the command returns as soon as they run, and Swarm starts the tasks afterwards.
+// caller does not wait for the services to run, service writes are also held until the container
+// starts of the plan have settled (holdServiceWrites; not those behind a depends_on wait): the
+// Engine then starts the containers alone, the command returns as soon as they run, and Swarm
+// starts the tasks afterwards.
 //
 // When the caller waits for the services to run (apply --wait, watch), a service create or update
 // weighs like the task starts it sets off: they go first and nothing is held, so that Swarm starts
@@ -65,8 +66,10 @@ export interface Hold {
 const SERVICE_WRITES: ReadonlySet<StepKind> = new Set(['service.create', 'service.update']);
 
 /**
- * Without a wait for rollouts: the service writes, held until the container starts that do not
- * themselves wait (transitively) for a service write have settled. Null when nothing is to hold.
+ * Without a wait for rollouts: the service writes, held until the container starts have settled,
+ * but for those that wait (transitively) for a service write, which would never come, or for a
+ * depends_on condition (container.wait), which may take minutes while the Engine idles. Null when
+ * nothing is to hold.
  */
 export function holdServiceWrites(steps: readonly Step[], awaitRollouts: boolean): Hold | null {
   if (awaitRollouts) return null;
@@ -75,7 +78,7 @@ export function holdServiceWrites(steps: readonly Step[], awaitRollouts: boolean
   const dependants = new Map<string, string[]>();
   for (const s of steps) for (const dep of s.after) dependants.set(dep, [...(dependants.get(dep) ?? []), s.key]);
   const behindHeld = new Set<string>();
-  const todo = [...held];
+  const todo = [...held, ...steps.filter((s) => s.op === 'container.wait').map((s) => s.key)];
   for (let key = todo.pop(); key !== undefined; key = todo.pop()) {
     for (const next of dependants.get(key) ?? []) {
       if (behindHeld.has(next)) continue;

@@ -53,4 +53,11 @@ describe('the order of ready steps', () => {
     assert.equal(holdServiceWrites([service('svc'), create as Step, { ...(start as Step), after: ['svc'] }], false), null);
     assert.equal(holdServiceWrites([...container('only')], false), null);
   });
+
+  test('a container start behind a depends_on wait is not held for: the wait may be long', () => {
+    const [create, start] = container('web');
+    const wait: Step = { key: 'container/db:wait', after: ['container/db:start'], object: 'container/db', op: 'container.wait', engineName: 'db', condition: 'service_healthy' };
+    const steps = [service('svc'), ...container('db'), wait, create as Step, { ...(start as Step), after: ['container/web:create', 'container/db:wait'] }];
+    assert.deepEqual(holdServiceWrites(steps, false), { held: new Set(['svc']), until: new Set(['container/db:start']) });
+  });
 });
