@@ -11,6 +11,10 @@
 //     (exit 0, or 2 from plan --detailed-exitcode), when there was no cache or V8 rejected it; so
 //     an unknown command or a usage error writes nothing; never read nor written with
 //     MOOR_NO_COMPILE_CACHE=1;
+//   - V8 keeps the code of the functions a run compiled: a first run that took a short path (a
+//     small project, one kind of object) leaves the rest to be compiled on every later run. So a
+//     command that used a cache written or checked more than a minute before makes it again once
+//     it is done (~8 ms for 1 MB) and writes it if it grew; else it only marks it checked (mtime);
 //   - the file also names the Node modules (net, http, tls...) the command loaded while it ran,
 //     and the next run loads them before it sets its V8 flags (bin/moor's --liftoff-only): V8
 //     keys code caches to the flags, Node's own cache of its modules included, so a module Node
@@ -23,7 +27,7 @@
 //
 // Built on its own (dist/cli-bundle/launch.cjs, scripts/build-cli.mjs), not part of the bundle: it
 // imports only Node.
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +39,12 @@ interface CliBundle {
   run(argv: readonly string[]): Promise<number>;
 }
 
-export type CacheState = 'disabled' | 'used' | 'written' | 'rejected, written' | 'not written';
+export type CacheState = 'disabled' | 'used' | 'used, checked' | 'used, grown, written' | 'written' | 'rejected, written' | 'not written';
+
+/** A cache used this long after its file was last written or checked is checked again. */
+const RECHECK_AFTER_MS = 60_000;
+/** Written again when it grew by more than this (V8's data varies by ~0.02% from run to run). */
+const GROWTH = 1.01;
 
 export interface LaunchOptions {
   /** The folder of moor.cjs and moor.cjs.sha256. */
@@ -67,16 +76,32 @@ export async function launch(options: LaunchOptions): Promise<number> {
   wrapper(module.exports, requireNode, module, bundle, options.bundleDir);
 
   const code = await module.exports.run(options.argv);
+  const didItsWork = code === 0 || code === 2;
+  const nodeModules = (): string[] => loadedNodeModules().filter((name) => !loadedBefore.has(name));
   if (cacheFile === null) {
     options.onCache?.('disabled', null);
   } else if (cachedData !== undefined && !script.cachedDataRejected) {
-    options.onCache?.('used', cacheFile);
-  } else if ((code === 0 || code === 2) && write(cacheFile, () => encodeCache(loadedNodeModules().filter((name) => !loadedBefore.has(name)), script.createCachedData()))) {
+    const due = didItsWork && typeof cache === 'object' && Date.now() - cache.checkedAt >= RECHECK_AFTER_MS;
+    options.onCache?.(due ? recheck(cacheFile, cachedData.length, () => encodeCache(nodeModules(), script.createCachedData())) : 'used', cacheFile);
+  } else if (didItsWork && write(cacheFile, () => encodeCache(nodeModules(), script.createCachedData()))) {
     options.onCache?.(cache === undefined ? 'written' : 'rejected, written', cacheFile);
   } else {
     options.onCache?.('not written', cacheFile);
   }
   return code;
+}
+
+/** Makes the cache again; writes it if it grew, else marks it checked. */
+function recheck(file: string, usedBytes: number, make: () => Buffer): CacheState {
+  const made = make();
+  if (made.length > usedBytes * GROWTH && write(file, () => made)) return 'used, grown, written';
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // an unwritable folder: checked again next time
+  }
+  return 'used, checked';
 }
 
 function cachePath(options: LaunchOptions, bundleHash: string): string {
@@ -93,13 +118,17 @@ const nonEmpty = (value: string | undefined): string | undefined => (value === u
 interface CacheFile {
   readonly nodeModules: readonly string[];
   readonly data: Buffer;
+  /** When the file was last written or checked (its mtime), in ms. */
+  readonly checkedAt: number;
 }
 
 /** The cache file's content; 'unreadable' when it is there but not in its format. */
 function readCache(file: string): CacheFile | 'unreadable' | undefined {
   let content: Buffer;
+  let checkedAt: number;
   try {
     content = readFileSync(file);
+    checkedAt = statSync(file).mtimeMs;
   } catch {
     return undefined;
   }
@@ -109,7 +138,7 @@ function readCache(file: string): CacheFile | 'unreadable' | undefined {
     const names: unknown = JSON.parse(content.subarray(0, end).toString('latin1'));
     // Only names of Node's own modules are ever loaded from it.
     if (!Array.isArray(names) || !names.every((name): name is string => typeof name === 'string' && PUBLIC_NODE_MODULES.has(name))) return 'unreadable';
-    return { nodeModules: names, data: content.subarray(end + 1) };
+    return { nodeModules: names, data: content.subarray(end + 1), checkedAt };
   } catch {
     return 'unreadable';
   }

@@ -60,6 +60,29 @@ describe('the compile cache of bin/moor', () => {
     assert.equal(readdirSync(path.join(dir, '.cache', 'moor')).length, 1);
   });
 
+  test('a cache used more than a minute after it was written or checked is made again, and written if it grew', async () => {
+    const { dir, env, first, file } = await validatedOnce();
+    assert.equal(cacheLine(first.stderr), `written (${file})`);
+    const small = statSync(file).size;
+    // A Compose file runs code the first manifest did not: the Compose reader.
+    writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: moor/busybox:latest\n    ports: ["8080:80"]\n');
+    const compose = ['validate', '--debug', '-f', 'compose.yaml'];
+    const soon = await moor(compose, env, dir);
+    assert.equal(soon.code, 0, soon.stderr);
+    assert.equal(cacheLine(soon.stderr), `used (${file})`);
+    const aMinuteAgo = new Date(Date.now() - 61_000);
+    utimesSync(file, aMinuteAgo, aMinuteAgo);
+    const later = await moor(compose, env, dir);
+    assert.equal(cacheLine(later.stderr), `used, grown, written (${file})`);
+    assert.ok(statSync(file).size > small * 1.01, `${small} -> ${statSync(file).size} bytes`);
+    utimesSync(file, aMinuteAgo, aMinuteAgo);
+    const again = await moor(compose, env, dir);
+    assert.equal(cacheLine(again.stderr), `used, checked (${file})`);
+    assert.ok(Date.now() - statSync(file).mtimeMs < 60_000);
+    assert.equal(again.stdout, soon.stdout);
+    assert.equal(readFileSync(file).includes(MARKER), false);
+  });
+
   test('a corrupt cache is rejected by V8 and written again; the command runs the same', async () => {
     const { dir, env, first, file } = await validatedOnce();
     writeFileSync(file, Buffer.alloc(4096, 7));
