@@ -58,9 +58,22 @@ export interface PlannedRun {
 }
 
 /** Observes the project on the Engine and plans; the seed makes the plan reproducible. */
-export async function observeAndPlan(engine: EngineClient, desired: DesiredProject, options: Omit<SavedPlanOptions, 'destroy'>, seed = randomSeed(), signal?: AbortSignal): Promise<PlannedRun> {
+export async function observeAndPlan(
+  engine: EngineClient,
+  desired: DesiredProject,
+  options: Omit<SavedPlanOptions, 'destroy'> & { readonly destroy?: boolean },
+  seed = randomSeed(),
+  signal?: AbortSignal,
+): Promise<PlannedRun> {
   const observed = await observeProject(engine, desired.project, signal === undefined ? {} : { signal });
-  const plan = buildPlan(desired, observed, { pruneVolumes: options.pruneVolumes, replaceVolumes: options.replaceVolumes, pull: options.pull, retryFailed: options.retryFailed === true, newId: seededIds(seed) });
+  const plan = buildPlan(desired, observed, {
+    pruneVolumes: options.pruneVolumes,
+    replaceVolumes: options.replaceVolumes,
+    pull: options.pull,
+    retryFailed: options.retryFailed === true,
+    teardown: options.destroy === true,
+    newId: seededIds(seed),
+  });
   return { plan, observed, seed };
 }
 

@@ -51,6 +51,11 @@ export interface PlanOptions {
    * (`--retry-failed`). Without it such services are held back, with a warning. Default false.
    */
   readonly retryFailed?: boolean;
+  /**
+   * The plan removes the whole project (`moor destroy`, against an empty desired project): the
+   * deletions say so instead of "no longer in the manifest", and a kept volume names `--volumes`.
+   */
+  readonly teardown?: boolean;
 }
 
 export interface PlanSummary {
@@ -87,10 +92,16 @@ interface Draft {
 }
 
 class Builder {
+  /** Why an owned object the desired project lacks is deleted. */
+  readonly goneReason: string;
+
   constructor(
     readonly images: ReadonlyMap<string, string>,
     readonly pull: PlanOptions['pull'],
-  ) {}
+    readonly teardown: boolean,
+  ) {
+    this.goneReason = teardown ? 'the project is destroyed' : 'no longer in the manifest';
+  }
 
   readonly changes: Change[] = [];
   readonly problems: PlanProblem[] = [];
@@ -190,7 +201,7 @@ function insertSorted(list: string[], value: string): void {
 const res = (kind: string, engineName: string): string => `${kind}:${engineName}`;
 
 export function buildPlan(desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Plan {
-  const b = new Builder(observed.images, options.pull);
+  const b = new Builder(observed.images, options.pull, options.teardown === true);
   checkEngine(b, desired, observed);
   checkOwnership(b, desired, observed);
   const r = resolveNames(desired, observed, options.newId);
@@ -803,7 +814,7 @@ function planVersionGarbage(
       b.removal(res(kind, version.engineName), b.add(id, `remove@${version.engineName}`, op));
       const rotated = b.changes.some((c) => c.kind === kind && c.name === version.name && c.action === 'replace');
       if (stillDesired !== undefined && !stillDesired.external && rotated) continue; // part of the rotation change
-      b.change({ action: 'delete', kind, name: version.name, engineName: version.engineName, id: version.id, reason: stillDesired === undefined ? 'no longer in the manifest' : 'old version, no longer used', fields: [] });
+      b.change({ action: 'delete', kind, name: version.name, engineName: version.engineName, id: version.id, reason: stillDesired === undefined ? b.goneReason : 'old version, no longer used', fields: [] });
     }
   }
 }
@@ -831,7 +842,7 @@ function planRemovals(
     const remove = removeContainer(b, id, suffix, live);
     stops.set(live.name, `${id}:stop${suffix}`);
     removes.set(live.name, remove);
-    b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: 'no longer in the manifest', fields: [] });
+    b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [] });
   }
   for (const live of containers) {
     for (const dep of live.dependsOn) {
@@ -846,7 +857,7 @@ function planRemovals(
     releaseServiceRefs(b, key, live.spec, null);
     releasePreviousRefs(b, key, live);
     serviceRemoves.set(live.name, key);
-    b.change({ action: 'delete', kind: 'service', name: live.name, engineName: live.engineName, id: live.id, reason: 'no longer in the manifest', fields: [] });
+    b.change({ action: 'delete', kind: 'service', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [] });
   }
   for (const live of services) {
     for (const dep of live.dependsOn) {
@@ -860,16 +871,17 @@ function planRemovals(
     checkForeignAttachments(b, live, ownedById, 'removed');
     const suffix = networks.filter((n) => n.name === live.name).length > 1 ? `-${live.id.slice(0, 12)}` : '';
     b.removal(res('network', live.engineName), b.add(objectId('network', live.name), `remove${suffix}`, { op: 'network.remove', engineName: live.engineName, id: live.id }));
-    b.change({ action: 'delete', kind: 'network', name: live.name, engineName: live.engineName, id: live.id, reason: 'no longer in the manifest', fields: [] });
+    b.change({ action: 'delete', kind: 'network', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [] });
   }
   for (const live of gone(observed.volumes, desired.volumes)) {
     const id = objectId('volume', live.name);
     if (!options.pruneVolumes) {
-      b.problem('warning', id, `volume ${live.engineName} is no longer in the manifest; kept with its data (use --prune-volumes to delete it)`);
+      const kept = b.teardown ? 'moor destroy --volumes deletes it' : 'use --prune-volumes to delete it';
+      b.problem('warning', id, `volume ${live.engineName} ${b.teardown ? 'is' : 'is no longer in the manifest;'} kept with its data (${kept})`);
       continue;
     }
     b.removal(res('volume', live.engineName), b.add(id, 'remove', { op: 'volume.remove', engineName: live.engineName }));
-    b.change({ action: 'delete', kind: 'volume', name: live.name, engineName: live.engineName, id: live.engineName, reason: 'no longer in the manifest (--prune-volumes: its data is deleted)', fields: [] });
+    b.change({ action: 'delete', kind: 'volume', name: live.name, engineName: live.engineName, id: live.engineName, reason: `${b.goneReason} (${b.teardown ? '--volumes' : '--prune-volumes'}: its data is deleted)`, fields: [] });
   }
 }
 

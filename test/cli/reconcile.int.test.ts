@@ -163,7 +163,9 @@ describe('moor plan, apply and destroy', () => {
     const destroyed = await moor(dir, 'destroy', '--yes');
     assert.equal(destroyed.code, 0, all(destroyed));
     assert.match(destroyed.stdout, /Destroy complete/);
-    assert.match(destroyed.stdout, /volume \S+_data is no longer in the manifest; kept/);
+    assert.match(destroyed.stdout, /volume \S+_data is kept with its data \(moor destroy --volumes deletes it\)/);
+    assert.match(destroyed.stdout, /- container \S+ \(\S+\): the project is destroyed/);
+    assert.doesNotMatch(destroyed.stdout, /no longer in the manifest|--prune-volumes/);
     const volumes = await run.engine.volumes.list({ filters: { label: [`io.moor.project=${name}`] } });
     assert.equal(volumes.volumes.length, 1);
     const withVolumes = await moor(dir, 'destroy', '--project', name, '--volumes', '--yes');

@@ -487,6 +487,15 @@ describe('networks and volumes', () => {
     const pruned = plan(project({}), observed, { pruneVolumes: true });
     assert.deepEqual(keys(pruned), ['volume/data:remove']);
   });
+
+  test("a teardown (moor destroy) says so in its reasons, and names destroy's own --volumes", () => {
+    const observed = observeAsApplied(project({ networks: [net('default')], volumes: [vol('data')], containers: [ctr('web')] }));
+    const kept = plan(project({}), observed, { teardown: true });
+    assert.deepEqual(kept.changes.map((c) => `${c.kind} ${c.name}: ${c.reason}`), ['network default: the project is destroyed', 'container web: the project is destroyed']);
+    assert.deepEqual(kept.problems.map((p) => p.message), ['volume shop_data is kept with its data (moor destroy --volumes deletes it)']);
+    const pruned = plan(project({}), observed, { teardown: true, pruneVolumes: true });
+    assert.equal(pruned.changes.find((c) => c.kind === 'volume')?.reason, 'the project is destroyed (--volumes: its data is deleted)');
+  });
 });
 
 describe('ownership and pre-flight', () => {

@@ -54,7 +54,7 @@ Exit status: 0 success (or nothing to remove); 1 error, declined confirmation or
     try {
       return await withLock(ctx, engine, project, 'moor destroy', async () => {
         if (source !== null) ctx.stdout.write(`${source}\n\n`);
-        const run = await observeAndPlan(engine, desired, { pruneVolumes: values.volumes === true, replaceVolumes: false, pull: 'never' }, undefined, ctx.signal);
+        const run = await observeAndPlan(engine, desired, { pruneVolumes: values.volumes === true, replaceVolumes: false, pull: 'never', destroy: true }, undefined, ctx.signal);
         return confirmAndApply(ctx, engine, desired, run, { verb: 'Destroy', yes: values.yes === true, concurrency, color: useColor(ctx, ctx.stdout, values['no-color']), saved: false });
       });
     } finally {
