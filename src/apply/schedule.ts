@@ -76,7 +76,13 @@ export function holdServiceWrites(steps: readonly Step[], awaitRollouts: boolean
   const held = new Set(steps.filter((s) => SERVICE_WRITES.has(s.op)).map((s) => s.key));
   if (held.size === 0) return null;
   const dependants = new Map<string, string[]>();
-  for (const s of steps) for (const dep of s.after) dependants.set(dep, [...(dependants.get(dep) ?? []), s.key]);
+  for (const s of steps) {
+    for (const dep of s.after) {
+      const list = dependants.get(dep);
+      if (list === undefined) dependants.set(dep, [s.key]);
+      else list.push(s.key);
+    }
+  }
   const behindHeld = new Set<string>();
   const todo = [...held, ...steps.filter((s) => s.op === 'container.wait').map((s) => s.key)];
   for (let key = todo.pop(); key !== undefined; key = todo.pop()) {
