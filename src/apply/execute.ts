@@ -10,7 +10,7 @@
 //     never changes what runs, only when.
 import PQueue from 'p-queue';
 import type { Step } from '../plan/steps.js';
-import { chainPriorities, type Hold } from './schedule.js';
+import { chainPriorities, dependantsOf, type Hold } from './schedule.js';
 
 export type StepStatus = 'done' | 'failed' | 'skipped' | 'cancelled';
 
@@ -64,8 +64,7 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
   const signal = options.signal ?? new AbortController().signal;
   const outcomes = new Map<string, StepOutcome>();
   const waiting = new Map(steps.map((s) => [s.key, new Set(s.after)]));
-  const dependants = new Map<string, Step[]>();
-  for (const s of steps) for (const dep of s.after) dependants.set(dep, [...(dependants.get(dep) ?? []), s]);
+  const dependants = dependantsOf(steps);
   const queue = new PQueue({ concurrency: options.concurrency });
   const priorities = chainPriorities(steps, options.cost ?? (() => 1));
 

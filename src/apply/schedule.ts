@@ -57,6 +57,19 @@ export function stepCost(step: Step, awaitRollouts: boolean): number {
   return COST[step.op];
 }
 
+/** For each step key, the steps that wait for it (in plan order). */
+export function dependantsOf(steps: readonly Step[]): ReadonlyMap<string, readonly Step[]> {
+  const dependants = new Map<string, Step[]>();
+  for (const s of steps) {
+    for (const dep of s.after) {
+      const list = dependants.get(dep);
+      if (list === undefined) dependants.set(dep, [s]);
+      else list.push(s);
+    }
+  }
+  return dependants;
+}
+
 /** Steps held back until every step of `until` has settled (done, failed or skipped). */
 export interface Hold {
   readonly held: ReadonlySet<string>;
@@ -75,21 +88,14 @@ export function holdServiceWrites(steps: readonly Step[], awaitRollouts: boolean
   if (awaitRollouts) return null;
   const held = new Set(steps.filter((s) => SERVICE_WRITES.has(s.op)).map((s) => s.key));
   if (held.size === 0) return null;
-  const dependants = new Map<string, string[]>();
-  for (const s of steps) {
-    for (const dep of s.after) {
-      const list = dependants.get(dep);
-      if (list === undefined) dependants.set(dep, [s.key]);
-      else list.push(s.key);
-    }
-  }
+  const dependants = dependantsOf(steps);
   const behindHeld = new Set<string>();
   const todo = [...held, ...steps.filter((s) => s.op === 'container.wait').map((s) => s.key)];
   for (let key = todo.pop(); key !== undefined; key = todo.pop()) {
     for (const next of dependants.get(key) ?? []) {
-      if (behindHeld.has(next)) continue;
-      behindHeld.add(next);
-      todo.push(next);
+      if (behindHeld.has(next.key)) continue;
+      behindHeld.add(next.key);
+      todo.push(next.key);
     }
   }
   const until = new Set(steps.filter((s) => s.op === 'container.start' && !behindHeld.has(s.key)).map((s) => s.key));

@@ -876,8 +876,9 @@ function planRemovals(
   for (const live of gone(observed.volumes, desired.volumes)) {
     const id = objectId('volume', live.name);
     if (!options.pruneVolumes) {
-      const kept = b.teardown ? 'moor destroy --volumes deletes it' : 'use --prune-volumes to delete it';
-      b.problem('warning', id, `volume ${live.engineName} ${b.teardown ? 'is' : 'is no longer in the manifest;'} kept with its data (${kept})`);
+      b.problem('warning', id, b.teardown
+        ? `volume ${live.engineName} is kept with its data (moor destroy --volumes deletes it)`
+        : `volume ${live.engineName} is no longer in the manifest; kept with its data (use --prune-volumes to delete it)`);
       continue;
     }
     b.removal(res('volume', live.engineName), b.add(id, 'remove', { op: 'volume.remove', engineName: live.engineName }));
