@@ -28,10 +28,19 @@ export interface EngineOptionValues {
 
 /** Connects to the Engine the options and the environment name; prints the client's warnings to stderr. */
 export async function connectEngine(values: EngineOptionValues, ctx: CommandContext, extra: Omit<EngineClientOptions, 'host' | 'env' | 'allowInsecurePlaintext'> = {}): Promise<EngineClient> {
-  const onRequest = values.debug === true ? logRequests(ctx, extra.onRequest) : extra.onRequest;
-  const engine = await EngineClient.connect({ ...extra, onRequest, host: values.host, env: ctx.env, allowInsecurePlaintext: values['insecure-plaintext'] === true });
-  for (const warning of engine.warnings) ctx.stderr.write(`moor: warning: ${warning}\n`);
+  const engine = await connectQuietly(values, ctx, extra);
+  writeEngineWarnings(ctx, engine);
   return engine;
+}
+
+/** connectEngine without printing the client's warnings (writeEngineWarnings prints them). */
+export function connectQuietly(values: EngineOptionValues, ctx: CommandContext, extra: Omit<EngineClientOptions, 'host' | 'env' | 'allowInsecurePlaintext'> = {}): Promise<EngineClient> {
+  const onRequest = values.debug === true ? logRequests(ctx, extra.onRequest) : extra.onRequest;
+  return EngineClient.connect({ ...extra, onRequest, host: values.host, env: ctx.env, allowInsecurePlaintext: values['insecure-plaintext'] === true });
+}
+
+export function writeEngineWarnings(ctx: CommandContext, engine: EngineClient): void {
+  for (const warning of engine.warnings) ctx.stderr.write(`moor: warning: ${warning}\n`);
 }
 
 /** `moor: debug: GET /services/web 200 12ms`, then whatever hook the command has of its own. */

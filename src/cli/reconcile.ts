@@ -7,7 +7,9 @@ import type { EngineClient } from '../engine/client.js';
 import type { DesiredProject } from '../model/desired.js';
 import { randomSeed, seededIds } from '../model/hash.js';
 import type { ObservedProject } from '../model/observed.js';
-import { observeProject } from '../observe/observe.js';
+import { listEngine, observeProject, type EngineListing } from '../observe/observe.js';
+import type { CommandContext } from './command.js';
+import { connectQuietly, writeEngineWarnings, type EngineOptionValues } from './engine-options.js';
 import { buildPlan, type Plan } from '../plan/build.js';
 import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan, type SavedPlanOptions, type SavedReading } from '../plan/saved.js';
 import { MOOR_VERSION } from '../version.js';
@@ -64,8 +66,9 @@ export async function observeAndPlan(
   options: Omit<SavedPlanOptions, 'destroy'> & { readonly destroy?: boolean },
   seed = randomSeed(),
   signal?: AbortSignal,
+  listing?: EngineListing,
 ): Promise<PlannedRun> {
-  const observed = await observeProject(engine, desired.project, signal === undefined ? {} : { signal });
+  const observed = await observeProject(engine, desired.project, { ...(signal === undefined ? {} : { signal }), ...(listing === undefined ? {} : { listing }) });
   const plan = buildPlan(desired, observed, {
     pruneVolumes: options.pruneVolumes,
     replaceVolumes: options.replaceVolumes,
@@ -75,6 +78,48 @@ export async function observeAndPlan(
     newId: seededIds(seed),
   });
   return { plan, observed, seed };
+}
+
+/**
+ * The Engine side of a read-only command, started before its manifest is read: connecting and
+ * listing the Engine's objects (observe.ts, step 1) need no manifest, so the Engine answers while
+ * moor parses. Not for apply or destroy: they list only once they hold the project's lock.
+ */
+export interface EarlyEngine {
+  /** Once the manifest is loaded: the client (the caller closes it) and the listing, or the Engine's error. */
+  ready(): Promise<{ readonly engine: EngineClient; readonly listing: EngineListing }>;
+  /** When the manifest failed: closes the client; the manifest's error stands alone. */
+  abandon(): Promise<void>;
+}
+
+export function connectEarly(values: EngineOptionValues, ctx: CommandContext): EarlyEngine {
+  // abandon() stops whatever is in flight: an Engine that does not answer must not hold up the
+  // manifest's error until the connection times out.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, stop.signal]);
+  const engine = connectQuietly(values, ctx, { signal });
+  const listing = engine.then((client) => listEngine(client, { signal }));
+  // Handled here, so that a failure nobody awaits yet (the manifest is still loading) is not an
+  // unhandled rejection; ready() and abandon() still see it.
+  listing.catch(() => undefined);
+  return {
+    async ready() {
+      const client = await engine;
+      writeEngineWarnings(ctx, client);
+      try {
+        return { engine: client, listing: await listing };
+      } catch (err: unknown) {
+        await client.close();
+        throw err;
+      }
+    },
+    async abandon() {
+      stop.abort();
+      const client = await engine.catch(() => null);
+      await listing.catch(() => undefined);
+      await client?.close();
+    },
+  };
 }
 
 /** The desired state of `moor destroy`: the project, with nothing in it. */

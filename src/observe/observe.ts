@@ -1,16 +1,17 @@
 // observeProject: the only bulk read of the Engine. Everything the planner needs, in as few round
 // trips as the API allows, then no further Engine call until apply:
-//   1. /info (is this a Swarm manager?), then concurrently one unfiltered list per kind (networks,
-//      volumes, containers, images; services, secrets and configs on a Swarm manager). Unfiltered,
-//      because names held by objects moor does not own are conflicts the plan must report.
-//      (Sending the lists alongside /info was tried: no faster; parsing the answers is the cost.)
+//   1. concurrently: one unfiltered list per kind of the local Engine (networks, volumes,
+//      containers, images), and /info (is this a Swarm manager?), then on a manager the lists of
+//      services, secrets and configs. Unfiltered, because names held by objects moor does not own
+//      are conflicts the plan must report. Step 1 needs no project: `moor plan` runs it while it
+//      reads the manifest (listEngine).
 //   2. concurrently: an inspect of each owned container (restart policy, resources, networks are
 //      not in the list) and of each owned local network (its attached containers).
-// A no-op plan of a 30-service, 10-container project costs about 20 requests, 3 round trips deep.
+// A no-op plan of a 30-service, 10-container project costs about 20 requests, 2 round trips deep.
 //
 // Must not: write anything; interpret the manifest (it takes only the project name).
 import type { EngineClient } from '../engine/client.js';
-import type { Labels } from '../engine/types.js';
+import type { Config, ContainerSummary, ImageSummary, Labels, Network, Secret, Service, Volume } from '../engine/types.js';
 import {
   observeConfig,
   observeContainer,
@@ -27,6 +28,8 @@ export interface ObserveOptions {
   readonly signal?: AbortSignal;
   /** How many inspects may be in flight at once. */
   readonly concurrency?: number;
+  /** Step 1, taken already (see listEngine). */
+  readonly listing?: EngineListing;
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time, keeping order. */
@@ -47,29 +50,60 @@ function unownedEntry(id: string, engineName: string, labels: Labels | null | un
   return [engineName, { id, engineName, ownerProject: labels?.[LABEL_PROJECT] ?? null }];
 }
 
-export async function observeProject(engine: EngineClient, project: string, options: ObserveOptions = {}): Promise<ObservedProject> {
-  const signal = options.signal;
-  const limit = options.concurrency ?? 8;
-  const listOpts = signal === undefined ? {} : { signal };
-  const info = await engine.system.info(listOpts);
-  const swarmState = info.Swarm?.LocalNodeState ?? 'inactive';
-  const swarmManager = swarmState === 'active' && info.Swarm?.ControlAvailable === true;
-  const engineFacts: EngineFacts = {
-    apiVersion: engine.apiVersion,
-    engineVersion: info.ServerVersion ?? 'unknown',
-    swarm: swarmState,
-    swarmManager,
-  };
+/**
+ * Step 1, which needs no project: the Engine's facts and one list per kind. `moor plan` takes it
+ * while the manifest is still being read (a listing taken earlier is as good as one taken now: an
+ * observation is a snapshot either way).
+ */
+export interface EngineListing {
+  readonly engine: EngineFacts;
+  readonly networks: readonly Network[];
+  readonly volumes: { readonly volumes: readonly Volume[] };
+  readonly containers: readonly ContainerSummary[];
+  readonly images: readonly ImageSummary[];
+  readonly services: readonly Service[];
+  readonly secrets: readonly Secret[];
+  readonly configs: readonly Config[];
+}
 
-  const [networks, volumes, containers, images, services, secrets, configs] = await Promise.all([
+export async function listEngine(engine: EngineClient, options: { readonly signal?: AbortSignal | undefined } = {}): Promise<EngineListing> {
+  const listOpts = options.signal === undefined ? {} : { signal: options.signal };
+  const swarmLists = async () => {
+    const info = await engine.system.info(listOpts);
+    const swarmState = info.Swarm?.LocalNodeState ?? 'inactive';
+    const swarmManager = swarmState === 'active' && info.Swarm?.ControlAvailable === true;
+    const [services, secrets, configs] = await Promise.all([
+      swarmManager ? engine.services.list(listOpts) : Promise.resolve([]),
+      swarmManager ? engine.secrets.list(listOpts) : Promise.resolve([]),
+      swarmManager ? engine.configs.list(listOpts) : Promise.resolve([]),
+    ]);
+    return { info, swarmState, swarmManager, services, secrets, configs };
+  };
+  const [{ info, swarmState, swarmManager, services, secrets, configs }, networks, volumes, containers, images] = await Promise.all([
+    swarmLists(),
     engine.networks.list(listOpts),
     engine.volumes.list(listOpts),
     engine.containers.list({ ...listOpts, all: true }),
     engine.images.list(listOpts),
-    swarmManager ? engine.services.list(listOpts) : Promise.resolve([]),
-    swarmManager ? engine.secrets.list(listOpts) : Promise.resolve([]),
-    swarmManager ? engine.configs.list(listOpts) : Promise.resolve([]),
   ]);
+  return {
+    engine: { apiVersion: engine.apiVersion, engineVersion: info.ServerVersion ?? 'unknown', swarm: swarmState, swarmManager },
+    networks,
+    volumes,
+    containers,
+    images,
+    services,
+    secrets,
+    configs,
+  };
+}
+
+/** Steps 1 (unless `listing` is given) and 2. */
+export async function observeProject(engine: EngineClient, project: string, options: ObserveOptions = {}): Promise<ObservedProject> {
+  const signal = options.signal;
+  const limit = options.concurrency ?? 8;
+  const listOpts = signal === undefined ? {} : { signal };
+  const { engine: engineFacts, networks, volumes, containers, images, services, secrets, configs } = options.listing ?? (await listEngine(engine, listOpts));
 
   const ownedContainers = containers.filter((c) => isOwnedBy(c.Labels, project));
   const ownedNetworks = networks.filter((n) => isOwnedBy(n.Labels, project));

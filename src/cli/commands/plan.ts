@@ -3,10 +3,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderPlanJson, renderPlanText } from '../../plan/render.js';
 import type { Command } from '../command.js';
-import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
+import { ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles, savedReading } from '../manifest-options.js';
 import { useColor, writeManifestWarnings } from '../output.js';
-import { observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, RETRY_OPTIONS, RETRY_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
+import { connectEarly, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, RETRY_OPTIONS, RETRY_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
 
 export const command: Command = {
   name: 'plan',
@@ -51,11 +51,15 @@ with --detailed-exitcode, 2 when the plan has changes.
       return 0;
     }
     const options = planOptionsFrom(values, ['missing', 'never'] as const);
-    const { desired, warnings, source, sourceJson } = await loadDesiredOrThrow(values, ctx);
+    const early = connectEarly(values, ctx);
+    const { desired, warnings, source, sourceJson } = await loadDesiredOrThrow(values, ctx).catch(async (err: unknown) => {
+      await early.abandon();
+      throw err;
+    });
     writeManifestWarnings(ctx, warnings);
-    const engine = await connectEngine(values, ctx);
+    const { engine, listing } = await early.ready();
     try {
-      const run = await observeAndPlan(engine, desired, options, undefined, ctx.signal);
+      const run = await observeAndPlan(engine, desired, options, undefined, ctx.signal, listing);
       const { plan } = run;
       if (values.json === true) ctx.stdout.write(`${JSON.stringify({ ...renderPlanJson(plan), source: sourceJson }, null, 2)}\n`);
       else ctx.stdout.write(`${source === null ? '' : `${source}\n\n`}${renderPlanText(plan, { color: useColor(ctx, ctx.stdout, values['no-color']) })}`);
