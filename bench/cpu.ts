@@ -12,6 +12,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { CLI_V8_FLAGS } from '../src/cli/launch.js';
 import { configBody, networkBody, secretBody, serviceBody } from '../src/convert/to-engine.js';
 import { resolveNames, resolveServiceSpec } from '../src/diff/resolve.js';
 import type { EngineClient } from '../src/engine/index.js';
@@ -122,4 +124,6 @@ async function main(): Promise<void> {
   }
 }
 
+// As bin/moor runs a command (src/cli/launch.ts).
+setFlagsFromString(CLI_V8_FLAGS);
 await main();

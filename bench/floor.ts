@@ -7,15 +7,16 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
+import { CLI_V8_FLAGS } from '../src/cli/launch.js';
 import { EngineClient, isEngineError } from '../src/engine/index.js';
 import type { ContainerCreateSpec, ServiceSpec } from '../src/engine/index.js';
 import type { FloorProject } from './generate.js';
 
 export const FLOOR_LABEL = 'io.moor.bench.floor';
 
-// As bin/moor does (bench/HISTORY.md, fix 6): the client's HTTP parser compiled by V8's baseline
-// compiler alone. Without it the floor would pay ~90 ms moor does not, and flatter moor.
-setFlagsFromString('--liftoff-only');
+// bin/moor's V8 flags (src/cli/launch.ts): e.g. the client's HTTP parser compiled by V8's baseline
+// compiler alone. Without them the floor would pay ~90 ms moor does not, and flatter moor.
+setFlagsFromString(CLI_V8_FLAGS);
 
 type Scenario = 'apply-first' | 'apply-noop' | 'plan-noop' | 'change-env' | 'change-ctr' | 'change-config' | 'destroy';
 

@@ -16,7 +16,7 @@
 //     command that used a cache written or checked more than a minute before makes it again once
 //     it is done (~8 ms for 1 MB) and writes it if it grew; else it only marks it checked (mtime);
 //   - the file also names the Node modules (net, http, tls...) the command loaded while it ran,
-//     and the next run loads them before it sets its V8 flags (bin/moor's --liftoff-only): V8
+//     and the next run loads them before it sets its V8 flags (CLI_V8_FLAGS, below): V8
 //     keys code caches to the flags, Node's own cache of its modules included, so a module Node
 //     loads after a flag is set is compiled from its source (~25 ms for an Engine command's);
 //   - writing one removes the files of older builds: those of the current build and of the one
@@ -33,6 +33,20 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+
+/**
+ * The V8 flags bin/moor runs a command with (the benchmark's floor runs with them too):
+ *   - `--liftoff-only`: undici compiles its HTTP parser (llhttp, WebAssembly) when the first
+ *     connection opens; V8's optimising WebAssembly compiler spends ~80 ms on it, more than a
+ *     command's few dozen answers ever win back. Its baseline compiler (Liftoff) alone is ready at
+ *     once (bench/HISTORY.md, fix 6).
+ *   - `--interrupt-budget` six times V8's default (67584): V8 optimises a function (TurboFan, on a
+ *     background thread) once it has run that much bytecode a few times. A command is over in a
+ *     few hundred ms, before most of those compiles pay back, and they take a core from the
+ *     Engine: a no-op plan spent ~60 ms of CPU on them. Code that stays hot (a 1000-service
+ *     manifest, `moor watch`) is still optimised, a little later (bench/HISTORY.md, fix 13).
+ */
+export const CLI_V8_FLAGS = '--liftoff-only --interrupt-budget=405504';
 
 /** What the bundle exports: src/cli/run.ts. */
 interface CliBundle {
