@@ -373,6 +373,12 @@ class Walker {
         return { kind: 'scalar', loc, value: node.source === '' ? null : resolvePlainScalar(node.source), text: node.source, plain: true };
       }
       const value = node.value;
+      // `PASSWORD: &hunter2` is an anchor on an empty value: YAML (and Compose) read null, and the
+      // value written is lost without a word. Said once, where it is written (not at each alias of
+      // it); the anchor's name is not quoted: it may be the secret.
+      if (node.anchor !== undefined && value === null && node.source === '' && this.#aliasDepth === 0) {
+        this.#issues.warning(loc, path, 'this value is empty, with a YAML anchor (&name) on it: a value that starts with "&" is an anchor; quote it if it is not meant as one');
+      }
       if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
         this.#issues.error(loc, path, 'unsupported YAML value');
         return this.#nullAt(loc);

@@ -43,6 +43,17 @@ test('an alias with no anchor is not named: an unquoted value that starts with "
   ]);
 });
 
+test('an anchor on an empty value (an unquoted value that starts with "&") is a warning, once, without its name', () => {
+  const r = parseYaml('environment:\n  PASSWORD: &hunter2\n  COPY: *hunter2\n', 'm.yaml');
+  assert.ok(r.root !== null);
+  assert.deepEqual(toPlain(r.root), { environment: { PASSWORD: null, COPY: null } });
+  assert.deepEqual(r.issues.map((i) => [i.severity, formatIssue(i)]), [
+    ['warning', 'm.yaml:2:21: warning: environment.PASSWORD: this value is empty, with a YAML anchor (&name) on it: a value that starts with "&" is an anchor; quote it if it is not meant as one'],
+  ]);
+  // Quoted, it is the value; an anchor on a value, or an explicit null, says nothing.
+  assert.deepEqual(plain('PASSWORD: "&hunter2"\nx: &a 1\ny: *a\nz: &b null\n'), { PASSWORD: '&hunter2', x: 1, y: 1, z: null });
+});
+
 test('merge keys: explicit keys win, then the first merged mapping', () => {
   assert.deepEqual(plain('x: &x {a: 1, b: 1}\ny: &y {b: 2, c: 2}\nz:\n  <<: [*x, *y]\n  c: 3\n'), { x: { a: 1, b: 1 }, y: { b: 2, c: 2 }, z: { a: 1, b: 1, c: 3 } });
   assert.deepEqual(problems('x: [1]\ny:\n  <<: [1]\n'), ['m.yaml:3:8: y["<<"]: a merge key (<<) takes a mapping or a list of mappings']);
