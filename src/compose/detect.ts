@@ -8,7 +8,6 @@
 // The files are judged together (an override file may hold only `networks:`), by their top-level
 // keys only; a file that cannot be parsed counts for nothing here: the loader reports it.
 import path from 'node:path';
-import type { Node } from '../manifest/tree.js';
 
 export type ManifestFormat = 'moor' | 'compose';
 
@@ -21,21 +20,17 @@ export interface Detection {
 const MOOR_KEYS = ['project', 'containers'];
 const COMPOSE_KEYS = ['services', 'name', 'version', 'include'];
 
-export function detectFormat(files: readonly { readonly name: string; readonly root: Node | null }[], forceCompose: boolean): Detection {
+export function detectFormat(files: readonly { readonly name: string; readonly topKeys: readonly string[] | null }[], forceCompose: boolean): Detection {
   if (forceCompose) return { format: 'compose', reason: '--compose' };
   for (const f of files) {
-    const key = topKeys(f.root).find((k) => MOOR_KEYS.includes(k));
+    const key = (f.topKeys ?? []).find((k) => MOOR_KEYS.includes(k));
     if (key !== undefined) return { format: 'moor', reason: `${f.name} has ${key}:` };
   }
   const moorNamed = files.find((f) => /^moor\.ya?ml$/.test(path.basename(f.name)));
   if (moorNamed !== undefined) return { format: 'moor', reason: `${moorNamed.name} is a moor manifest by its name` };
   for (const f of files) {
-    const key = topKeys(f.root).find((k) => COMPOSE_KEYS.includes(k));
+    const key = (f.topKeys ?? []).find((k) => COMPOSE_KEYS.includes(k));
     if (key !== undefined) return { format: 'compose', reason: `${f.name} has ${key}: and no project:` };
   }
   return { format: 'moor', reason: 'no Compose top-level key' };
-}
-
-function topKeys(root: Node | null): string[] {
-  return root?.kind === 'map' ? [...root.entries.keys()] : [];
 }

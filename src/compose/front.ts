@@ -4,8 +4,7 @@
 // `moor convert`), and the reading used, which commands print.
 import path from 'node:path';
 import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, loadManifest, readText } from '../manifest/load.js';
-import { parseYaml } from '../manifest/parse-yaml.js';
-import type { Node } from '../manifest/tree.js';
+import { yamlTopLevelKeys } from '../manifest/parse-yaml.js';
 import { type Detection, detectFormat } from './detect.js';
 import { COMPOSE_TAGS, type ComposeInfo, loadCompose } from './load.js';
 import type { Reading } from './reading.js';
@@ -34,11 +33,11 @@ export async function loadProject(options: ProjectLoadOptions): Promise<ProjectL
 
 /** Which reading the files get (a file that cannot be read or parsed counts for nothing: its loader reports it). */
 export async function detectFiles(files: readonly string[], cwd: string, forceCompose: boolean): Promise<Detection> {
-  const roots: { name: string; root: Node | null }[] = [];
+  const judged: { name: string; topKeys: readonly string[] | null }[] = [];
   for (const file of files) {
     const absolute = path.resolve(cwd, file);
     const read = forceCompose ? null : await readText(absolute, MAX_MANIFEST_BYTES, 'manifest');
-    roots.push({ name: file, root: read?.ok === true ? parseYaml(read.text, file, { allowedTags: COMPOSE_TAGS }).root : null });
+    judged.push({ name: file, topKeys: read?.ok === true ? yamlTopLevelKeys(read.text, { allowedTags: COMPOSE_TAGS }) : null });
   }
-  return detectFormat(roots, forceCompose);
+  return detectFormat(judged, forceCompose);
 }

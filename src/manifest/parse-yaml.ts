@@ -90,14 +90,9 @@ function parseDocuments(source: string): ParsedDocuments {
 /** Parses one manifest file's text. `file` is the name used in messages. Never throws for bad input. */
 export function parseYaml(source: string, file: string, options: ParseOptions = {}): ParsedYaml {
   const issues = new Issues();
-  const tooDeep = findExcessiveFlowNesting(source);
-  if (tooDeep !== null) {
-    issues.error(locationOf(source, tooDeep, file), [], `YAML flow collections ([ ] or { }) are nested more than ${MAX_FLOW_DEPTH} deep`);
-    return { root: null, issues: issues.sorted() };
-  }
-  const tooDeepOnALine = findExcessiveCompactNesting(source);
-  if (tooDeepOnALine !== null) {
-    issues.error(locationOf(source, tooDeepOnALine, file), [], `the document is nested more than ${MAX_DEPTH} levels deep`);
+  const nesting = excessiveNesting(source);
+  if (nesting !== null) {
+    issues.error(locationOf(source, nesting.offset, file), [], nesting.message);
     return { root: null, issues: issues.sorted() };
   }
 
@@ -134,6 +129,47 @@ export function parseYaml(source: string, file: string, options: ParseOptions = 
   // yaml reports duplicate keys too, but without naming them; the walker's messages replace them.
   if (!walker.foundDuplicates) for (const e of doc.errors) issues.error(at(e.pos[0]), [], yamlMessage(e.code, e.message));
   return { root: issues.hasErrors ? null : root, issues: issues.sorted() };
+}
+
+/**
+ * Nesting that would exhaust the parser, found before it runs (see the header); null when there is
+ * none, and for a text parsed already (it passed then).
+ */
+function excessiveNesting(source: string): { readonly offset: number; readonly message: string } | null {
+  if (recentParses.has(source)) return null;
+  const tooDeep = findExcessiveFlowNesting(source);
+  if (tooDeep !== null) return { offset: tooDeep, message: `YAML flow collections ([ ] or { }) are nested more than ${MAX_FLOW_DEPTH} deep` };
+  const tooDeepOnALine = findExcessiveCompactNesting(source);
+  if (tooDeepOnALine !== null) return { offset: tooDeepOnALine, message: `the document is nested more than ${MAX_DEPTH} levels deep` };
+  return null;
+}
+
+/**
+ * The top-level keys of a manifest file's text, in order, for judging its format by them
+ * (src/compose/detect.ts); null when the text is not one YAML document whose top is a mapping
+ * (its loader says why). Reads yaml's document (kept for the load that follows) without walking
+ * it, so a problem below the top level does not hide the keys; a top-level merge key (`<<`) takes
+ * the whole walk, which expands it.
+ */
+export function yamlTopLevelKeys(source: string, options: ParseOptions = {}): readonly string[] | null {
+  if (excessiveNesting(source) !== null) return null;
+  const { docs } = parseDocuments(source);
+  if (docs === 'too-many-tokens' || docs.length !== 1) return null;
+  const doc = docs[0] as Document.Parsed;
+  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return null;
+  if (doc.contents === null) return [];
+  if (!isMap(doc.contents)) return null;
+  const keys: string[] = [];
+  for (const { key } of doc.contents.items) {
+    if (!isScalar(key)) continue; // an alias or a collection as a key: refused by the walk
+    if (key.type === 'PLAIN' && key.source === '<<') {
+      const root = parseYaml(source, '', options).root;
+      return root?.kind === 'map' ? [...root.entries.keys()] : null;
+    }
+    if (typeof key.value === 'string') keys.push(key.value);
+    else if (key.value !== null) keys.push(typeof key.source === 'string' ? key.source : String(key.value));
+  }
+  return keys;
 }
 
 const YAML_OPTIONS = {

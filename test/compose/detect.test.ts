@@ -40,3 +40,15 @@ test("every example moor manifest keeps being read as a moor manifest", async ()
     assert.equal((await detectFiles(files, `${examples}${folder}`, false)).format, 'moor', folder);
   }
 });
+
+test('judged by the top-level keys alone: a problem further down does not hide them; a top-level merge key is expanded', async () => {
+  // The duplicate key is the Compose loader's to report; the file is still Compose by its services:.
+  const duplicate = 'services:\n  web:\n    image: x\n    image: y\n';
+  assert.deepEqual(await detect({ 'a.yaml': duplicate }, ['a.yaml']), { format: 'compose', reason: 'a.yaml has services: and no project:' });
+  assert.deepEqual(await detect({ 'a.yaml': 'project: x\nnetworks:\n  n: !!binary AAAA\n' }, ['a.yaml']), { format: 'moor', reason: 'a.yaml has project:' });
+  const merged = 'x-base: &base\n  project: shop\n<<: *base\nservices: {}\n';
+  assert.deepEqual(await detect({ 'a.yaml': merged }, ['a.yaml']), { format: 'moor', reason: 'a.yaml has project:' });
+  // Not one YAML document with a mapping on top: counts for nothing.
+  assert.equal((await detect({ 'a.yaml': 'services: {}\n---\nname: x\n' }, ['a.yaml'])).format, 'moor');
+  assert.equal((await detect({ 'a.yaml': '- services\n' }, ['a.yaml'])).format, 'moor');
+});
