@@ -6,7 +6,9 @@
 //     $MOOR_CACHE_DIR, else $XDG_CACHE_HOME/moor, else ~/.cache/moor (folder mode 0700);
 //   - the file name holds the bundle's sha256 (written by the build beside the bundle), Node's
 //     version and the architecture: V8 itself only checks the source's length, its own version
-//     and its flags, so a rebuilt bundle of the same length would otherwise get stale code;
+//     and its flags, so a rebuilt bundle of the same length would otherwise get stale code; and a
+//     hash of the bundle's path: code from the cache keeps the file name of the run that made it
+//     (stack traces would name another copy of the same build, maybe one since deleted);
 //   - written (atomically: a temporary file, then a rename) after a command that did its work
 //     (exit 0, or 2 from plan --detailed-exitcode), when there was no cache or V8 rejected it; so
 //     an unknown command or a usage error writes nothing; never read nor written with
@@ -124,7 +126,19 @@ function cachePath(options: LaunchOptions, bundleHash: string): string {
   // The command's name, when it looks like one; any other first word shares one file.
   const first = options.argv[0] ?? '';
   const command = /^[a-z][a-z-]{0,15}$/.test(first) ? first : 'other';
-  return path.join(dir, `cli-${bundleHash.slice(0, 16)}-node${process.version}-${process.arch}-${command}.v8cache`);
+  return path.join(dir, `cli-${cacheBuildId(options.bundleDir, bundleHash)}-node${process.version}-${process.arch}-${command}.v8cache`);
+}
+
+/** What names a build in its cache files: the bundle's hash, and a hash of the bundle's folder. */
+export function cacheBuildId(bundleDir: string, bundleHash: string): string {
+  return `${bundleHash.slice(0, 16)}-${fnv1a(path.resolve(bundleDir)).toString(16).padStart(8, '0')}`;
+}
+
+/** FNV-1a, 32 bits: node:crypto would cost every command, `--help` included, a module load. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
@@ -203,11 +217,14 @@ function write(file: string, data: () => Buffer): boolean {
   }
 }
 
-const CACHE_FILE = /^cli-([0-9a-f]{16})-.*\.v8cache$/;
+/** A cache file's name; its build is the bundle's hash and the hash of its path. */
+const CACHE_FILE = /^cli-([0-9a-f]{16}(?:-[0-9a-f]{8})?)-node.*\.v8cache$/;
 
 /**
  * Removes the cache files of every build but the one of `written` and the other one whose files
- * were written last. Only files named as cache files are touched; a failure leaves them be.
+ * were written last (two copies of moor, run in turn, keep theirs). Only files named as cache
+ * files are touched (those of moor before the path was in the name among them); a failure leaves
+ * them be.
  */
 function removeOlderBuilds(dir: string, written: string): void {
   try {

@@ -2,14 +2,18 @@
 // a cache may never change is what a command prints; what it must survive is a missing, corrupt,
 // stale or unwritable cache.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { cacheBuildId } from '../../src/cli/launch.js';
 import { spawnMoor, type CliResult } from '../support/cli.js';
 
-const bundleHash = readFileSync(new URL('../../dist/cli-bundle/moor.cjs.sha256', import.meta.url), 'utf8').trim();
+const bundleDir = fileURLToPath(new URL('../../dist/cli-bundle/', import.meta.url));
+const bundleHash = readFileSync(path.join(bundleDir, 'moor.cjs.sha256'), 'utf8').trim();
 
 /** bin/moor in `cwd`, which is also its HOME (so ~/.cache/moor is inside it). */
 const moor = (args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> => spawnMoor(args, { cwd, env: { HOME: cwd, ...env } });
@@ -26,7 +30,7 @@ const MARKER = 'zz9-plural-z-alpha-7d1e';
 const cacheLine = (stderr: string): string | undefined => /^moor: debug: compile cache (.*)$/m.exec(stderr)?.[1];
 
 /** The name of a command's cache file, of this build or of another one. */
-const cacheName = (command: string, build = bundleHash.slice(0, 16)): string => `cli-${build}-node${process.version}-${process.arch}-${command}.v8cache`;
+const cacheName = (command: string, build = cacheBuildId(bundleDir, bundleHash)): string => `cli-${build}-node${process.version}-${process.arch}-${command}.v8cache`;
 
 /** A project whose `validate` ran once with its own cache folder, which that run wrote. */
 async function validatedOnce(): Promise<{ dir: string; cache: string; env: Record<string, string>; first: CliResult; file: string }> {
@@ -134,6 +138,26 @@ describe('the compile cache of bin/moor', () => {
     writeFileSync(path.join(cache, cacheName('plan', 'eeeeeeeeeeeeeeee')), 'x');
     assert.match(cacheLine((await moor(['validate', '--debug'], { MOOR_CACHE_DIR: cache }, dir)).stderr) ?? '', /^used /);
     assert.equal(readdirSync(cache).length, 6);
+  });
+
+  test('two copies of the same build keep a cache each: code from a cache names the file of the run that made it', async () => {
+    const dir = project();
+    const cache = path.join(dir, 'cache');
+    const copy = path.join(dir, 'copy');
+    cpSync(fileURLToPath(new URL('../../bin/', import.meta.url)), path.join(copy, 'bin'), { recursive: true });
+    cpSync(bundleDir, path.join(copy, 'dist', 'cli-bundle'), { recursive: true });
+    const runCopy = (): Promise<CliResult> =>
+      new Promise((resolve, reject) => {
+        execFile(process.execPath, [path.join(copy, 'bin', 'moor'), 'validate', '--debug'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, MOOR_CACHE_DIR: cache } }, (error, stdout, stderr) =>
+          error === null ? resolve({ code: 0, stdout, stderr }) : reject(error),
+        );
+      });
+    const original = await moor(['validate', '--debug'], { MOOR_CACHE_DIR: cache }, dir);
+    assert.equal(cacheLine(original.stderr), `written (${path.join(cache, cacheName('validate'))})`);
+    const copied = path.join(cache, cacheName('validate', cacheBuildId(path.join(copy, 'dist', 'cli-bundle'), bundleHash)));
+    assert.equal(cacheLine((await runCopy()).stderr), `written (${copied})`);
+    assert.equal(cacheLine((await runCopy()).stderr), `used (${copied})`);
+    assert.equal(readdirSync(cache).length, 2);
   });
 
   test('an unwritable cache folder costs nothing but the cache', async () => {
