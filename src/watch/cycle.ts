@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { applyPlan } from '../apply/apply.js';
 import type { ApplyEvent, ApplyReport } from '../apply/execute.js';
-import type { RegistryAuthLookup } from '../apply/registry-auth.js';
+import { imagesNeedingCredentials, type RegistryAuthLookup } from '../apply/registry-auth.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
 import { isMoorError, type MoorError } from '../errors.js';
@@ -37,14 +37,23 @@ export interface Pipeline {
 }
 
 /**
+ * Credentials for the registries of these images (the ones a plan's steps need), resolved before
+ * the steps run (credential helpers are slow processes).
+ */
+export type PrepareRegistryAuth = (images: readonly string[], signal: AbortSignal) => Promise<RegistryAuthLookup>;
+
+/**
  * The pipeline on a connected client. `registryAuth` is asked at each apply, so that a new
  * `docker login` is used without a restart.
  */
-export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}, registryAuth?: () => RegistryAuthLookup): Pipeline {
+export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}, registryAuth?: PrepareRegistryAuth): Pipeline {
   return {
     observe: (project, signal) => observeProject(engine, project, { signal }),
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, ...planOptions, newId: randomId }),
-    apply: (desired, observed, plan, signal, onEvent) => applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, ...(registryAuth === undefined ? {} : { registryAuth: registryAuth() }) }),
+    apply: async (desired, observed, plan, signal, onEvent) => {
+      const lookup = registryAuth === undefined ? undefined : await registryAuth(imagesNeedingCredentials(plan.steps), signal);
+      return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, ...(lookup === undefined ? {} : { registryAuth: lookup }) });
+    },
   };
 }
 

@@ -19,7 +19,7 @@ import type { Command, CommandContext } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, readingValues } from '../manifest-options.js';
 import { paint, progressPrinter, pullProgressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
-import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
+import { dockerConfigRegistryAuth, imagesNeedingCredentials, type RegistryAuthLookup, type RegistryAuthSource } from '../../apply/registry-auth.js';
 import { waitProgress } from '../wait-output.js';
 import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan, RETRY_OPTIONS, RETRY_OPTIONS_HELP } from '../reconcile.js';
 
@@ -44,6 +44,8 @@ export interface RunOptions {
   readonly saved: boolean;
   /** --wait: after the steps, wait until what changed has converged (at most this long). */
   readonly waitTimeoutMs?: number | undefined;
+  /** Registry credentials (default: the Docker config's), shared with a `--pull always` before. */
+  readonly registryAuth?: RegistryAuthSource | undefined;
 }
 
 export const DEFAULT_WAIT_TIMEOUT = '5m';
@@ -74,16 +76,16 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
       return 1;
     }
   }
+  // Credential helpers run now, before the steps, and only for the registries the steps need.
+  const auth = await prepareRegistryAuth(ctx, options.registryAuth ?? dockerConfigRegistryAuth(ctx.env), imagesNeedingCredentials(plan.steps));
   ctx.stdout.write(`\n${options.verb === 'Apply' ? 'Applying' : 'Destroying'}:\n`);
   const started = performance.now();
-  const auth = loadDockerConfigAuth(ctx.env);
-  for (const note of auth.notes) ctx.stderr.write(`moor: warning: ${note}\n`);
   const report = await applyPlan(engine, desired, run.observed, plan, {
     concurrency: options.concurrency,
     signal: ctx.signal,
     onEvent: progressPrinter(ctx.stdout, options.color),
     onPullProgress: pullProgressPrinter(ctx.stdout, options.color),
-    registryAuth: auth.lookup,
+    registryAuth: auth,
     awaitRollouts: options.waitTimeoutMs !== undefined,
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
   });
@@ -114,9 +116,16 @@ export async function withLock<T>(ctx: CommandContext, engine: EngineClient, pro
   }
 }
 
-async function pullAll(ctx: CommandContext, engine: EngineClient, desired: DesiredProject): Promise<void> {
+/** Runs the credential helpers the images need; says what the user should know, on stderr. */
+async function prepareRegistryAuth(ctx: CommandContext, source: RegistryAuthSource, images: readonly string[]): Promise<RegistryAuthLookup> {
+  const { lookup, notes } = await source.prepare(images, ctx.signal);
+  for (const note of notes) ctx.stderr.write(`moor: warning: ${note}\n`);
+  return lookup;
+}
+
+async function pullAll(ctx: CommandContext, engine: EngineClient, desired: DesiredProject, registryAuth: RegistryAuthSource): Promise<void> {
   const images = [...new Set([...Object.values(desired.containers).map((c) => c.spec.image), ...Object.values(desired.services).map((s) => s.spec.image)])].sort();
-  const { lookup } = loadDockerConfigAuth(ctx.env);
+  const lookup = await prepareRegistryAuth(ctx, registryAuth, images);
   const print = pullProgressPrinter(ctx.stderr, false);
   for (const image of images) {
     const auth = lookup(image);
@@ -221,9 +230,10 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
     try {
       return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
         if (source !== null) ctx.stdout.write(`${source}\n\n`);
-        if (options.pull === 'always') await pullAll(ctx, engine, desired);
+        const registryAuth = dockerConfigRegistryAuth(ctx.env);
+        if (options.pull === 'always') await pullAll(ctx, engine, desired, registryAuth);
         const run = await observeAndPlan(engine, desired, { ...options, pull: options.pull === 'always' ? 'missing' : options.pull }, undefined, ctx.signal);
-        return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false, waitTimeoutMs });
+        return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false, waitTimeoutMs, registryAuth });
       });
     } finally {
       await engine.close();

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '../../apply/lock.js';
-import { loadDockerConfigAuth } from '../../apply/registry-auth.js';
+import { dockerConfigRegistryAuth } from '../../apply/registry-auth.js';
 import { parseEndpoint, type RequestHook } from '../../engine/index.js';
 import { UsageError } from '../../errors.js';
 import { parseDuration } from '../../manifest/syntax.js';
@@ -163,8 +163,6 @@ work folder is locked by another moor) or when the running steps outlive --shutd
       source = fileSource({ ...manifest, cwd: ctx.cwd, files });
     }
 
-    // Registry credentials as `moor apply` reads them (re-read at each apply); say once what is not used.
-    for (const note of loadDockerConfigAuth(ctx.env).notes) ctx.stderr.write(`moor: warning: ${note}\n`);
     const logger = createLogger({ format: format as LogFormat, write: (line) => ctx.stderr.write(line), debug: values.debug === true });
     try {
       const exit = await runWatch({
@@ -172,7 +170,13 @@ work folder is locked by another moor) or when the running steps outlive --shutd
         // --debug logs each Engine request as a record of the watcher's own log format.
         connect: (onRequest) => connectEngine({ ...values, debug: false }, ctx, { onRequest: values.debug === true ? logRequestsTo(logger, onRequest) : onRequest }),
         lock: (project) => acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint, project, command: 'moor watch' }),
-        pipeline: (engine) => enginePipeline(engine, planOptions, () => loadDockerConfigAuth(ctx.env).lookup),
+        // Registry credentials as `moor apply` finds them, afresh at each apply (a new `docker login`
+        // counts without a restart): credential helpers run then, for the registries the plan needs.
+        pipeline: (engine) => enginePipeline(engine, planOptions, async (images, signal) => {
+          const { lookup, notes } = await dockerConfigRegistryAuth(ctx.env).prepare(images, signal);
+          for (const note of notes) logger.log('warn', note);
+          return lookup;
+        }),
         intervalMs,
         dryRun: values['dry-run'] === true,
         unhealthyAfter,
