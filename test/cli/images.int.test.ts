@@ -4,20 +4,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { runMoor } from '../support/cli.js';
 import { TEST_IMAGE } from '../support/engine.js';
-import { startLocalRegistry, type LocalRegistry } from '../support/registry.js';
+import { useLocalRegistry } from '../support/registry.js';
 import { useProject } from '../support/project.js';
 
 const run = useProject('img');
-let registry: LocalRegistry | undefined;
-before(async () => {
-  registry = await startLocalRegistry();
-});
-after(async () => {
-  await registry?.stop();
-});
+const localRegistry = useLocalRegistry();
 
 function folder(manifest: string, dockerConfig: unknown): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'moor-img-'));
@@ -30,7 +24,7 @@ function folder(manifest: string, dockerConfig: unknown): { dir: string; env: Re
 
 describe('images', () => {
   test('a missing private image is pulled with the Docker config credentials, and no credential is printed', async () => {
-    assert.ok(registry);
+    const registry = localRegistry();
     const name = run.newProject();
     const image = await registry.push(TEST_IMAGE, `${name}/app:1`);
     await run.engine.images.remove(image).catch(() => undefined);
@@ -50,7 +44,7 @@ describe('images', () => {
   });
 
   test('an image that cannot be pulled fails its own steps only; the report says so; fixing it converges', async () => {
-    assert.ok(registry);
+    const registry = localRegistry();
     const name = run.newProject();
     const missing = `${registry.address}/${name}/nothing:here`;
     const manifest = (image: string) => `project: ${name}\ncontainers:\n  good:\n    image: ${TEST_IMAGE}\n    command: [sleep, "3600"]\n    init: true\n  bad:\n    image: ${image}\n    command: [sleep, "3600"]\n    init: true\n`;

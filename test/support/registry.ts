@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -110,5 +111,20 @@ auth:
       }
     },
     stop,
+  };
+}
+
+/** A registry for a test file: started before its tests, stopped after them. Call the result in a test. */
+export function useLocalRegistry(): () => LocalRegistry {
+  let registry: LocalRegistry | undefined;
+  before(async () => {
+    registry = await startLocalRegistry();
+  });
+  after(async () => {
+    await registry?.stop();
+  });
+  return () => {
+    if (registry === undefined) throw new Error('the local registry has not started');
+    return registry;
   };
 }
