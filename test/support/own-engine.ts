@@ -8,9 +8,12 @@
 // which test process owns it, which bridge and address range it has): teardown removes the
 // processes, mounts, bridges and the folder, and the next start sweeps what a killed run left.
 //
-// WARNING: never start the second dockerd with `--bridge=none`: dockerd then deletes the host's
-// `docker0` link by name (removeDefaultBridgeInterface), the shared Engine's default bridge. It
-// gets a bridge made here instead, with an address of its own.
+// WARNING: dockerd deletes the host's `docker0` link by name (removeDefaultBridgeInterface), the
+// shared Engine's default bridge, when it starts with `--bridge=none`, and when it starts again
+// (a stale "bridge" network) with any `default-address-pools` set and live-restore off. So the
+// second dockerd gets a bridge made here (`--bridge`), and no address pool: its networks must name
+// their subnet (`subnet`, in its own range), or the Engine would pick one of Docker's default
+// pools, where the shared Engine's networks are. `start` fails if docker0 went away all the same.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,11 +28,12 @@ const exec = promisify(execFile);
 /** Where every own Engine lives; one folder each. Short paths: unix sockets are limited to 107 bytes. */
 const ENGINES_DIR = '/var/lib/moor-test-engines';
 /**
- * The address ranges: 198.18.0.0/15 (RFC 2544, benchmarking), cut into 128 slots of a /22: the
- * first /24 for the bridge made here, the last two for the networks the Engine creates (moor's
- * project networks). Docker's own default pools (172.17-31/16, 192.168/16) are never used.
+ * The address ranges: 198.18.0.0/15 (RFC 2544, benchmarking), cut into 256 slots of a /23: the
+ * first /24 for the bridge made here, the second for a network the test creates (`subnet`).
+ * Docker's own default pools (172.17-31/16, 192.168/16) are never used.
  */
-const SLOTS = 128;
+const SLOTS = 256;
+const SLOT_SIZE = 512;
 const SLOT_BASE = ipv4ToInt('198.18.0.0');
 
 interface EngineRecord {
@@ -44,6 +48,8 @@ export interface OwnEngine {
   /** The endpoint, for --host or DOCKER_HOST: `unix:///var/lib/moor-test-engines/<id>/docker.sock`. */
   readonly host: string;
   readonly root: string;
+  /** A /24 of its own for a network the test creates (give it as the network's ipam subnet). */
+  readonly subnet: string;
   /** The running dockerd's pid; undefined while stopped. */
   readonly pid: number | undefined;
   /** Starts dockerd on the same folders (again), detached, and waits until it answers. */
@@ -95,7 +101,9 @@ export async function createOwnEngine(): Promise<OwnEngine> {
     await ip('addr', 'add', `${intToIpv4(slotAddress(slot) + 1)}/24`, 'dev', record.bridge);
     await ip('link', 'set', record.bridge, 'up');
     await engine.start();
-    await exec('bash', ['-o', 'pipefail', '-c', 'docker save "$1" | docker -H "$2" load -q', 'load', TEST_IMAGE, engine.host], { timeout: 120_000 });
+    // The test image, from the shared Engine (scripts/engine.sh imports it there), whatever
+    // DOCKER_HOST says, as connectTestEngine does.
+    await exec('bash', ['-o', 'pipefail', '-c', 'docker -H unix:///var/run/docker.sock save "$1" | docker -H "$2" load -q', 'load', TEST_IMAGE, engine.host], { timeout: 120_000 });
   } catch (err: unknown) {
     await engine.remove();
     throw err;
@@ -105,6 +113,7 @@ export async function createOwnEngine(): Promise<OwnEngine> {
 
 class Dockerd implements OwnEngine {
   readonly host: string;
+  readonly subnet: string;
   #pid: number | undefined;
   #removed = false;
 
@@ -113,6 +122,7 @@ class Dockerd implements OwnEngine {
     readonly record: EngineRecord,
   ) {
     this.host = `unix://${join(root, 'docker.sock')}`;
+    this.subnet = `${intToIpv4(slotAddress(record.slot) + 256)}/24`;
   }
 
   get pid(): number | undefined {
@@ -121,7 +131,7 @@ class Dockerd implements OwnEngine {
 
   async start(): Promise<void> {
     assert.ok(this.#pid === undefined || !alive(this.#pid), `dockerd ${this.#pid} is still running`);
-    const base = slotAddress(this.record.slot);
+    const hadDocker0 = await linkExists('docker0');
     // An empty daemon.json: the machine's /etc/docker/daemon.json may set hosts, data-root or a
     // bridge, and dockerd refuses a setting given both as a flag and in its file.
     writeFileSync(join(this.root, 'daemon.json'), '{}\n');
@@ -134,7 +144,6 @@ class Dockerd implements OwnEngine {
         `--pidfile=${join(this.root, 'docker.pid')}`,
         `--host=${this.host}`,
         `--bridge=${this.record.bridge}`,
-        `--default-address-pool=base=${intToIpv4(base + 512)}/23,size=24`,
         // The shared Engine's rules and the host's settings stay as they are.
         '--iptables=false',
         '--ip6tables=false',
@@ -160,6 +169,9 @@ class Dockerd implements OwnEngine {
       }
       await sleep(100);
     }
+    if (hadDocker0 && !(await linkExists('docker0'))) {
+      throw new Error(`the own dockerd deleted the host's docker0 (the shared Engine's default bridge): see the WARNING in test/support/own-engine.ts, and restore it`);
+    }
   }
 
   kill(): void {
@@ -181,17 +193,16 @@ class Dockerd implements OwnEngine {
 async function sweepLeftovers(): Promise<void> {
   if (!existsSync(ENGINES_DIR)) return;
   const folders = readdirSync(ENGINES_DIR).map((name) => join(ENGINES_DIR, name));
-  const live = new Set<number>();
   const leftovers: { root: string; record: EngineRecord | undefined }[] = [];
   for (const root of folders) {
     const record = readRecord(root);
-    if (record !== undefined && processStart(record.ownerPid) === record.ownerStart) live.add(record.slot);
+    if (record !== undefined && processStart(record.ownerPid) === record.ownerStart) continue;
     // A folder without its record is a start killed half-way, unless it is being made right now.
-    else if (record !== undefined || Date.now() - statSync(root).mtimeMs > 60_000) leftovers.push({ root, record });
+    if (record !== undefined || Date.now() - statSync(root).mtimeMs > 60_000) leftovers.push({ root, record });
   }
   for (const { root, record } of leftovers) {
     try {
-      await removeEngineFolder(root, record !== undefined && live.has(record.slot) ? { ...record, slot: -1 } : record);
+      await removeEngineFolder(root, record);
     } catch (err: unknown) {
       // Not fatal: every run has folders, names and a slot of its own.
       console.warn(`own engine: could not remove the leftover ${root}: ${String(err)}`);
@@ -201,8 +212,8 @@ async function sweepLeftovers(): Promise<void> {
 
 /**
  * Stops every process that names the folder on its command line (dockerd, its containerd, the
- * shims) and their children (the containers), unmounts what is mounted below it, deletes the
- * bridges in its slot, and removes it. A slot of -1 keeps the slot's bridges (another run uses it).
+ * shims) and their children (the containers), unmounts what is mounted below it, deletes its
+ * bridges, and removes it.
  */
 async function removeEngineFolder(root: string, record: EngineRecord | undefined): Promise<void> {
   const pid = Number(readText(join(root, 'docker.pid')));
@@ -221,17 +232,25 @@ async function removeEngineFolder(root: string, record: EngineRecord | undefined
   const left = mountsBelow(root);
   if (left.length > 0) throw new Error(`still mounted below ${root}: ${left.join(', ')}`);
   if (record !== undefined) {
-    for (const link of await bridgesToRemove(record)) await ip('link', 'del', link).catch(() => undefined);
+    for (const link of await bridgesToRemove(root, record)) await ip('link', 'del', link).catch(() => undefined);
   }
   rmSync(root, { recursive: true, force: true });
 }
 
-/** The bridge made for the engine, and the bridges its networks made (an address in its slot). */
-async function bridgesToRemove(record: EngineRecord): Promise<string[]> {
+/**
+ * The bridge made for the engine, and the bridges its networks made (an address in its slot),
+ * unless another folder claims the same slot (two starts at the same moment picked it): those
+ * may be the other engine's, and are left to its own teardown.
+ */
+async function bridgesToRemove(root: string, record: EngineRecord): Promise<string[]> {
+  const names = (await linkExists(record.bridge)) ? [record.bridge] : [];
+  const shared = readdirSync(ENGINES_DIR).some((name) => join(ENGINES_DIR, name) !== root && readRecord(join(ENGINES_DIR, name))?.slot === record.slot);
+  if (shared) return names;
   const { stdout } = await exec('ip', ['-j', '-4', 'addr', 'show', 'type', 'bridge']);
   const links = JSON.parse(stdout) as { ifname?: string; addr_info?: { local?: string }[] }[];
-  const names = links.filter((l) => l.ifname !== undefined && (l.addr_info ?? []).some((a) => a.local !== undefined && record.slot >= 0 && inSlot(ipv4ToInt(a.local), record.slot))).map((l) => l.ifname ?? '');
-  if (links.some((l) => l.ifname === record.bridge) || (await ip('link', 'show', record.bridge).then(() => true, () => false))) names.push(record.bridge);
+  for (const link of links) {
+    if (link.ifname !== undefined && (link.addr_info ?? []).some((a) => a.local !== undefined && inSlot(ipv4ToInt(a.local), record.slot))) names.push(link.ifname);
+  }
   return [...new Set(names)].sort();
 }
 
@@ -252,21 +271,21 @@ async function pickSlot(): Promise<number> {
       const [address = '', bits = '32'] = dst.split('/');
       const size = 2 ** (32 - Number(bits));
       const first = Math.floor(ipv4ToInt(address) / size) * size;
-      return first < start + 1024 && start < first + size;
+      return first < start + SLOT_SIZE && start < first + size;
     });
     if (!overlaps) free.push(slot);
   }
   const slot = free[Math.floor(Math.random() * free.length)];
-  if (slot === undefined) throw new Error('no free address range for an own Engine in 198.18.0.0/15 (routes of the machine, or other runs, use them all)');
+  if (slot === undefined) throw new Error('no free address range for an own Engine in 198.18.0.0/15 (the routes of the machine, or other runs, use them all)');
   return slot;
 }
 
 function slotAddress(slot: number): number {
-  return SLOT_BASE + slot * 1024;
+  return SLOT_BASE + slot * SLOT_SIZE;
 }
 
 function inSlot(address: number, slot: number): boolean {
-  return address >= slotAddress(slot) && address < slotAddress(slot) + 1024;
+  return address >= slotAddress(slot) && address < slotAddress(slot) + SLOT_SIZE;
 }
 
 function ipv4ToInt(address: string): number {
@@ -279,6 +298,10 @@ function intToIpv4(n: number): string {
 
 async function ip(...args: string[]): Promise<void> {
   await exec('ip', args);
+}
+
+async function linkExists(name: string): Promise<boolean> {
+  return ip('link', 'show', name).then(() => true, () => false);
 }
 
 function readRecord(root: string): EngineRecord | undefined {

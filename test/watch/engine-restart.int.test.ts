@@ -20,7 +20,9 @@ const project = `wr${createRunId()}`;
 describe('moor watch and a dockerd restart', () => {
   test('the loop survives the restart, resyncs by itself, and repairs a drift made afterwards', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'moor-watch-'));
-    writeFileSync(join(dir, 'moor.yaml'), `project: ${project}\ncontainers:\n${sleeper('web')}`);
+    // The project's network in the own Engine's range: it has no address pool (see own-engine.ts).
+    const network = `networks:\n  default:\n    ipam:\n      config:\n        - subnet: ${own.engine.subnet}\n`;
+    writeFileSync(join(dir, 'moor.yaml'), `project: ${project}\n${network}containers:\n${sleeper('web')}`);
     const watch = new WatchProcess(['--host', own.engine.host, '--interval', '5m', '--listen', '127.0.0.1:0'], { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } });
     assert.equal((await watch.waitFor('the first cycle', (r) => r.msg === 'cycle'))['result'], 'ok', watch.output);
     const address = await watch.address();
