@@ -5,8 +5,9 @@
 # Usage: scripts/test.sh [all|unit|int|FILE...]
 #   unit: *.test.ts that are not *.int.test.ts (no Engine needed)
 #   int:  *.int.test.ts (real Engine; never skipped: if the Engine cannot be started, the run fails)
-#   *.solo.int.test.ts files disturb the shared Engine (they restart dockerd): they run one at a
-#   time, after the others have finished.
+# Every integration test file runs in parallel with the others, so none may disturb the shared
+# Engine: a test that stops or restarts dockerd does it to a dockerd of its own
+# (test/support/own-engine.ts), never to the Engine on /var/run/docker.sock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,12 +23,7 @@ run_node_tests() {
 }
 
 unit_files() { find test -name '*.test.ts' ! -name '*.int.test.ts' | sort; }
-int_files() { find test -name '*.int.test.ts' ! -name '*.solo.int.test.ts' | sort; }
-solo_files() { find test -name '*.solo.int.test.ts' | sort; }
-run_solo_tests() {
-  local file
-  while IFS= read -r file; do run_node_tests 1 "$file"; done < <(solo_files)
-}
+int_files() { find test -name '*.int.test.ts' | sort; }
 
 case "$mode" in
   unit)
@@ -39,7 +35,6 @@ case "$mode" in
     npm run --silent build
     mapfile -t files < <(int_files)
     run_node_tests "$INT_CONCURRENCY" "${files[@]}"
-    run_solo_tests
     ;;
   all)
     npm run --silent typecheck
@@ -48,16 +43,10 @@ case "$mode" in
     bash scripts/engine.sh
     mapfile -t files < <(unit_files; int_files)
     run_node_tests "$INT_CONCURRENCY" "${files[@]}"
-    run_solo_tests
     ;;
   *)
     bash scripts/engine.sh
     npm run --silent build
-    files=() solo=()
-    for f in "$@"; do
-      case "$f" in *.solo.int.test.ts) solo+=("$f") ;; *) files+=("$f") ;; esac
-    done
-    [ ${#files[@]} -eq 0 ] || run_node_tests "$INT_CONCURRENCY" "${files[@]}"
-    for f in ${solo[@]+"${solo[@]}"}; do run_node_tests 1 "$f"; done
+    run_node_tests "$INT_CONCURRENCY" "$@"
     ;;
 esac
