@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceLocation } from '../model/desired.js';
 import { type Lookup, interpolateString, interpolateTree } from '../manifest/interpolate.js';
-import { type Issue, Issues } from '../manifest/issues.js';
+import { type Issue, Issues, quoteValue } from '../manifest/issues.js';
 import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
 import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
@@ -178,7 +178,7 @@ class FileLoader {
     if (this.#cache.has(file)) return this.#cache.get(file) ?? null;
     const read = await readText(file, this.#maxBytes, 'Compose file');
     let root: Node | null = null;
-    if (!read.ok) this.#issues.error(loc, at, `${JSON.stringify(path.relative(this.#projectDir, file))}: ${read.error}`);
+    if (!read.ok) this.#issues.error(loc, at, `${quoteValue(path.relative(this.#projectDir, file))}: ${read.error}`);
     else {
       const parsed = parseYaml(read.text, this.#display(file), { allowedTags: COMPOSE_TAGS });
       this.#issues.addAll(parsed.issues);

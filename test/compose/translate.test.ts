@@ -441,3 +441,17 @@ test('an environment entry moved into a list of names is quoted by its key only,
     'compose.yaml:5:18: services.a.depends_on[0]: "API_TOKEN=..." (shortened) is not defined (or not enabled by the selected profiles)',
   ]);
 });
+
+test('an environment entry moved into include: or extends.file is quoted by its key only when the file cannot be read', async () => {
+  const issues = await composeIssues(`include: [PASSWORD=hunter2]
+services:
+  a:
+    image: x/a:1
+    extends: { file: API_TOKEN=hunter2, service: b }
+`);
+  assert.ok(issues.length > 0 && issues.every((i) => !i.includes('hunter2')), issues.join('\n'));
+  assert.deepEqual(issues, [
+    'compose.yaml:1:11: include[0]: "PASSWORD=..." (shortened): cannot read the Compose file: no such file',
+    'compose.yaml:5:22: services.a.extends.file: "API_TOKEN=..." (shortened): cannot read the Compose file: no such file',
+  ]);
+});
