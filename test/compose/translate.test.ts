@@ -455,3 +455,20 @@ services:
     'compose.yaml:5:22: services.a.extends.file: "API_TOKEN=..." (shortened): cannot read the Compose file: no such file',
   ]);
 });
+
+test('--as services: an environment: of a secret or config that is no variable name is refused without quoting it', async () => {
+  const issues = await composeIssues(
+    `services:
+  a: { image: x/a:1, secrets: [pw], configs: [conf] }
+secrets:
+  pw: { environment: "PASSWORD=hunter2" }
+configs:
+  conf: { environment: "\${PW}" }
+`,
+    { reading: 'services', env: { PW: 'hunter2-x' } },
+  );
+  assert.deepEqual(issues, [
+    'compose.yaml:4:22: secrets.pw.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
+    'compose.yaml:6:24: configs.conf.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
+  ]);
+});
