@@ -2,9 +2,15 @@
 // repeatable, else the COMPOSE_PROFILES variable, comma-separated; `*` selects all); a service
 // without `profiles:` always runs. A service left out is said, never dropped silently; what still
 // depends on it is reported where the translation expands depends_on.
-import type { Issues } from '../manifest/issues.js';
+import { type Issues, quoteValue } from '../manifest/issues.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { get, isMap, isSeq, map, text } from './nodes.js';
+
+/** Compose's profile names. */
+const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** A profile name as written; anything else quoted as values are (a line moved into the list, an environment entry, may hold a secret). */
+const shown = (profile: string): string => (PROFILE_NAME.test(profile) ? profile : quoteValue(profile));
 
 /** The selected profiles: the --profile options, else COMPOSE_PROFILES. */
 export function selectedProfiles(options: readonly string[], variable: string | undefined): string[] {
@@ -25,8 +31,8 @@ export function applyProfiles(root: Node, selected: readonly string[], issues: I
       kept.set(name, entry);
       continue;
     }
-    const list = names.join(', ');
-    issues.warning(entry.keyLoc, ['services', name], `not deployed: its profile${names.length === 1 ? '' : 's'} (${list}) ${names.length === 1 ? 'is' : 'are'} not selected (select with --profile ${names[0] as string}, or COMPOSE_PROFILES)`);
+    const list = names.map(shown).join(', ');
+    issues.warning(entry.keyLoc, ['services', name], `not deployed: its profile${names.length === 1 ? '' : 's'} (${list}) ${names.length === 1 ? 'is' : 'are'} not selected (select with --profile ${shown(names[0] as string)}, or COMPOSE_PROFILES)`);
   }
   const entries = new Map(root.entries);
   entries.set('services', { keyLoc: (root.entries.get('services') as MapEntry).keyLoc, value: map(kept, services.loc) });

@@ -472,3 +472,8 @@ configs:
     'compose.yaml:6:24: configs.conf.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
   ]);
 });
+
+test('an environment entry moved into profiles: is quoted by its key only in the "not deployed" warning', async () => {
+  const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: [debug, "PASSWORD=hunter2"] }\n');
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles (debug, "PASSWORD=..." (shortened)) are not selected (select with --profile debug, or COMPOSE_PROFILES)']);
+});
