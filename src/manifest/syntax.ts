@@ -252,7 +252,11 @@ export function splitKeyValue(item: string): Parsed<readonly [string, string | n
 export function parseExtraHost(item: string): Parsed<string> {
   const sep = item.search(/[=:]/);
   if (sep <= 0) return fail(`invalid extra host ${quote(item)}: expected "host:ip" or "host=ip"`);
-  return checkExtraHost(item.slice(0, sep), item.slice(sep + 1));
+  const checked = checkExtraHost(item.slice(0, sep), item.slice(sep + 1));
+  // "host=ip" is written like an environment entry, and may be one moved here (PASSWORD=secret):
+  // the address is then not quoted.
+  if (!checked.ok && item[sep] === '=') return fail(`invalid extra host ${quote(item)}: expected an IP address (or host-gateway) after "="`);
+  return checked;
 }
 
 export function checkExtraHost(host: string, ip: string): Parsed<string> {

@@ -129,6 +129,13 @@ test('messages quote only the first word of a value: a misindented line run into
   assert.ok(!port.ok && !port.error.includes('hunter2'), port.ok ? '' : port.error);
 });
 
+test('an extra host written host=ip (an environment entry moved into extra_hosts) with a bad address is quoted by its host only', () => {
+  const moved = parseExtraHost('PASSWORD=hunter2');
+  assert.ok(!moved.ok && moved.error === 'invalid extra host "PASSWORD=..." (shortened): expected an IP address (or host-gateway) after "="', moved.ok ? '' : moved.error);
+  const colon = parseExtraHost('db:not-an-ip');
+  assert.ok(!colon.ok && colon.error === 'invalid address "not-an-ip" for extra host "db"', colon.ok ? '' : colon.error);
+});
+
 test('of a word written as an assignment (an environment entry moved among the ports), messages quote only the key', () => {
   assert.equal(quoteValue('PASSWORD=hunter2'), '"PASSWORD=..." (shortened)');
   assert.equal(quoteValue('com.example.tier=front'), '"com.example.tier=..." (shortened)');
