@@ -471,7 +471,11 @@ class ServiceTx {
         const what = get(def, 'external') !== undefined ? `an external ${kind} is a Swarm object` : get(def, 'content') !== undefined ? `inline content cannot be mounted` : `a ${kind} from an environment variable cannot be mounted`;
         return this.tx.error(item, at_, `${what}: plain containers only get ${kind}s from a file (file:), mounted read-only; use --as services for Swarm ${kind}s`);
       }
-      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${quoteValue(file)} does not exist`);
+      // Quoted as written: the message is positioned on the reference, not on the file: value
+      // (manifest/as-written.ts cannot see that it was interpolated), and a variable may hold a secret.
+      const fileNode = get(def, 'file');
+      const shown = fileNode?.kind === 'scalar' && fileNode.source !== undefined ? fileNode.source : file;
+      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${quoteValue(shown)} does not exist`);
       const written = isMap(item) ? text(get(item, 'target')) : undefined;
       const prefix = kind === 'secret' ? '/run/secrets/' : '/';
       const target = written === undefined ? `${prefix}${source}` : written.startsWith('/') ? written : `${prefix}${written}`;

@@ -477,3 +477,28 @@ test('an environment entry moved into profiles: is quoted by its key only in the
   const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: [debug, "PASSWORD=hunter2"] }\n');
   assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles (debug, "PASSWORD=..." (shortened)) are not selected (select with --profile debug, or COMPOSE_PROFILES)']);
 });
+
+test('a value that came from a variable is quoted as written in messages, never as the variable made it (it may be a secret)', async () => {
+  const env = { PW: 'hunter2-x' };
+  const files = await composeIssues(
+    `include: ["\${PW}"]
+services:
+  a:
+    image: x/a:1
+    secrets: [pw]
+    extends: { file: "admin:\${PW}", service: b }
+secrets:
+  pw: { file: "\${PW}" }
+`,
+    { env },
+  );
+  assert.deepEqual(files, [
+    'compose.yaml:1:11: include[0]: "${PW}": cannot read the Compose file: no such file',
+    'compose.yaml:5:15: services.a.secrets[0]: the secret file "${PW}" does not exist',
+    'compose.yaml:6:22: services.a.extends.file: "admin:${PW}": cannot read the Compose file: no such file',
+  ]);
+  const port = await composeIssues('services:\n  a:\n    image: x/a:1\n    ports: ["${PW}"]\n', { env });
+  assert.deepEqual(port, ['compose.yaml:4:13: services.a.ports[0]: invalid container port "${PW}"']);
+  const restart = await composeIssues('services:\n  a:\n    image: x/a:1\n    restart: "${PW}"\n', { env });
+  assert.deepEqual(restart, ['compose.yaml:4:14: services.a.restart: must be no, always, unless-stopped or on-failure[:N] (got "${PW}")']);
+});
