@@ -5,7 +5,7 @@ import type { SourceLocation } from '../model/desired.js';
 import { type ValuePath, formatPath, quoteValue } from '../manifest/issues.js';
 import type { MapEntry, MapNode, Node } from '../manifest/tree.js';
 import { COMPOSE_SERVICE_FIELDS, refusalFor } from './fields.js';
-import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text } from './nodes.js';
+import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text, writtenText } from './nodes.js';
 import type { Tx } from './translate.js';
 
 export interface DraftField {
@@ -276,7 +276,7 @@ class ServiceTx {
     if (name === undefined) return;
     if (!this.containers) return this.tx.warning(e.keyLoc, from, 'ignored: Swarm names the tasks of a service itself');
     this.aliases.push({ alias: name, loc: e.value.loc });
-    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(name)} is kept as a network alias, so other containers still reach it by that name`);
+    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(writtenText(e.value) ?? name)} is kept as a network alias, so other containers still reach it by that name`);
   }
 
   links(e: MapEntry, from: ValuePath): void {
@@ -285,7 +285,9 @@ class ServiceTx {
       const [target = '', alias] = (text(item) ?? '').split(':');
       const at_ = [...from, i];
       if (alias !== undefined && alias !== target) {
-        return this.tx.error(item, at_, `link aliases are not supported: give ${target} the network alias ${quoteValue(alias)} instead (networks: {default: {aliases: [${alias}]}})`);
+        // The link is quoted whole, never its alias alone: it may be an environment entry moved
+        // here (AUTH=admin:secret), whose "alias" is the secret.
+        return this.tx.error(item, at_, `link aliases are not supported (${quoteValue(text(item) ?? '')}): give the linked service the network alias instead (networks: {default: {aliases: [...]}})`);
       }
       if (!this.containers) return this.tx.warning(item, at_, 'ignored: services reach each other by name on their networks');
       this.tx.warning(item, at_, `not needed: containers on a shared network reach each other by name (${quoteValue(target)} is started first, as a link implies)`);
@@ -471,11 +473,8 @@ class ServiceTx {
         const what = get(def, 'external') !== undefined ? `an external ${kind} is a Swarm object` : get(def, 'content') !== undefined ? `inline content cannot be mounted` : `a ${kind} from an environment variable cannot be mounted`;
         return this.tx.error(item, at_, `${what}: plain containers only get ${kind}s from a file (file:), mounted read-only; use --as services for Swarm ${kind}s`);
       }
-      // Quoted as written: the message is positioned on the reference, not on the file: value
-      // (manifest/as-written.ts cannot see that it was interpolated), and a variable may hold a secret.
-      const fileNode = get(def, 'file');
-      const shown = fileNode?.kind === 'scalar' && fileNode.source !== undefined ? fileNode.source : file;
-      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${quoteValue(shown)} does not exist`);
+      // Positioned on the reference, not on the file: value: quoted as written.
+      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${quoteValue(writtenText(get(def, 'file')) ?? file)} does not exist`);
       const written = isMap(item) ? text(get(item, 'target')) : undefined;
       const prefix = kind === 'secret' ? '/run/secrets/' : '/';
       const target = written === undefined ? `${prefix}${source}` : written.startsWith('/') ? written : `${prefix}${written}`;

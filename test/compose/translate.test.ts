@@ -502,3 +502,14 @@ secrets:
   const restart = await composeIssues('services:\n  a:\n    image: x/a:1\n    restart: "${PW}"\n', { env });
   assert.deepEqual(restart, ['compose.yaml:4:14: services.a.restart: must be no, always, unless-stopped or on-failure[:N] (got "${PW}")']);
 });
+
+test('links: and container_name: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
+  const env = { PW: 'hunter2-x' };
+  const links = await composeIssues('services:\n  a:\n    image: x/a:1\n    links: ["AUTH=admin:hunter2", "admin:${PW}"]\n', { env });
+  assert.deepEqual(links, [
+    'compose.yaml:4:13: services.a.links[0]: link aliases are not supported ("AUTH=..." (shortened)): give the linked service the network alias instead (networks: {default: {aliases: [...]}})',
+    'compose.yaml:4:35: services.a.links[1]: link aliases are not supported ("admin:${PW}"): give the linked service the network alias instead (networks: {default: {aliases: [...]}})',
+  ]);
+  const { warnings } = await composeDesired('name: p\nservices:\n  a:\n    image: x/a:1\n    container_name: "admin:${PW}"\n', { env });
+  assert.ok(warnings.length === 1 && !(warnings[0] as string).includes('hunter2') && (warnings[0] as string).includes('"admin:${PW}"'), warnings.join('\n'));
+});
