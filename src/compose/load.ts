@@ -20,7 +20,7 @@ import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { resolveExtends } from './extends.js';
 import { finishMerge, mergeCompose } from './merge.js';
-import { get, isMap, isSeq, map, text } from './nodes.js';
+import { get, isMap, isSeq, map, text, writtenText } from './nodes.js';
 import { rewriteIssue } from './paths.js';
 import { applyProfiles, selectedProfiles } from './profiles.js';
 import type { Reading } from './reading.js';
@@ -257,7 +257,8 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
   for (const [i, item] of include.items.entries()) {
     const at = ['include', i];
     const paths = isMap(item) ? get(item, 'path') : item;
-    const files = (isSeq(paths) ? paths.items : paths === undefined ? [] : [paths]).map(text).filter((f): f is string => f !== undefined);
+    const named = (isSeq(paths) ? paths.items : paths === undefined ? [] : [paths]).filter((n) => text(n) !== undefined);
+    const files = named.map((n) => text(n) as string);
     if (files.length === 0) {
       c.issues.error(item.loc, at, 'an include entry names a Compose file (or {path: ...})');
       continue;
@@ -275,7 +276,7 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     const lookup: Lookup = (name) => c.lookup(name) ?? variables.get(name);
     const roots: Node[] = [];
     for (const [j, file] of absolute.entries()) {
-      const root = await c.loader.read(file, files[j] as string, item.loc, at);
+      const root = await c.loader.read(file, writtenText(named[j]) ?? '', item.loc, at);
       if (root !== null) roots.push(rebaseFile(keepSourceWhere(c.interpolate(root, lookup), c.lookup), fromDir, c.projectDir));
     }
     if (roots.length !== absolute.length) continue;

@@ -353,7 +353,7 @@ class ServiceTx {
     }
     const type = text(get(item, 'type'));
     if (type !== undefined && !['volume', 'bind', 'tmpfs'].includes(type)) {
-      this.tx.error(get(item, 'type') as Node, [...at_, 'type'], `moor mounts volumes, binds and tmpfs only (not ${type})`);
+      this.tx.error(get(item, 'type') as Node, [...at_, 'type'], `moor mounts volumes, binds and tmpfs only (not ${quoteValue(type)})`);
       return null;
     }
     const out: [string, MapEntry][] = [];

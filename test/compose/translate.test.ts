@@ -513,3 +513,14 @@ test('links: and container_name: never quote a secret: an environment entry move
   const { warnings } = await composeDesired('name: p\nservices:\n  a:\n    image: x/a:1\n    container_name: "admin:${PW}"\n', { env });
   assert.ok(warnings.length === 1 && !(warnings[0] as string).includes('hunter2') && (warnings[0] as string).includes('"admin:${PW}"'), warnings.join('\n'));
 });
+
+test('profiles:, include: {path} and a volume type: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
+  const env = { PW: 'hunter2-x' };
+  const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: ["${PW}", "admin:${PW}"] }\n', { env });
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles ("${PW}", "admin:${PW}") are not selected (select with --profile "${PW}", or COMPOSE_PROFILES)']);
+  const issues = await composeIssues('include: [{ path: "${PW}" }]\nservices:\n  a:\n    image: x/a:1\n    volumes: [{ type: "PASSWORD=hunter2", target: /x }]\n', { env });
+  assert.deepEqual(issues, [
+    'compose.yaml:1:11: include[0]: "${PW}": cannot read the Compose file: no such file',
+    'compose.yaml:5:23: services.a.volumes[0].type: moor mounts volumes, binds and tmpfs only (not "PASSWORD=..." (shortened))',
+  ]);
+});
