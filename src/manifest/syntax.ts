@@ -259,9 +259,15 @@ export function parseExtraHost(item: string): Parsed<string> {
   return checked;
 }
 
-export function checkExtraHost(host: string, ip: string): Parsed<string> {
+/**
+ * `quoteAddress: false` for the mapping form ({host: ip}): written like an environment mapping, it
+ * may be one moved here ({PASSWORD: secret}), so a bad address is not quoted.
+ */
+export function checkExtraHost(host: string, ip: string, quoteAddress = true): Parsed<string> {
   const address = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
-  if (address !== 'host-gateway' && isIP(address) === 0) return fail(`invalid address ${quote(ip)} for extra host ${quote(host)}`);
+  if (address !== 'host-gateway' && isIP(address) === 0) {
+    return fail(quoteAddress ? `invalid address ${quote(ip)} for extra host ${quote(host)}` : `invalid address for extra host ${quote(host)}: expected an IP address (or host-gateway)`);
+  }
   return ok(`${host}:${address}`);
 }
 
