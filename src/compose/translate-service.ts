@@ -467,7 +467,8 @@ class ServiceTx {
       const source = isMap(item) ? text(get(item, 'source')) : text(item);
       if (source === undefined) return this.tx.error(item, at_, `give the ${kind}'s name (or {source, target})`);
       const def = get(get(this.tx.input.root, field), source);
-      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${quoteValue(source)}`);
+      // As written (${VAR} kept): positioned on the item, which may be a mapping, not on the name.
+      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${quoteValue(writtenText(isMap(item) ? get(item, 'source') : item) ?? source)}`);
       const file = text(get(def, 'file'));
       if (file === undefined) {
         const what = get(def, 'external') !== undefined ? `an external ${kind} is a Swarm object` : get(def, 'content') !== undefined ? `inline content cannot be mounted` : `a ${kind} from an environment variable cannot be mounted`;

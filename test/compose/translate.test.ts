@@ -524,3 +524,8 @@ test('profiles:, include: {path} and a volume type: never quote a secret: an env
     'compose.yaml:5:23: services.a.volumes[0].type: moor mounts volumes, binds and tmpfs only (not "PASSWORD=..." (shortened))',
   ]);
 });
+
+test('an unknown secret or config given as {source: ${VAR}} is quoted as written', async () => {
+  const issues = await composeIssues('services:\n  a:\n    image: x/a:1\n    configs: [{ source: "${PW}" }]\n', { env: { PW: 'hunter2-x' } });
+  assert.deepEqual(issues, ['compose.yaml:4:15: services.a.configs[0]: unknown config "${PW}"']);
+});
