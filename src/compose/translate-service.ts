@@ -212,7 +212,7 @@ class ServiceTx {
         this.tx.error(build.keyLoc, from, 'moor does not build images: give the image to run with image: (build it beforehand, e.g. with docker compose build)');
         this.tx.imageExplained.add(formatPath(this.base));
       }
-      else this.tx.warning(build.keyLoc, from, `ignored: moor does not build images; it runs ${quoteValue(text(image.value) ?? '')} as it is (build it beforehand, e.g. with docker compose build)`);
+      else this.tx.warning(build.keyLoc, from, `ignored: moor does not build images; it runs ${quoteValue(writtenText(image.value) ?? '')} as it is (build it beforehand, e.g. with docker compose build)`);
     }
     this.finishRestart();
     for (const [key, r] of this.#resources) {

@@ -529,3 +529,8 @@ test('an unknown secret or config given as {source: ${VAR}} is quoted as written
   const issues = await composeIssues('services:\n  a:\n    image: x/a:1\n    configs: [{ source: "${PW}" }]\n', { env: { PW: 'hunter2-x' } });
   assert.deepEqual(issues, ['compose.yaml:4:15: services.a.configs[0]: unknown config "${PW}"']);
 });
+
+test('the build: warning quotes an image from a variable as written', async () => {
+  const { warnings } = await composeDesired('services:\n  a:\n    image: "${IMG}"\n    build: .\n', { env: { IMG: 'x/a:hunter2' } });
+  assert.deepEqual(warnings, ['compose.yaml:4:5: warning: services.a.build: ignored: moor does not build images; it runs "${IMG}" as it is (build it beforehand, e.g. with docker compose build)']);
+});
