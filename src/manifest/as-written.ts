@@ -5,24 +5,41 @@
 // each issue positioned on an interpolated scalar, every quoted string holding text the variables
 // gave. Pure; it never adds or removes an issue.
 import { type Issue, quoteValue } from './issues.js';
+import type { SourceLocation } from '../model/desired.js';
 import type { Node } from './tree.js';
 
-/** Interpolated scalars by position (`file:line:column`): the text they have, and the text written. */
-export type InterpolatedValues = Map<string, { readonly text: string; readonly source: string }>;
+/**
+ * Interpolated scalars by position (`file:line:column`): the text they have, and the text written.
+ * A mapping's position, and a field's key, hold the field's value too: messages about a reference
+ * written as a mapping ({source: ${VAR}}) are positioned on the mapping or on the key.
+ */
+export type InterpolatedValues = Map<string, { readonly text: string; readonly source: string }[]>;
 
 const at = (file: string, line: number, column: number): string => `${file}:${line}:${column}`;
+
+function add(into: InterpolatedValues, loc: SourceLocation, value: { readonly text: string; readonly source: string }): void {
+  const key = at(loc.file, loc.line, loc.column);
+  into.set(key, [...(into.get(key) ?? []), value]);
+}
 
 /** Adds the interpolated scalars of a tree (after interpolateTree) to `into`. */
 export function collectInterpolated(node: Node, into: InterpolatedValues): void {
   switch (node.kind) {
     case 'scalar':
-      if (node.source !== undefined) into.set(at(node.loc.file, node.loc.line, node.loc.column), { text: node.text, source: node.source });
+      if (node.source !== undefined) add(into, node.loc, { text: node.text, source: node.source });
       return;
     case 'seq':
       for (const item of node.items) collectInterpolated(item, into);
       return;
     case 'map':
-      for (const entry of node.entries.values()) collectInterpolated(entry.value, into);
+      for (const entry of node.entries.values()) {
+        const value = entry.value;
+        if (value.kind === 'scalar' && value.source !== undefined) {
+          add(into, node.loc, { text: value.text, source: value.source });
+          add(into, entry.keyLoc, { text: value.text, source: value.source });
+        }
+        collectInterpolated(entry.value, into);
+      }
   }
 }
 
@@ -31,8 +48,8 @@ const QUOTED = /"(?:[^"\\]|\\.)*"(?: \(shortened\))?/g;
 
 /** The issue with the values quoted as written where it is about an interpolated value. */
 export function quoteAsWritten(issue: Issue, values: InterpolatedValues): Issue {
-  const value = values.get(at(issue.file, issue.line, issue.column));
-  if (value === undefined) return issue;
+  const candidates = values.get(at(issue.file, issue.line, issue.column));
+  if (candidates === undefined) return issue;
   const message = issue.message.replace(QUOTED, (quoted) => {
     let content: string;
     try {
@@ -42,8 +59,8 @@ export function quoteAsWritten(issue: Issue, values: InterpolatedValues): Issue 
     }
     // quoteValue's shortenings: "word ..." and "KEY=...".
     const shown = content.replace(/ \.\.\.$|=\.\.\.$/, '');
-    const fromVariables = shown !== '' && value.text.includes(shown) && !value.source.includes(shown);
-    return fromVariables ? quoteValue(value.source) : quoted;
+    const value = candidates.find((v) => shown !== '' && v.text.includes(shown) && !v.source.includes(shown));
+    return value === undefined ? quoted : quoteValue(value.source);
   });
   return message === issue.message ? issue : { ...issue, message };
 }

@@ -534,3 +534,8 @@ test('the build: warning quotes an image from a variable as written', async () =
   const { warnings } = await composeDesired('services:\n  a:\n    image: "${IMG}"\n    build: .\n', { env: { IMG: 'x/a:hunter2' } });
   assert.deepEqual(warnings, ['compose.yaml:4:5: warning: services.a.build: ignored: moor does not build images; it runs "${IMG}" as it is (build it beforehand, e.g. with docker compose build)']);
 });
+
+test('--as services: an unknown config given as {source: ${VAR}} is quoted as written (the message is positioned on its key)', async () => {
+  const issues = await composeIssues('services:\n  a:\n    image: x/a:1\n    configs: [{ source: "${PW}" }]\n', { env: { PW: 'hunter2-x' }, reading: 'services' });
+  assert.deepEqual(issues, ['compose.yaml:4:17: services.a.configs[0].source: unknown config "${PW}"']);
+});
