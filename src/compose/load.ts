@@ -12,14 +12,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceLocation } from '../model/desired.js';
+import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from '../manifest/as-written.js';
 import { type Lookup, interpolateString, interpolateTree } from '../manifest/interpolate.js';
-import { type Issue, Issues } from '../manifest/issues.js';
+import { type Issue, Issues, quoteValue } from '../manifest/issues.js';
 import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
 import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { resolveExtends } from './extends.js';
 import { finishMerge, mergeCompose } from './merge.js';
-import { get, isMap, isSeq, map, text } from './nodes.js';
+import { get, isMap, isSeq, map, text, writtenText } from './nodes.js';
 import { rewriteIssue } from './paths.js';
 import { applyProfiles, selectedProfiles } from './profiles.js';
 import type { Reading } from './reading.js';
@@ -77,7 +78,12 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   const named = projectName(options, roots, baseLookup, projectDir, issues);
   if (named === null) return fail();
   const lookup: Lookup = (name) => (name === 'COMPOSE_PROJECT_NAME' ? named.name : baseLookup(name));
-  const interpolate = (root: Node, using: Lookup): Node => interpolateTree(root, using, issues);
+  const interpolated: InterpolatedValues = new Map();
+  const interpolate = (root: Node, using: Lookup): Node => {
+    const out = interpolateTree(root, using, issues);
+    collectInterpolated(out, interpolated);
+    return out;
+  };
 
   const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
   let model = roots.map((r) => interpolate(r, lookup)).reduce((base, over) => mergeCompose(base, over, issues));
@@ -87,7 +93,7 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
     first,
     async (file, at, node) => {
       const abs = path.resolve(projectDir, file);
-      const root = await loader.read(abs, node.loc, at);
+      const root = await loader.read(abs, file, node.loc, at);
       return root === null ? null : { id: abs, root: rebaseFile(interpolate(root, lookup), path.dirname(abs), projectDir) };
     },
     issues,
@@ -119,8 +125,8 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
     .filter((i) => !(i.severity === 'error' && refusedAt.has(position(i))))
     .filter((i) => !(translation.imageExplained.has(i.path) && i.message.endsWith('missing required field "image"')));
   const all = new Issues();
-  all.addAll(front);
-  all.addAll(tailIssues);
+  all.addAll(front.map((i) => quoteAsWritten(i, interpolated)));
+  all.addAll(tailIssues.map((i) => quoteAsWritten(i, interpolated)));
   const compose = info(named.name, named.from, translation.tree);
   if (!result.ok || all.hasErrors) return { ok: false, issues: all.sorted(order), compose };
   // Every file read (extends: and include: ones too): moor watch reloads when one changes.
@@ -173,12 +179,16 @@ class FileLoader {
     this.#maxBytes = maxBytes;
   }
 
-  /** The parsed (not yet interpolated) file, or null after an error at `loc`. */
-  async read(file: string, loc: SourceLocation, at: readonly (string | number)[]): Promise<Node | null> {
+  /**
+   * The parsed (not yet interpolated) file, or null after an error at `loc`, which quotes the file
+   * as `written` (not as a path normalised from it, which the message rewriting of as-written.ts
+   * would not recognise as the interpolated value).
+   */
+  async read(file: string, written: string, loc: SourceLocation, at: readonly (string | number)[]): Promise<Node | null> {
     if (this.#cache.has(file)) return this.#cache.get(file) ?? null;
     const read = await readText(file, this.#maxBytes, 'Compose file');
     let root: Node | null = null;
-    if (!read.ok) this.#issues.error(loc, at, `${JSON.stringify(path.relative(this.#projectDir, file))}: ${read.error}`);
+    if (!read.ok) this.#issues.error(loc, at, `${quoteValue(written)}: ${read.error}`);
     else {
       const parsed = parseYaml(read.text, this.#display(file), { allowedTags: COMPOSE_TAGS });
       this.#issues.addAll(parsed.issues);
@@ -247,7 +257,8 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
   for (const [i, item] of include.items.entries()) {
     const at = ['include', i];
     const paths = isMap(item) ? get(item, 'path') : item;
-    const files = (isSeq(paths) ? paths.items : paths === undefined ? [] : [paths]).map(text).filter((f): f is string => f !== undefined);
+    const named = (isSeq(paths) ? paths.items : paths === undefined ? [] : [paths]).filter((n) => text(n) !== undefined);
+    const files = named.map((n) => text(n) as string);
     if (files.length === 0) {
       c.issues.error(item.loc, at, 'an include entry names a Compose file (or {path: ...})');
       continue;
@@ -264,8 +275,8 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     const variables = await readEnvFiles(envFiles.length > 0 ? envFiles.map((f) => path.resolve(c.projectDir, f)) : [path.join(fromDir, '.env')], envFiles.length > 0, c.display, c.issues);
     const lookup: Lookup = (name) => c.lookup(name) ?? variables.get(name);
     const roots: Node[] = [];
-    for (const file of absolute) {
-      const root = await c.loader.read(file, item.loc, at);
+    for (const [j, file] of absolute.entries()) {
+      const root = await c.loader.read(file, writtenText(named[j]) ?? '', item.loc, at);
       if (root !== null) roots.push(rebaseFile(keepSourceWhere(c.interpolate(root, lookup), c.lookup), fromDir, c.projectDir));
     }
     if (roots.length !== absolute.length) continue;

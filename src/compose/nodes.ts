@@ -55,6 +55,14 @@ export function at(value: Node, keyLoc: SourceLocation = value.loc): MapEntry {
   return { keyLoc, value };
 }
 
+/**
+ * A scalar's text as written in the file (`${VAR}` kept), for messages positioned elsewhere than
+ * on the scalar (manifest/as-written.ts rewrites those positioned on it): a variable may hold a secret.
+ */
+export function writtenText(node: Node | undefined): string | undefined {
+  return node?.kind === 'scalar' && node.source !== undefined ? node.source : text(node);
+}
+
 /** A mapping as key -> value, or a `KEY=VALUE` list read as one (values null for a bare KEY). */
 export function keyValueEntries(node: Node | undefined): [string, MapEntry][] {
   if (node?.kind === 'map') return [...node.entries];

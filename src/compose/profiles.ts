@@ -2,9 +2,15 @@
 // repeatable, else the COMPOSE_PROFILES variable, comma-separated; `*` selects all); a service
 // without `profiles:` always runs. A service left out is said, never dropped silently; what still
 // depends on it is reported where the translation expands depends_on.
-import type { Issues } from '../manifest/issues.js';
+import { type Issues, quoteValue } from '../manifest/issues.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
-import { get, isMap, isSeq, map, text } from './nodes.js';
+import { get, isMap, isSeq, map, text, writtenText } from './nodes.js';
+
+/** Compose's profile names. */
+const PROFILE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** A profile name as written; anything else quoted as values are (a line moved into the list, an environment entry, may hold a secret). */
+const shown = (profile: string): string => (PROFILE_NAME.test(profile) ? profile : quoteValue(profile));
 
 /** The selected profiles: the --profile options, else COMPOSE_PROFILES. */
 export function selectedProfiles(options: readonly string[], variable: string | undefined): string[] {
@@ -20,13 +26,15 @@ export function applyProfiles(root: Node, selected: readonly string[], issues: I
   const kept = new Map<string, MapEntry>();
   for (const [name, entry] of services.entries) {
     const profiles = get(entry.value, 'profiles');
-    const names = isSeq(profiles) ? profiles.items.map(text).filter((p): p is string => p !== undefined) : [];
+    const items = isSeq(profiles) ? profiles.items.filter((p) => text(p) !== undefined) : [];
+    const names = items.map((p) => text(p) as string);
     if (names.length === 0 || all || names.some((p) => selected.includes(p))) {
       kept.set(name, entry);
       continue;
     }
-    const list = names.join(', ');
-    issues.warning(entry.keyLoc, ['services', name], `not deployed: its profile${names.length === 1 ? '' : 's'} (${list}) ${names.length === 1 ? 'is' : 'are'} not selected (select with --profile ${names[0] as string}, or COMPOSE_PROFILES)`);
+    // As written (${VAR} kept): the warning is positioned on the service, not on the values.
+    const written = items.map((p) => shown(writtenText(p) ?? ''));
+    issues.warning(entry.keyLoc, ['services', name], `not deployed: its profile${names.length === 1 ? '' : 's'} (${written.join(', ')}) ${names.length === 1 ? 'is' : 'are'} not selected (select with --profile ${written[0] as string}, or COMPOSE_PROFILES)`);
   }
   const entries = new Map(root.entries);
   entries.set('services', { keyLoc: (root.entries.get('services') as MapEntry).keyLoc, value: map(kept, services.loc) });

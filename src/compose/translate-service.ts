@@ -5,7 +5,7 @@ import type { SourceLocation } from '../model/desired.js';
 import { type ValuePath, formatPath, quoteValue } from '../manifest/issues.js';
 import type { MapEntry, MapNode, Node } from '../manifest/tree.js';
 import { COMPOSE_SERVICE_FIELDS, refusalFor } from './fields.js';
-import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text } from './nodes.js';
+import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text, writtenText } from './nodes.js';
 import type { Tx } from './translate.js';
 
 export interface DraftField {
@@ -212,7 +212,7 @@ class ServiceTx {
         this.tx.error(build.keyLoc, from, 'moor does not build images: give the image to run with image: (build it beforehand, e.g. with docker compose build)');
         this.tx.imageExplained.add(formatPath(this.base));
       }
-      else this.tx.warning(build.keyLoc, from, `ignored: moor does not build images; it runs ${quoteValue(text(image.value) ?? '')} as it is (build it beforehand, e.g. with docker compose build)`);
+      else this.tx.warning(build.keyLoc, from, `ignored: moor does not build images; it runs ${quoteValue(writtenText(image.value) ?? '')} as it is (build it beforehand, e.g. with docker compose build)`);
     }
     this.finishRestart();
     for (const [key, r] of this.#resources) {
@@ -276,7 +276,7 @@ class ServiceTx {
     if (name === undefined) return;
     if (!this.containers) return this.tx.warning(e.keyLoc, from, 'ignored: Swarm names the tasks of a service itself');
     this.aliases.push({ alias: name, loc: e.value.loc });
-    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(name)} is kept as a network alias, so other containers still reach it by that name`);
+    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(writtenText(e.value) ?? name)} is kept as a network alias, so other containers still reach it by that name`);
   }
 
   links(e: MapEntry, from: ValuePath): void {
@@ -285,7 +285,9 @@ class ServiceTx {
       const [target = '', alias] = (text(item) ?? '').split(':');
       const at_ = [...from, i];
       if (alias !== undefined && alias !== target) {
-        return this.tx.error(item, at_, `link aliases are not supported: give ${target} the network alias ${quoteValue(alias)} instead (networks: {default: {aliases: [${alias}]}})`);
+        // The link is quoted whole, never its alias alone: it may be an environment entry moved
+        // here (AUTH=admin:secret), whose "alias" is the secret.
+        return this.tx.error(item, at_, `link aliases are not supported (${quoteValue(text(item) ?? '')}): give the linked service the network alias instead (networks: {default: {aliases: [...]}})`);
       }
       if (!this.containers) return this.tx.warning(item, at_, 'ignored: services reach each other by name on their networks');
       this.tx.warning(item, at_, `not needed: containers on a shared network reach each other by name (${quoteValue(target)} is started first, as a link implies)`);
@@ -351,7 +353,7 @@ class ServiceTx {
     }
     const type = text(get(item, 'type'));
     if (type !== undefined && !['volume', 'bind', 'tmpfs'].includes(type)) {
-      this.tx.error(get(item, 'type') as Node, [...at_, 'type'], `moor mounts volumes, binds and tmpfs only (not ${type})`);
+      this.tx.error(get(item, 'type') as Node, [...at_, 'type'], `moor mounts volumes, binds and tmpfs only (not ${quoteValue(type)})`);
       return null;
     }
     const out: [string, MapEntry][] = [];
@@ -465,13 +467,15 @@ class ServiceTx {
       const source = isMap(item) ? text(get(item, 'source')) : text(item);
       if (source === undefined) return this.tx.error(item, at_, `give the ${kind}'s name (or {source, target})`);
       const def = get(get(this.tx.input.root, field), source);
-      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${quoteValue(source)}`);
+      // As written (${VAR} kept): positioned on the item, which may be a mapping, not on the name.
+      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${quoteValue(writtenText(isMap(item) ? get(item, 'source') : item) ?? source)}`);
       const file = text(get(def, 'file'));
       if (file === undefined) {
         const what = get(def, 'external') !== undefined ? `an external ${kind} is a Swarm object` : get(def, 'content') !== undefined ? `inline content cannot be mounted` : `a ${kind} from an environment variable cannot be mounted`;
         return this.tx.error(item, at_, `${what}: plain containers only get ${kind}s from a file (file:), mounted read-only; use --as services for Swarm ${kind}s`);
       }
-      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${quoteValue(file)} does not exist`);
+      // Positioned on the reference, not on the file: value: quoted as written.
+      if (!this.tx.input.exists(this.tx.hostPath(file))) return this.tx.error(item, at_, `the ${kind} file ${quoteValue(writtenText(get(def, 'file')) ?? file)} does not exist`);
       const written = isMap(item) ? text(get(item, 'target')) : undefined;
       const prefix = kind === 'secret' ? '/run/secrets/' : '/';
       const target = written === undefined ? `${prefix}${source}` : written.startsWith('/') ? written : `${prefix}${written}`;

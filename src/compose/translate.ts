@@ -10,7 +10,7 @@
 // extension fields (Compose itself gives them no meaning) and fields set to their do-nothing value.
 import path from 'node:path';
 import type { SourceLocation } from '../model/desired.js';
-import type { Lookup } from '../manifest/interpolate.js';
+import { type Lookup, NOT_A_VARIABLE_NAME, isVariableName } from '../manifest/interpolate.js';
 import { type Issues, type ValuePath, formatPath, quoteValue } from '../manifest/issues.js';
 import { didYouMean } from '../manifest/suggest.js';
 import type { MapEntry, Node, ScalarNode } from '../manifest/tree.js';
@@ -290,6 +290,10 @@ function translateFileObject(tx: Tx, kind: 'secret' | 'config', name: string, de
 function configFromEnvironment(tx: Tx, entry: MapEntry, at_: ValuePath): MapEntry | null {
   const variable = text(entry.value);
   if (variable === undefined) return null;
+  if (!isVariableName(variable)) {
+    tx.error(entry.value, at_, NOT_A_VARIABLE_NAME);
+    return null;
+  }
   const value = tx.input.lookup(variable);
   if (value === undefined) {
     tx.error(entry.value, at_, `the environment variable ${variable} is not set`);

@@ -18,6 +18,17 @@ export type Interpolated = { readonly ok: true; readonly value: string } | { rea
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 
+/** Whether `text` is a whole variable name (what `environment:` of a secret or config must be). */
+export function isVariableName(text: string): boolean {
+  return NAME.exec(text)?.[0] === text;
+}
+
+/**
+ * Why a secret's or config's `environment:` names no variable. The value itself is not quoted: what
+ * is written there by mistake is often the secret (PASSWORD=..., or ${PASSWORD} interpolated).
+ */
+export const NOT_A_VARIABLE_NAME = 'must be the name of an environment variable (letters, digits and "_", not starting with a digit)';
+
 export function interpolateString(text: string, lookup: Lookup): Interpolated {
   if (!text.includes('$')) return { ok: true, value: text };
   let out = '';

@@ -18,6 +18,7 @@ import { type ValuePath, quoteValue } from './issues.js';
 import type { Config, Network, Secret, Volume } from './manifest-types.js';
 import { type Context, sortedEntries } from './normalise-context.js';
 import { isIP } from 'node:net';
+import { NOT_A_VARIABLE_NAME, isVariableName } from './interpolate.js';
 
 /** The Engine's limits on secret and config data (swarmkit MaxSecretSize, MaxConfigSize). */
 export const MAX_SECRET_BYTES = 500 * 1024;
@@ -213,6 +214,10 @@ export function normaliseSecrets(ctx: Context): Map<string, DesiredSecret> {
     }
     if (environment === undefined) return null;
     const at: ValuePath = ['secrets', name, 'environment'];
+    if (!isVariableName(environment)) {
+      ctx.error(at, NOT_A_VARIABLE_NAME);
+      return null;
+    }
     const value = ctx.input.lookup(environment);
     if (value === undefined) {
       ctx.error(at, `the environment variable ${environment} is not set`);

@@ -444,7 +444,7 @@ function tmpfs(w: Workload, value: M.StringOrList | undefined): StringMap {
 function extraHosts(w: Workload, value: M.ExtraHosts | undefined): string[] {
   const out = new Set<string>();
   if (Array.isArray(value)) value.forEach((item, i) => void addIf(out, w.parsed(parseExtraHost(item), w.at('extra_hosts', i))));
-  else for (const host of Object.keys(value ?? {})) addIf(out, w.parsed(checkExtraHost(host, value?.[host] ?? ''), w.at('extra_hosts', host)));
+  else for (const host of Object.keys(value ?? {})) addIf(out, w.parsed(checkExtraHost(host, value?.[host] ?? '', false), w.at('extra_hosts', host)));
   return [...out].sort(compare);
 }
 

@@ -252,12 +252,22 @@ export function splitKeyValue(item: string): Parsed<readonly [string, string | n
 export function parseExtraHost(item: string): Parsed<string> {
   const sep = item.search(/[=:]/);
   if (sep <= 0) return fail(`invalid extra host ${quote(item)}: expected "host:ip" or "host=ip"`);
-  return checkExtraHost(item.slice(0, sep), item.slice(sep + 1));
+  const checked = checkExtraHost(item.slice(0, sep), item.slice(sep + 1));
+  // "host=ip" is written like an environment entry, and may be one moved here (PASSWORD=secret):
+  // the address is then not quoted.
+  if (!checked.ok && item[sep] === '=') return fail(`invalid extra host ${quote(item)}: expected an IP address (or host-gateway) after "="`);
+  return checked;
 }
 
-export function checkExtraHost(host: string, ip: string): Parsed<string> {
+/**
+ * `quoteAddress: false` for the mapping form ({host: ip}): written like an environment mapping, it
+ * may be one moved here ({PASSWORD: secret}), so a bad address is not quoted.
+ */
+export function checkExtraHost(host: string, ip: string, quoteAddress = true): Parsed<string> {
   const address = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
-  if (address !== 'host-gateway' && isIP(address) === 0) return fail(`invalid address ${quote(ip)} for extra host ${quote(host)}`);
+  if (address !== 'host-gateway' && isIP(address) === 0) {
+    return fail(quoteAddress ? `invalid address ${quote(ip)} for extra host ${quote(host)}` : `invalid address for extra host ${quote(host)}: expected an IP address (or host-gateway)`);
+  }
   return ok(`${host}:${address}`);
 }
 

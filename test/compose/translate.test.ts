@@ -441,3 +441,101 @@ test('an environment entry moved into a list of names is quoted by its key only,
     'compose.yaml:5:18: services.a.depends_on[0]: "API_TOKEN=..." (shortened) is not defined (or not enabled by the selected profiles)',
   ]);
 });
+
+test('an environment entry moved into include: or extends.file is quoted by its key only when the file cannot be read', async () => {
+  const issues = await composeIssues(`include: [PASSWORD=hunter2]
+services:
+  a:
+    image: x/a:1
+    extends: { file: API_TOKEN=hunter2, service: b }
+`);
+  assert.ok(issues.length > 0 && issues.every((i) => !i.includes('hunter2')), issues.join('\n'));
+  assert.deepEqual(issues, [
+    'compose.yaml:1:11: include[0]: "PASSWORD=..." (shortened): cannot read the Compose file: no such file',
+    'compose.yaml:5:22: services.a.extends.file: "API_TOKEN=..." (shortened): cannot read the Compose file: no such file',
+  ]);
+});
+
+test('--as services: an environment: of a secret or config that is no variable name is refused without quoting it', async () => {
+  const issues = await composeIssues(
+    `services:
+  a: { image: x/a:1, secrets: [pw], configs: [conf] }
+secrets:
+  pw: { environment: "PASSWORD=hunter2" }
+configs:
+  conf: { environment: "\${PW}" }
+`,
+    { reading: 'services', env: { PW: 'hunter2-x' } },
+  );
+  assert.deepEqual(issues, [
+    'compose.yaml:4:22: secrets.pw.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
+    'compose.yaml:6:24: configs.conf.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
+  ]);
+});
+
+test('an environment entry moved into profiles: is quoted by its key only in the "not deployed" warning', async () => {
+  const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: [debug, "PASSWORD=hunter2"] }\n');
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles (debug, "PASSWORD=..." (shortened)) are not selected (select with --profile debug, or COMPOSE_PROFILES)']);
+});
+
+test('a value that came from a variable is quoted as written in messages, never as the variable made it (it may be a secret)', async () => {
+  const env = { PW: 'hunter2-x' };
+  const files = await composeIssues(
+    `include: ["\${PW}"]
+services:
+  a:
+    image: x/a:1
+    secrets: [pw]
+    extends: { file: "admin:\${PW}", service: b }
+secrets:
+  pw: { file: "\${PW}" }
+`,
+    { env },
+  );
+  assert.deepEqual(files, [
+    'compose.yaml:1:11: include[0]: "${PW}": cannot read the Compose file: no such file',
+    'compose.yaml:5:15: services.a.secrets[0]: the secret file "${PW}" does not exist',
+    'compose.yaml:6:22: services.a.extends.file: "admin:${PW}": cannot read the Compose file: no such file',
+  ]);
+  const port = await composeIssues('services:\n  a:\n    image: x/a:1\n    ports: ["${PW}"]\n', { env });
+  assert.deepEqual(port, ['compose.yaml:4:13: services.a.ports[0]: invalid container port "${PW}"']);
+  const restart = await composeIssues('services:\n  a:\n    image: x/a:1\n    restart: "${PW}"\n', { env });
+  assert.deepEqual(restart, ['compose.yaml:4:14: services.a.restart: must be no, always, unless-stopped or on-failure[:N] (got "${PW}")']);
+});
+
+test('links: and container_name: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
+  const env = { PW: 'hunter2-x' };
+  const links = await composeIssues('services:\n  a:\n    image: x/a:1\n    links: ["AUTH=admin:hunter2", "admin:${PW}"]\n', { env });
+  assert.deepEqual(links, [
+    'compose.yaml:4:13: services.a.links[0]: link aliases are not supported ("AUTH=..." (shortened)): give the linked service the network alias instead (networks: {default: {aliases: [...]}})',
+    'compose.yaml:4:35: services.a.links[1]: link aliases are not supported ("admin:${PW}"): give the linked service the network alias instead (networks: {default: {aliases: [...]}})',
+  ]);
+  const { warnings } = await composeDesired('name: p\nservices:\n  a:\n    image: x/a:1\n    container_name: "admin:${PW}"\n', { env });
+  assert.ok(warnings.length === 1 && !(warnings[0] as string).includes('hunter2') && (warnings[0] as string).includes('"admin:${PW}"'), warnings.join('\n'));
+});
+
+test('profiles:, include: {path} and a volume type: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
+  const env = { PW: 'hunter2-x' };
+  const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: ["${PW}", "admin:${PW}"] }\n', { env });
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles ("${PW}", "admin:${PW}") are not selected (select with --profile "${PW}", or COMPOSE_PROFILES)']);
+  const issues = await composeIssues('include: [{ path: "${PW}" }]\nservices:\n  a:\n    image: x/a:1\n    volumes: [{ type: "PASSWORD=hunter2", target: /x }]\n', { env });
+  assert.deepEqual(issues, [
+    'compose.yaml:1:11: include[0]: "${PW}": cannot read the Compose file: no such file',
+    'compose.yaml:5:23: services.a.volumes[0].type: moor mounts volumes, binds and tmpfs only (not "PASSWORD=..." (shortened))',
+  ]);
+});
+
+test('an unknown secret or config given as {source: ${VAR}} is quoted as written', async () => {
+  const issues = await composeIssues('services:\n  a:\n    image: x/a:1\n    configs: [{ source: "${PW}" }]\n', { env: { PW: 'hunter2-x' } });
+  assert.deepEqual(issues, ['compose.yaml:4:15: services.a.configs[0]: unknown config "${PW}"']);
+});
+
+test('the build: warning quotes an image from a variable as written', async () => {
+  const { warnings } = await composeDesired('services:\n  a:\n    image: "${IMG}"\n    build: .\n', { env: { IMG: 'x/a:hunter2' } });
+  assert.deepEqual(warnings, ['compose.yaml:4:5: warning: services.a.build: ignored: moor does not build images; it runs "${IMG}" as it is (build it beforehand, e.g. with docker compose build)']);
+});
+
+test('--as services: an unknown config given as {source: ${VAR}} is quoted as written (the message is positioned on its key)', async () => {
+  const issues = await composeIssues('services:\n  a:\n    image: x/a:1\n    configs: [{ source: "${PW}" }]\n', { env: { PW: 'hunter2-x' }, reading: 'services' });
+  assert.deepEqual(issues, ['compose.yaml:4:17: services.a.configs[0].source: unknown config "${PW}"']);
+});

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { loadManifest } from '../../src/manifest/load.js';
 import type { ContainerSpec, DesiredContainer, DesiredService, ServiceSpec } from '../../src/model/desired.js';
 import { Sensitive } from '../../src/model/sensitive.js';
-import { desiredOf, withProject } from './helpers.js';
+import { desiredOf, issuesOf, withProject } from './helpers.js';
 
 const container = async (yaml: string, options: Parameters<typeof desiredOf>[1] = {}): Promise<DesiredContainer> => {
   const d = await desiredOf(`project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n${yaml}`, options);
@@ -545,4 +545,12 @@ test("a service's logging driver is its tasks' (the Engine's default when not gi
   const s = await service('    logging: {driver: json-file, options: {max-size: 1m}}\n');
   assert.deepEqual(s.spec.logging, { driver: 'json-file', options: { 'max-size': '1m' } });
   assert.equal((await service('')).spec.logging, null);
+});
+
+test("a secret's environment: that is no variable name is refused without quoting it (it is often the secret itself)", async () => {
+  const issues = await issuesOf('project: p\nsecrets:\n  pw:\n    environment: PASSWORD=hunter2\n  interpolated:\n    environment: ${PW}\n', { env: { PW: 'hunter2-x' } });
+  assert.deepEqual(issues, [
+    'moor.yaml:4:18: secrets.pw.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
+    'moor.yaml:6:18: secrets.interpolated.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
+  ]);
 });

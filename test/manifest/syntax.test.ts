@@ -4,6 +4,7 @@ import { quoteValue } from '../../src/manifest/issues.js';
 import {
   parseCpus,
   parseDuration,
+  checkExtraHost,
   parseExtraHost,
   parseMountShort,
   parseOctalMode,
@@ -127,6 +128,15 @@ test('messages quote only the first word of a value: a misindented line run into
   assert.equal(quoteValue('1m\nhunter2'), '"1m ..." (shortened)');
   const port = parsePortShort('8080:80 API_TOKEN=hunter2');
   assert.ok(!port.ok && !port.error.includes('hunter2'), port.ok ? '' : port.error);
+});
+
+test('an extra host written host=ip or {host: ip} (an environment entry moved into extra_hosts) with a bad address is quoted by its host only', () => {
+  const moved = parseExtraHost('PASSWORD=hunter2');
+  assert.ok(!moved.ok && moved.error === 'invalid extra host "PASSWORD=..." (shortened): expected an IP address (or host-gateway) after "="', moved.ok ? '' : moved.error);
+  const mapping = checkExtraHost('PASSWORD', 'hunter2', false);
+  assert.ok(!mapping.ok && mapping.error === 'invalid address for extra host "PASSWORD": expected an IP address (or host-gateway)', mapping.ok ? '' : mapping.error);
+  const colon = parseExtraHost('db:not-an-ip');
+  assert.ok(!colon.ok && colon.error === 'invalid address "not-an-ip" for extra host "db"', colon.ok ? '' : colon.error);
 });
 
 test('of a word written as an assignment (an environment entry moved among the ports), messages quote only the key', () => {

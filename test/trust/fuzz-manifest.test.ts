@@ -18,14 +18,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { loadManifest, type LoadResult } from '../../src/manifest/index.js';
 import type { ContainerPort, DesiredProject, RestartPolicy } from '../../src/model/desired.js';
-
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-/** fast-check's run options: `numRuns`, and the replay of a failure when FUZZ_SEED is set. */
-const runs = (numRuns: number): fc.Parameters<unknown> =>
-  process.env.FUZZ_SEED === undefined ? { numRuns } : { numRuns, seed: Number(process.env.FUZZ_SEED), ...(process.env.FUZZ_PATH === undefined ? {} : { path: process.env.FUZZ_PATH }) };
-const CANARY = 'CANARY-fuzz-9b1d';
-/** Each case must be decided well within this (a hang would be caught by the test's timeout). */
-const CASE_BUDGET_MS = 3000;
+import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, plain, textMutationArb, treeMutationArb, yamlStyleArb } from './fuzz-support.js';
 
 let dir = '';
 before(async () => {
@@ -201,20 +194,8 @@ function spell(l: Logical, pick: Choice): Record<string, unknown> {
   return doc;
 }
 
-const yamlOptions = fc.record({
-  collectionStyle: fc.constantFrom('any' as const, 'block' as const, 'flow' as const),
-  defaultStringType: fc.constantFrom('PLAIN' as const, 'QUOTE_DOUBLE' as const, 'QUOTE_SINGLE' as const),
-  indent: fc.integer({ min: 2, max: 6 }),
-});
-
 /** A manifest: the logical values, two independent spellings of them, and YAML styles. */
-const manifestArb = fc.record({ logical: logicalArb, choicesA: fc.infiniteStream(fc.boolean()), choicesB: fc.infiniteStream(fc.boolean()), styleA: yamlOptions, styleB: yamlOptions });
-
-interface YamlStyle {
-  readonly collectionStyle: 'any' | 'block' | 'flow';
-  readonly defaultStringType: 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE';
-  readonly indent: number;
-}
+const manifestArb = fc.record({ logical: logicalArb, choicesA: fc.infiniteStream(fc.boolean()), choicesB: fc.infiniteStream(fc.boolean()), styleA: yamlStyleArb, styleB: yamlStyleArb });
 
 function render(l: Logical, choices: fc.Stream<boolean>, style: YamlStyle): string {
   const iterator = choices[Symbol.iterator]();
@@ -225,9 +206,6 @@ function render(l: Logical, choices: fc.Stream<boolean>, style: YamlStyle): stri
 function withoutLocations(d: DesiredProject): unknown {
   return JSON.parse(JSON.stringify({ ...d, locations: undefined }, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v)));
 }
-
-/** fast-check makes objects without a prototype: compare as plain JSON values. */
-const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** What containers and services share: image, environment, labels. */
 function assertCommon(spec: { image: string; environment: object; labels: object } | undefined, l: LogicalContainer | LogicalService): asserts spec {
@@ -268,7 +246,7 @@ function assertMeans(desired: DesiredProject, l: Logical): void {
 
 describe('the manifest fuzzer', () => {
   test('valid manifests, however spelled, normalise to exactly what they say; two spellings give one model', async () => {
-    await fc.assert(
+    await checkProperty(
       fc.asyncProperty(manifestArb, async ({ logical, choicesA, choicesB, styleA, styleB }) => {
         const text = render(logical, choicesA, styleA);
         const a = await load(text);
@@ -278,128 +256,35 @@ describe('the manifest fuzzer', () => {
         assert.ok(b.result.ok);
         assert.deepEqual(withoutLocations(b.result.desired), withoutLocations(a.result.desired));
       }),
-      runs(RUNS),
+      RUNS,
     );
   });
-
-  // Hostile characters and fragments of YAML syntax, inserted or substituted as text.
-  const hostile = fc.constantFrom(':', ': ', '- ', '-', '{', '}', '[', ']', '&a ', '*a', '!!binary ', '!x ', '|', '>', "'", '"', '%YAML 1.1\n', '@', '`', '#', '\n', '\t', '  ', '\\', '$', '${', '${X:?boom}', '<<: ', '? ', ',', '\u0000', '\uFEFF', '\u2028', '---\n', '...\n', '__proto__: ', '0o777', '1e9999', '~', 'null');
-  const textMutation = fc.oneof(
-    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), what: hostile }),
-    fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), what: hostile }),
-    fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-    fc.record({ kind: fc.constant('duplicate-line' as const), at: fc.nat() }),
-    fc.record({ kind: fc.constant('swap-lines' as const), at: fc.nat(), with: fc.nat() }),
-    fc.record({ kind: fc.constant('indent' as const), at: fc.nat(), by: fc.integer({ min: -4, max: 4 }) }),
-    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  );
-
-  function mutateText(text: string, m: { kind: string } & Record<string, unknown>): string {
-    const at = (m.at as number) % (text.length + 1);
-    const lines = text.split('\n');
-    const line = (m.at as number) % lines.length;
-    switch (m.kind) {
-      case 'insert':
-        return text.slice(0, at) + (m.what as string) + text.slice(at);
-      case 'replace':
-        return text.slice(0, at) + (m.what as string) + text.slice(at + 1);
-      case 'delete':
-        return text.slice(0, at) + text.slice(at + (m.length as number));
-      case 'duplicate-line':
-        return [...lines.slice(0, line + 1), ...lines.slice(line)].join('\n');
-      case 'swap-lines': {
-        const other = (m.with as number) % lines.length;
-        const copy = [...lines];
-        [copy[line], copy[other]] = [copy[other] as string, copy[line] as string];
-        return copy.join('\n');
-      }
-      case 'indent': {
-        const by = m.by as number;
-        const copy = [...lines];
-        const l = copy[line] as string;
-        copy[line] = by >= 0 ? ' '.repeat(by) + l : l.replace(new RegExp(`^ {0,${-by}}`), '');
-        return copy.join('\n');
-      }
-      default:
-        return text.slice(0, at);
-    }
-  }
 
   /** Every container gets the secret in its environment (a free-form value: never quoted). */
   const withSecretEnv = (l: Logical): Logical => ({ ...l, containers: l.containers.map((c) => ({ ...c, environment: { ...c.environment, PASSWORD: CANARY } })) });
 
-  /** What every outcome must satisfy, valid or not. */
-  function assertWellBehaved(result: LoadResult, ms: number): void {
-    assert.ok(ms < CASE_BUDGET_MS, `took ${Math.round(ms)} ms`);
-    if (result.ok) return;
-    assert.ok(result.issues.some((i) => i.severity === 'error'));
-    for (const issue of result.issues) {
-      assert.equal(issue.file, 'moor.yaml');
-      assert.ok(issue.line >= 1 && issue.column >= 1, `positioned: ${issue.line}:${issue.column} ${issue.message}`);
-      assert.ok(issue.message.length > 0 && !issue.message.includes('undefined') && !issue.message.includes('[object Object]'), issue.message);
-      // Messages name keys (paths), never free-form values: the secret may only appear in one if a
-      // mutation turned the line holding it into a key.
-      if (issue.message.includes(CANARY)) assert.ok(issue.path.includes(CANARY), `a value leaked into a message: ${issue.message}`);
-    }
-  }
-
   test('mutated as text (hostile characters, cut, duplicated, swapped or re-indented lines): never throws, never hangs, every problem positioned, no secret quoted', async () => {
-    await fc.assert(
-      fc.asyncProperty(manifestArb, fc.array(textMutation, { minLength: 1, maxLength: 4 }), async ({ logical, choicesA, styleA }, mutations) => {
+    await checkProperty(
+      fc.asyncProperty(manifestArb, fc.array(textMutationArb, { minLength: 1, maxLength: 4 }), async ({ logical, choicesA, styleA }, mutations) => {
         let text = render(withSecretEnv(logical), choicesA, styleA);
         for (const m of mutations) text = mutateText(text, m);
         const { result, ms } = await load(text, { X: 'fuzz-x' });
-        assertWellBehaved(result, ms);
+        assertWellBehaved(result, ms, ['moor.yaml']);
       }),
-      runs(RUNS * 2),
+      RUNS * 2,
     );
   });
 
-  // Tree mutations: a value of another type, an unknown key, a removed key, at a random place.
-  const junk = fc.oneof(fc.constantFrom(null, true, false, 0, -1, 1.5, 1e300, '', ' ', '0o777', 'NO', '22:22', '1.10', '${UNSET}', '../../etc/passwd', '/var/run/docker.sock', '\n'), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), { maxKeys: 2 }));
-  const treeMutation = fc.record({ path: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), kind: fc.constantFrom('set' as const, 'add-key' as const, 'remove' as const, 'wrap' as const), value: junk, key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('image', 'x-ok', 'services', 'ports', 'extra')) });
-
-  function mutateTree(root: unknown, m: { path: number[]; kind: string; value: unknown; key: string }): void {
-    let parent: Record<string, unknown> | unknown[] | null = null;
-    let key: string | number | null = null;
-    let node = root;
-    for (const step of m.path) {
-      if (node === null || typeof node !== 'object') break;
-      const keys = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
-      if (keys.length === 0) break;
-      parent = node as Record<string, unknown> | unknown[];
-      key = keys[step % keys.length] as string | number;
-      node = (parent as Record<string | number, unknown>)[key];
-    }
-    if (parent === null || key === null) return;
-    const slot = parent as Record<string | number, unknown>;
-    switch (m.kind) {
-      case 'set':
-        slot[key] = m.value;
-        return;
-      case 'wrap':
-        slot[key] = [node];
-        return;
-      case 'remove':
-        if (Array.isArray(parent)) parent.splice(key as number, 1);
-        else delete slot[key];
-        return;
-      default:
-        if (node !== null && typeof node === 'object' && !Array.isArray(node)) (node as Record<string, unknown>)[m.key] = m.value;
-        else slot[key] = { [m.key]: m.value };
-    }
-  }
-
   test('mutated as a tree (wrong types, unknown keys, removed keys): never throws, never hangs, every problem positioned', async () => {
-    await fc.assert(
-      fc.asyncProperty(manifestArb, fc.array(treeMutation, { minLength: 1, maxLength: 3 }), async ({ logical, choicesA, styleA }, mutations) => {
+    await checkProperty(
+      fc.asyncProperty(manifestArb, fc.array(treeMutationArb(['image', 'x-ok', 'services', 'ports', 'extra']), { minLength: 1, maxLength: 3 }), async ({ logical, choicesA, styleA }, mutations) => {
         const iterator = choicesA[Symbol.iterator]();
         const tree = spell(withSecretEnv(logical), () => iterator.next().value === true);
         for (const m of mutations) mutateTree(tree, m);
         const { result, ms } = await load(stringify(tree, { ...styleA, lineWidth: 0 }));
-        assertWellBehaved(result, ms);
+        assertWellBehaved(result, ms, ['moor.yaml']);
       }),
-      runs(RUNS * 2),
+      RUNS * 2,
     );
   });
 });

@@ -1,0 +1,66 @@
+// Messages about a value that came from interpolation quote it as written (`"${DB_PASSWORD}"`),
+// not as the variables made it. The checks that quote structural values (ports, restart policies,
+// file names: quoteValue) see only the interpolated text, and a variable's value is often a secret
+// that the file never holds: `ports: ["${DB_PASSWORD}"]` printed the password. This rewrites, in
+// each issue positioned on an interpolated scalar, every quoted string holding text the variables
+// gave. Pure; it never adds or removes an issue.
+import { type Issue, quoteValue } from './issues.js';
+import type { SourceLocation } from '../model/desired.js';
+import type { Node } from './tree.js';
+
+/**
+ * Interpolated scalars by position (`file:line:column`): the text they have, and the text written.
+ * A mapping's position, and a field's key, hold the field's value too: messages about a reference
+ * written as a mapping ({source: ${VAR}}) are positioned on the mapping or on the key.
+ */
+export type InterpolatedValues = Map<string, { readonly text: string; readonly source: string }[]>;
+
+const at = (file: string, line: number, column: number): string => `${file}:${line}:${column}`;
+
+function add(into: InterpolatedValues, loc: SourceLocation, value: { readonly text: string; readonly source: string }): void {
+  const key = at(loc.file, loc.line, loc.column);
+  into.set(key, [...(into.get(key) ?? []), value]);
+}
+
+/** Adds the interpolated scalars of a tree (after interpolateTree) to `into`. */
+export function collectInterpolated(node: Node, into: InterpolatedValues): void {
+  switch (node.kind) {
+    case 'scalar':
+      if (node.source !== undefined) add(into, node.loc, { text: node.text, source: node.source });
+      return;
+    case 'seq':
+      for (const item of node.items) collectInterpolated(item, into);
+      return;
+    case 'map':
+      for (const entry of node.entries.values()) {
+        const value = entry.value;
+        if (value.kind === 'scalar' && value.source !== undefined) {
+          add(into, node.loc, { text: value.text, source: value.source });
+          add(into, entry.keyLoc, { text: value.text, source: value.source });
+        }
+        collectInterpolated(entry.value, into);
+      }
+  }
+}
+
+/** A JSON string as quoteValue writes it, with its "(shortened)" note when there is one. */
+const QUOTED = /"(?:[^"\\]|\\.)*"(?: \(shortened\))?/g;
+
+/** The issue with the values quoted as written where it is about an interpolated value. */
+export function quoteAsWritten(issue: Issue, values: InterpolatedValues): Issue {
+  const candidates = values.get(at(issue.file, issue.line, issue.column));
+  if (candidates === undefined) return issue;
+  const message = issue.message.replace(QUOTED, (quoted) => {
+    let content: string;
+    try {
+      content = JSON.parse(quoted.replace(/ \(shortened\)$/, '')) as string;
+    } catch {
+      return quoted;
+    }
+    // quoteValue's shortenings: "word ..." and "KEY=...".
+    const shown = content.replace(/ \.\.\.$|=\.\.\.$/, '');
+    const value = candidates.find((v) => shown !== '' && v.text.includes(shown) && !v.source.includes(shown));
+    return value === undefined ? quoted : quoteValue(value.source);
+  });
+  return message === issue.message ? issue : { ...issue, message };
+}
