@@ -276,7 +276,7 @@ class ServiceTx {
     if (name === undefined) return;
     if (!this.containers) return this.tx.warning(e.keyLoc, from, 'ignored: Swarm names the tasks of a service itself');
     this.aliases.push({ alias: name, loc: e.value.loc });
-    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(writtenText(e.value) ?? name)} is kept as a network alias, so other containers still reach it by that name`);
+    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(name)} is kept as a network alias, so other containers still reach it by that name`);
   }
 
   links(e: MapEntry, from: ValuePath): void {
@@ -467,8 +467,7 @@ class ServiceTx {
       const source = isMap(item) ? text(get(item, 'source')) : text(item);
       if (source === undefined) return this.tx.error(item, at_, `give the ${kind}'s name (or {source, target})`);
       const def = get(get(this.tx.input.root, field), source);
-      // As written (${VAR} kept): positioned on the item, which may be a mapping, not on the name.
-      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${quoteValue(writtenText(isMap(item) ? get(item, 'source') : item) ?? source)}`);
+      if (def === undefined) return this.tx.error(item, at_, `unknown ${kind} ${quoteValue(source)}`);
       const file = text(get(def, 'file'));
       if (file === undefined) {
         const what = get(def, 'external') !== undefined ? `an external ${kind} is a Swarm object` : get(def, 'content') !== undefined ? `inline content cannot be mounted` : `a ${kind} from an environment variable cannot be mounted`;
