@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { SourceLocation } from '../model/desired.js';
 import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from '../manifest/as-written.js';
 import { type Lookup, interpolateString, interpolateTree } from '../manifest/interpolate.js';
-import { type Issue, Issues, quoteValue } from '../manifest/issues.js';
+import { type Issue, Issues, positionKey, quoteValue } from '../manifest/issues.js';
 import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
 import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
@@ -119,10 +119,10 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   // merge, to translate) is not reported again by the schema; nor is the missing image of a
   // service whose build: or extends: was refused.
   const front = firstErrorPerPosition(issues.sorted(order));
-  const refusedAt = new Set(front.filter((i) => i.severity === 'error').map(position));
+  const refusedAt = new Set(front.filter((i) => i.severity === 'error').map(positionKey));
   const tailIssues = (result.ok ? result.warnings : result.issues)
     .map((i) => rewriteIssue(i, translation.paths))
-    .filter((i) => !(i.severity === 'error' && refusedAt.has(position(i))))
+    .filter((i) => !(i.severity === 'error' && refusedAt.has(positionKey(i))))
     .filter((i) => !(translation.imageExplained.has(i.path) && i.message.endsWith('missing required field "image"')));
   const all = new Issues();
   all.addAll(front.map((i) => quoteAsWritten(i, interpolated)));
@@ -133,17 +133,13 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   return { ok: true, desired: result.desired, files: [...absolute, ...loader.files], namedFiles: result.namedFiles, warnings: all.sorted(order), compose };
 }
 
-function position(issue: Issue): string {
-  return `${issue.file}:${issue.line}:${issue.column}`;
-}
-
 /** Errors at a position already holding an error are left out (the first one explains the value). */
 function firstErrorPerPosition(issues: readonly Issue[]): Issue[] {
   const seen = new Set<string>();
   return issues.filter((i) => {
     if (i.severity !== 'error' || i.line === 0) return true;
-    if (seen.has(position(i))) return false;
-    seen.add(position(i));
+    if (seen.has(positionKey(i))) return false;
+    seen.add(positionKey(i));
     return true;
   });
 }

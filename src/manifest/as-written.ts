@@ -4,7 +4,7 @@
 // that the file never holds: `ports: ["${DB_PASSWORD}"]` printed the password. This rewrites, in
 // each issue positioned on an interpolated scalar, every quoted string holding text the variables
 // gave. Pure; it never adds or removes an issue.
-import { type Issue, quoteValue } from './issues.js';
+import { type Issue, positionKey, quoteValue } from './issues.js';
 import type { SourceLocation } from '../model/desired.js';
 import type { Node } from './tree.js';
 
@@ -15,10 +15,8 @@ import type { Node } from './tree.js';
  */
 export type InterpolatedValues = Map<string, { readonly text: string; readonly source: string }[]>;
 
-const at = (file: string, line: number, column: number): string => `${file}:${line}:${column}`;
-
 function add(into: InterpolatedValues, loc: SourceLocation, value: { readonly text: string; readonly source: string }): void {
-  const key = at(loc.file, loc.line, loc.column);
+  const key = positionKey(loc);
   into.set(key, [...(into.get(key) ?? []), value]);
 }
 
@@ -48,7 +46,7 @@ const QUOTED = /"(?:[^"\\]|\\.)*"(?: \(shortened\))?/g;
 
 /** The issue with the values quoted as written where it is about an interpolated value. */
 export function quoteAsWritten(issue: Issue, values: InterpolatedValues): Issue {
-  const candidates = values.get(at(issue.file, issue.line, issue.column));
+  const candidates = values.get(positionKey(issue));
   if (candidates === undefined) return issue;
   const message = issue.message.replace(QUOTED, (quoted) => {
     let content: string;
