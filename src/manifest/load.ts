@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { DesiredProject } from '../model/desired.js';
 import { parseEnvFile } from './env-file.js';
+import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from './as-written.js';
 import { type FileRead, describeFsError, readProjectFile } from './files.js';
 import { type Lookup, interpolateTree } from './interpolate.js';
 import { type Issue, Issues } from './issues.js';
@@ -64,6 +65,7 @@ export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
 
   const lookup = await loadVariables(options, projectDir, display, issues);
   const trees: Node[] = [];
+  const interpolated: InterpolatedValues = new Map();
   let unreadable = false;
   for (const file of absolute) {
     const read = await readText(file, options.maxManifestBytes ?? MAX_MANIFEST_BYTES, 'manifest');
@@ -79,7 +81,9 @@ export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
       continue;
     }
     const failed = new Issues();
-    trees.push(interpolateTree(parsed.root, lookup, failed));
+    const tree = interpolateTree(parsed.root, lookup, failed);
+    collectInterpolated(tree, interpolated);
+    trees.push(tree);
     issues.addAll(failed.sorted());
     // A value that failed to interpolate would only cause more (confusing) messages downstream.
     for (const issue of failed.sorted()) issues.suppressBelow(issue.path);
@@ -89,7 +93,11 @@ export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
   const merged = trees.reduce((base, over) => mergeTrees(base, over, issues));
   const named = options.projectName === undefined ? merged : withProjectName(merged, options.projectName);
   const context: ResolveContext = { projectDir, env: options.env, lookup, display, issues, order, files: absolute, allowExternalFiles: options.allowExternalFiles ?? false };
-  return resolveTree(named, context);
+  const result = await resolveTree(named, context);
+  // A variable's value is often a secret the file never holds: messages quote it as written.
+  if (interpolated.size === 0) return result;
+  const asWritten = (all: readonly Issue[]): Issue[] => all.map((i) => quoteAsWritten(i, interpolated));
+  return result.ok ? { ...result, warnings: asWritten(result.warnings) } : { ok: false, issues: asWritten(result.issues) };
 }
 
 /** The tree with `project:` set to `name` (given on the command line: positioned where project: was, or at the top). */

@@ -143,9 +143,13 @@ test('env files: comments, export, quotes, escapes, bare keys and errors by line
   assert.deepEqual(parsed.problems, [{ line: 10, column: 1, message: 'expected KEY=VALUE, where KEY is letters, digits and "_" (not starting with a digit)' }]);
 });
 
-test('an interpolated value is checked for its field: no spaces or newlines in an image', async () => {
-  const { issuesOf } = await import('./helpers.js');
+test('an interpolated value is checked for its field, and quoted as written (a variable may hold a secret)', async () => {
   assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: "${IMAGE}"\n', { env: { IMAGE: 'busybox\nprivileged: true' } }), [
-    'moor.yaml:4:12: containers.web.image: must be an image reference such as moor/busybox:latest (without spaces) (got "busybox ..." (shortened))',
+    'moor.yaml:4:12: containers.web.image: must be an image reference such as moor/busybox:latest (without spaces) (got "${IMAGE}")',
+  ]);
+  const yaml = 'project: "${PW}"\ncontainers:\n  web:\n    image: moor/busybox:latest\n    restart: "${PW}"\n    ports: ["x${PW}:80"]\n';
+  assert.deepEqual(await issuesOf(yaml, { env: { PW: 'hunter2 secret' } }), [
+    'moor.yaml:1:10: project: must be lower case letters, digits, "_" and "-", starting with a letter or digit (got "${PW}")',
+    'moor.yaml:5:14: containers.web.restart: must be no, always, unless-stopped or on-failure[:N] (got "${PW}")',
   ]);
 });

@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { loadManifest, type LoadResult } from '../../src/manifest/index.js';
 import type { ContainerPort, DesiredProject, RestartPolicy } from '../../src/model/desired.js';
-import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, plain, textMutationArb, treeMutationArb, yamlStyleArb } from './fuzz-support.js';
+import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, pickNode, plain, textMutationArb, treeMutationArb, yamlStyleArb } from './fuzz-support.js';
 
 let dir = '';
 before(async () => {
@@ -269,6 +269,29 @@ describe('the manifest fuzzer', () => {
         let text = render(withSecretEnv(logical), choicesA, styleA);
         for (const m of mutations) text = mutateText(text, m);
         const { result, ms } = await load(text, { X: 'fuzz-x' });
+        assertWellBehaved(result, ms, ['moor.yaml']);
+      }),
+      RUNS * 2,
+    );
+  });
+
+  // Any value may come from a variable, and a variable's value is often a secret the file never
+  // holds: a message about that value quotes it as written (`"${DB_PASSWORD}"`), wherever it is.
+  const asVariable = fc.record({
+    path: fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+    written: fc.constantFrom('${SECRET}', 'x-${SECRET}', '${SECRET}:80', '${SECRET:-d}', '${UNSET:-${SECRET}}'),
+    value: fc.constantFrom(CANARY, `${CANARY}:99`, `/${CANARY}`, `${CANARY} on-failure`),
+  });
+
+  test('any value written as a variable holding the secret: never quoted with the secret in it', async () => {
+    await checkProperty(
+      fc.asyncProperty(manifestArb, asVariable, async ({ logical, choicesA, styleA }, variable) => {
+        const iterator = choicesA[Symbol.iterator]();
+        const tree = spell(logical, () => iterator.next().value === true);
+        const { parent, key } = pickNode(tree, variable.path);
+        if (parent === null || key === null) return;
+        (parent as Record<string | number, unknown>)[key] = variable.written;
+        const { result, ms } = await load(stringify(tree, { ...styleA, lineWidth: 0 }), { SECRET: variable.value });
         assertWellBehaved(result, ms, ['moor.yaml']);
       }),
       RUNS * 2,
