@@ -54,12 +54,12 @@ export function formatPath(path: ValuePath): string {
   return out;
 }
 
-/** `FILE:LINE:COL: message` (`FILE: message` for file-level problems); warnings say so. */
 /** `file:line:column`: a position as a key (an issue and a SourceLocation both have one). */
 export function positionKey(at: { readonly file: string; readonly line: number; readonly column: number }): string {
   return `${at.file}:${at.line}:${at.column}`;
 }
 
+/** `FILE:LINE:COL: message` (`FILE: message` for file-level problems); warnings say so. */
 export function formatIssue(issue: Issue): string {
   const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.column}` : issue.file;
   return `${where}: ${issue.severity === 'warning' ? 'warning: ' : ''}${issue.message}`;

@@ -14,13 +14,13 @@ import { parseEnvFile } from './env-file.js';
 import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from './as-written.js';
 import { type FileRead, describeFsError, readProjectFile } from './files.js';
 import { type Lookup, interpolateTree } from './interpolate.js';
-import { type Issue, Issues } from './issues.js';
+import { type Issue, Issues, formatPath } from './issues.js';
 import type { Manifest } from './manifest-types.js';
 import { mergeTrees } from './merge.js';
 import { collectFileReferences, normaliseManifest } from './normalise.js';
 import { parseYaml } from './parse-yaml.js';
 import { validateSchema } from './schema.js';
-import { Locator, type Node, toPlain } from './tree.js';
+import { Locator, type Node, deleteField, toPlain } from './tree.js';
 
 /** Manifests larger than this are refused before parsing. */
 export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024;
@@ -134,6 +134,12 @@ export async function resolveTree(tree: Node, c: ResolveContext): Promise<LoadRe
   const locator = new Locator(tree);
   const schema = validateSchema(plain, locator, issues);
   if (!schema.usable) return { ok: false, issues: issues.sorted(c.order) };
+  // The rest of a container or service is still checked without the values the schema refused
+  // (reported once, not again by the checks below).
+  for (const at of schema.pruned) {
+    deleteField(plain, at);
+    issues.suppressBelow(formatPath(at));
+  }
 
   const files = new Map<string, FileRead>();
   for (const ref of collectFileReferences(plain)) {

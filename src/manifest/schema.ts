@@ -60,6 +60,12 @@ export type Collection = (typeof COLLECTIONS)[number];
 export interface SchemaOutcome {
   /** Object ids (`service/web`), collections (`services`) and `project` with schema errors: not normalised. */
   readonly invalid: ReadonlySet<string>;
+  /**
+   * Values with schema errors that the rest of their container or service can do without (see
+   * `prunable`): the object is normalised without them, so its other problems are reported in
+   * the same run.
+   */
+  readonly pruned: readonly (readonly string[])[];
   /** False when the document is not a mapping at all. */
   readonly usable: boolean;
 }
@@ -69,17 +75,37 @@ const KIND_OF: Readonly<Record<Collection, string>> = { networks: 'network', vol
 /** Validates `value` (the plain form of the merged tree); issues are added at their source. */
 export function validateSchema(value: unknown, locator: Locator, issues: Issues): SchemaOutcome {
   const validate = schemaValidator();
-  if (validate(value)) return { invalid: new Set(), usable: true };
+  if (validate(value)) return { invalid: new Set(), pruned: [], usable: true };
   const invalid = new Set<string>();
+  const pruned: (readonly string[])[] = [];
   let usable = true;
   for (const problem of explain(root(), validate.errors ?? [], value)) {
     report(problem, value, locator, issues);
     const [top, name] = problem.path;
     if (problem.path.length === 0 && problem.error.keyword === 'type') usable = false;
     if (top === 'project') invalid.add('project');
-    if ((COLLECTIONS as readonly PathSegment[]).includes(top as PathSegment)) invalid.add(name === undefined ? String(top) : `${KIND_OF[top as Collection]}/${String(name)}`);
+    if (!(COLLECTIONS as readonly PathSegment[]).includes(top as PathSegment)) continue;
+    const cut = prunable(problem.path);
+    if (cut !== null) pruned.push(cut);
+    else invalid.add(name === undefined ? String(top) : `${KIND_OF[top as Collection]}/${String(name)}`);
   }
-  return { invalid, usable };
+  return { invalid, pruned, usable };
+}
+
+/**
+ * What to leave out of a container or service so that the rest of it can be normalised: the
+ * field (of the object, or nested in it) that holds the problem, or the whole list when it is in
+ * a list's item (taking an item out would shift the positions of the items after it). Null for
+ * `image` (required: the object cannot do without it), for the object itself, and for networks,
+ * volumes, secrets and configs: their checks are of the object as a whole (a secret whose `file:`
+ * is refused would then be reported again, as having no content at all).
+ */
+function prunable(path: ValuePath): readonly string[] | null {
+  const [top] = path;
+  if (top !== 'containers' && top !== 'services') return null;
+  const item = path.findIndex((segment) => typeof segment === 'number');
+  const cut = (item === -1 ? path : path.slice(0, item)) as readonly string[];
+  return cut.length < 3 || (cut.length === 3 && cut[2] === 'image') ? null : cut;
 }
 
 interface Problem {

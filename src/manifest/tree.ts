@@ -83,6 +83,17 @@ export function toPlain(node: Node): unknown {
   }
 }
 
+/** Deletes the field at `path`, a path of keys, from a value made by toPlain (nothing if absent). */
+export function deleteField(plain: unknown, path: readonly string[]): void {
+  let parent = plain;
+  for (const key of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== 'object' || Array.isArray(parent)) return;
+    parent = (parent as Record<string, unknown>)[key];
+  }
+  const last = path[path.length - 1];
+  if (last !== undefined && parent !== null && typeof parent === 'object' && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[last];
+}
+
 /** The node at `path`, or undefined. */
 export function nodeAt(root: Node, path: ValuePath): Node | undefined {
   let node: Node | undefined = root;

@@ -151,5 +151,6 @@ test('an interpolated value is checked for its field, and quoted as written (a v
   assert.deepEqual(await issuesOf(yaml, { env: { PW: 'hunter2 secret' } }), [
     'moor.yaml:1:10: project: must be lower case letters, digits, "_" and "-", starting with a letter or digit (got "${PW}")',
     'moor.yaml:5:14: containers.web.restart: must be no, always, unless-stopped or on-failure[:N] (got "${PW}")',
+    'moor.yaml:6:13: containers.web.ports[0]: invalid host port "x${PW}:80"',
   ]);
 });

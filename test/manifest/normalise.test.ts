@@ -554,3 +554,44 @@ test("a secret's environment: that is no variable name is refused without quotin
     'moor.yaml:6:18: secrets.interpolated.environment: must be the name of an environment variable (letters, digits and "_", not starting with a digit)',
   ]);
 });
+
+test("a schema error in a container's or service's field does not hide the object's other problems", async () => {
+  const yaml = `project: shop
+containers:
+  web:
+    image: moor/busybox:latest
+    enviroment: {A: b}
+    restart: sometimes
+    ports: ["x80:80", {target: 99999}]
+    networks: [nope]
+services:
+  api:
+    image: moor/busybox:latest
+    mode: everywhere
+    replicas: many
+    update_config: {order: sideways}
+    secrets: [missing]
+`;
+  assert.deepEqual(await issuesOf(yaml), [
+    'moor.yaml:5:5: containers.web.enviroment: unknown field (did you mean "environment"?)',
+    'moor.yaml:6:14: containers.web.restart: must be no, always, unless-stopped or on-failure[:N] (got "sometimes")',
+    // ports[1] is refused by the schema, so the whole list is left out: ports[0] is not checked.
+    'moor.yaml:7:32: containers.web.ports[1].target: must be <= 65535 (got 99999)',
+    'moor.yaml:8:16: containers.web.networks[0]: unknown network "nope"',
+    'moor.yaml:12:11: services.api.mode: must be one of "replicated", "global" (got "everywhere")',
+    'moor.yaml:13:15: services.api.replicas: must be an integer, not a string',
+    'moor.yaml:14:28: services.api.update_config.order: must be one of "stop-first", "start-first" (got "sideways")',
+    'moor.yaml:15:15: services.api.secrets[0]: unknown secret "missing"',
+  ]);
+});
+
+test('a network, volume, secret or config with a schema error is still left out whole: no follow-up error about what it would be without the value', async () => {
+  // Normalised without its file: field, s would have no content at all: a second, misleading error.
+  assert.deepEqual(await issuesOf('project: shop\nsecrets:\n  s:\n    file: 5\nservices:\n  api:\n    image: moor/busybox:latest\n    secrets: [s]\n'), [
+    'moor.yaml:4:11: secrets.s.file: must be a string, not an integer',
+  ]);
+});
+
+test("a schema error in a container's image leaves the container out whole (it cannot do without one)", async () => {
+  assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: 5\n    ports: ["x80:80"]\n'), ['moor.yaml:4:12: containers.web.image: must be an image reference such as moor/busybox:latest (without spaces), not an integer']);
+});
