@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { encodeRegistryAuth } from '../../src/engine/auth.js';
 import { runMoor, spawnMoor, type CliResult } from '../support/cli.js';
-import { TEST_IMAGE } from '../support/engine.js';
+import { TEST_IMAGE, waitFor } from '../support/engine.js';
 import { useLocalRegistry, type LocalRegistry } from '../support/registry.js';
 import { useProject } from '../support/project.js';
 
@@ -99,6 +99,33 @@ describe('credential helpers', () => {
     const again = await spawnMoor(['apply', '--yes'], { cwd: dir, env });
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.deepEqual(asked(), [`get ${registry.address}`], 'nothing to pull or write to a service: the helper is not asked');
+  });
+
+  test("a Swarm service is given the helper's credentials: its next task pulls the private image itself", async () => {
+    const registry = localRegistry();
+    const name = run.newProject();
+    const image = await privateImage(registry, name);
+    const manifest = `project: ${name}\nservices:\n  app:\n    image: ${image}\n    command: [sleep, "3600"]\n`;
+    const { dir, env, asked } = setup(manifest, { credsStore: HELPER }, answering(registry));
+    const applied = await runMoor(['apply', '--yes', '--wait'], { cwd: dir, env });
+    assert.equal(applied.code, 0, applied.stdout + applied.stderr);
+    assert.deepEqual(asked(), [`get ${registry.address}`], 'once for the pull and the service create together');
+    assertNoSecret(registry, applied);
+    // moor's pull step put the image on the Engine. Take it away with the task's container: Swarm
+    // starts a new task, and its pull has only the credentials the service was created with.
+    const service = `${name}_app`;
+    const running = async (): Promise<string | undefined> => {
+      const tasks = await run.engine.tasks.list({ filters: { service: [service], 'desired-state': ['running'] } });
+      return tasks.find((t) => t.Status.State === 'running')?.Status.ContainerStatus?.ContainerID;
+    };
+    const first = await waitFor('the first task running', running, 60_000);
+    await run.engine.containers.remove(first, { force: true });
+    await run.engine.images.remove(image, { force: true });
+    const second = await waitFor('a new task running, its image pulled by Swarm', async () => {
+      const id = await running();
+      return id !== undefined && id !== first ? id : undefined;
+    }, 90_000, 500);
+    assert.equal((await run.engine.containers.inspect(second)).Config.Image, image);
   });
 
   test('credHelpers: the registry\'s own helper wins over its auths entry', async () => {
