@@ -29,6 +29,11 @@ export interface PreparedRegistryAuth {
   readonly lookup: RegistryAuthLookup;
   /** Things the user should know (a helper that failed, an unreadable file), each said once. */
   readonly notes: readonly string[];
+  /**
+   * How each registry resolved by this call was (for --debug): where its credentials came from,
+   * and how long a helper took. Never a credential, never a helper's output.
+   */
+  readonly trace: readonly string[];
 }
 
 export interface RegistryAuthSource {
@@ -87,22 +92,25 @@ export function dockerConfigRegistryAuth(env: Readonly<Record<string, string | u
   const timeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
   const file = dockerConfigFile(env);
   let loading: Promise<{ config: DockerConfig; note: string | null }> | undefined;
-  const resolving = new Map<string, Promise<HelperCredentials>>();
+  const resolving = new Map<string, Promise<HelperCredentials & { readonly trace: string }>>();
   const resolved = new Map<string, RegistryAuth | undefined>();
   const lookup: RegistryAuthLookup = (image) => resolved.get(registryOf(image));
 
-  const resolve = async (config: DockerConfig, registry: string, signal: AbortSignal | undefined): Promise<HelperCredentials> => {
+  const resolve = async (config: DockerConfig, registry: string, signal: AbortSignal | undefined): Promise<HelperCredentials & { readonly trace: string }> => {
     const source = credentialSourceFor(config, registry);
-    if (source.kind === 'none') return { auth: undefined, note: null };
-    if (source.kind === 'auths') return { auth: source.auth, note: null };
+    if (source.kind === 'none') return { auth: undefined, note: null, trace: `registry ${registry}: no credentials in ${file}` };
+    if (source.kind === 'auths') return { auth: source.auth, note: null, trace: `registry ${registry}: credentials from the auths of ${file}` };
+    const started = performance.now();
     const run = await runHelper(`docker-credential-${source.helper}`, source.serverUrl, { env, timeoutMs, signal });
-    return credentialsFromHelper(run, source.helper, registry, source.serverUrl);
+    const credentials = credentialsFromHelper(run, source.helper, registry, source.serverUrl);
+    const outcome = credentials.auth !== undefined ? 'credentials found' : credentials.note === null ? 'none for it' : 'failed';
+    return { ...credentials, trace: `registry ${registry}: docker-credential-${source.helper} get: ${outcome} (${Math.round(performance.now() - started)} ms)` };
   };
 
   return {
     async prepare(images, signal) {
       const registries = [...new Set(images.map(registryOf))].sort();
-      if (registries.length === 0) return { lookup, notes: [] };
+      if (registries.length === 0) return { lookup, notes: [], trace: [] };
       const first = loading === undefined;
       loading ??= loadDockerConfig(file);
       const { config, note } = await loading;
@@ -121,14 +129,17 @@ export function dockerConfigRegistryAuth(env: Readonly<Record<string, string | u
         // Stopping: the steps will not run either (the executor sees the same signal). Nothing to
         // say, and nothing kept: the helpers did not answer.
         for (const registry of fresh) resolving.delete(registry);
-        return { lookup, notes: [] };
+        return { lookup, notes: [], trace: [] };
       }
       const notes = first && note !== null ? [note] : [];
+      const trace: string[] = [];
       for (const [registry, result] of results) {
         resolved.set(registry, result.auth);
-        if (fresh.has(registry) && result.note !== null) notes.push(result.note);
+        if (!fresh.has(registry)) continue;
+        if (result.note !== null) notes.push(result.note);
+        trace.push(result.trace);
       }
-      return { lookup, notes };
+      return { lookup, notes, trace };
     },
   };
 }

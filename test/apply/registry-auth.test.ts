@@ -185,6 +185,25 @@ describe('registry credentials: preparing them for a plan', () => {
     assert.deepEqual((await source.prepare(['a.io/x'])).notes, []);
   });
 
+  test('the trace (for --debug) says, per registry resolved, where its credentials came from, never what they are', async () => {
+    const { run } = fakeRunner({ 'a.io': answer('user-a', 'hunter2'), 'd.io': { outcome: 'exited', code: 1, stdout: 'hunter2 oops', stderr: '' } });
+    const dir = configDir({ credHelpers: { 'a.io': 'store', 'b.io': 'store', 'd.io': 'store' }, auths: { 'c.io': { auth: Buffer.from('c:hunter2').toString('base64') } } });
+    const source = dockerConfigRegistryAuth({ DOCKER_CONFIG: dir }, { runHelper: run });
+    const first = await source.prepare(['a.io/x', 'b.io/y', 'c.io/z', 'd.io/w', 'e.io/v']);
+    const config = join(dir, 'config.json');
+    assert.deepEqual(
+      first.trace.map((line) => line.replace(/\(\d+ ms\)$/, '(N ms)')),
+      [
+        'registry a.io: docker-credential-store get: credentials found (N ms)',
+        'registry b.io: docker-credential-store get: none for it (N ms)',
+        `registry c.io: credentials from the auths of ${config}`,
+        'registry d.io: docker-credential-store get: failed (N ms)',
+        `registry e.io: no credentials in ${config}`,
+      ],
+    );
+    assert.deepEqual((await source.prepare(['a.io/x'])).trace, [], 'a registry resolved before is not traced again');
+  });
+
   test('a stop while helpers run gives no note, and keeps nothing: the next prepare asks again', async () => {
     const controller = new AbortController();
     const { run, calls } = fakeRunner({ 'a.io': answer('u', 'p') });

@@ -93,6 +93,7 @@ describe('credential helpers', () => {
     assert.equal(applied.code, 0, applied.stdout + applied.stderr);
     assert.match(applied.stdout, new RegExp(`pull +${escape(image)}: Status: Downloaded newer image`));
     assert.doesNotMatch(applied.stderr, /warning/);
+    assert.match(applied.stderr, new RegExp(`^moor: debug: registry ${escape(registry.address)}: docker-credential-${HELPER} get: credentials found \\(\\d+ ms\\)$`, 'm'));
     assert.deepEqual(asked(), [`get ${registry.address}`]);
     assertNoSecret(registry, plan, applied);
     assert.equal((await run.engine.containers.inspect(`${name}_app`)).State.Running, true);

@@ -46,6 +46,8 @@ export interface RunOptions {
   readonly waitTimeoutMs?: number | undefined;
   /** Registry credentials (default: the Docker config's), shared with a `--pull always` before. */
   readonly registryAuth?: RegistryAuthSource | undefined;
+  /** --debug: say where each registry's credentials came from (never what they are). */
+  readonly debug?: boolean | undefined;
 }
 
 export const DEFAULT_WAIT_TIMEOUT = '5m';
@@ -77,7 +79,7 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
     }
   }
   // Credential helpers run now, before the steps, and only for the registries the steps need.
-  const auth = await prepareRegistryAuth(ctx, options.registryAuth ?? dockerConfigRegistryAuth(ctx.env), imagesNeedingCredentials(plan.steps));
+  const auth = await prepareRegistryAuth(ctx, options.registryAuth ?? dockerConfigRegistryAuth(ctx.env), imagesNeedingCredentials(plan.steps), options.debug === true);
   ctx.stdout.write(`\n${options.verb === 'Apply' ? 'Applying' : 'Destroying'}:\n`);
   const started = performance.now();
   const report = await applyPlan(engine, desired, run.observed, plan, {
@@ -117,15 +119,16 @@ export async function withLock<T>(ctx: CommandContext, engine: EngineClient, pro
 }
 
 /** Runs the credential helpers the images need; says what the user should know, on stderr. */
-async function prepareRegistryAuth(ctx: CommandContext, source: RegistryAuthSource, images: readonly string[]): Promise<RegistryAuthLookup> {
-  const { lookup, notes } = await source.prepare(images, ctx.signal);
+async function prepareRegistryAuth(ctx: CommandContext, source: RegistryAuthSource, images: readonly string[], debug: boolean): Promise<RegistryAuthLookup> {
+  const { lookup, notes, trace } = await source.prepare(images, ctx.signal);
+  if (debug) for (const line of trace) ctx.stderr.write(`moor: debug: ${line}\n`);
   for (const note of notes) ctx.stderr.write(`moor: warning: ${note}\n`);
   return lookup;
 }
 
-async function pullAll(ctx: CommandContext, engine: EngineClient, desired: DesiredProject, registryAuth: RegistryAuthSource): Promise<void> {
+async function pullAll(ctx: CommandContext, engine: EngineClient, desired: DesiredProject, registryAuth: RegistryAuthSource, debug: boolean): Promise<void> {
   const images = [...new Set([...Object.values(desired.containers).map((c) => c.spec.image), ...Object.values(desired.services).map((s) => s.spec.image)])].sort();
-  const lookup = await prepareRegistryAuth(ctx, registryAuth, images);
+  const lookup = await prepareRegistryAuth(ctx, registryAuth, images, debug);
   const print = pullProgressPrinter(ctx.stderr, false);
   for (const image of images) {
     const auth = lookup(image);
@@ -216,7 +219,7 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
         if (engine.endpoint !== saved.endpoint) throw new MoorError('PLAN_INVALID', `the plan was made against ${saved.endpoint}, not ${engine.endpoint}`);
         return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
           const run = await replayCheck(engine, desired, saved, ctx.signal);
-          return confirmAndApply(ctx, engine, desired, run, { verb: saved.options.destroy ? 'Destroy' : 'Apply', yes: true, concurrency, color, saved: true, waitTimeoutMs });
+          return confirmAndApply(ctx, engine, desired, run, { verb: saved.options.destroy ? 'Destroy' : 'Apply', yes: true, concurrency, color, saved: true, waitTimeoutMs, debug: values.debug === true });
         });
       } finally {
         await engine.close();
@@ -231,9 +234,10 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
       return await withLock(ctx, engine, desired.project, 'moor apply', async () => {
         if (source !== null) ctx.stdout.write(`${source}\n\n`);
         const registryAuth = dockerConfigRegistryAuth(ctx.env);
-        if (options.pull === 'always') await pullAll(ctx, engine, desired, registryAuth);
+        const debug = values.debug === true;
+        if (options.pull === 'always') await pullAll(ctx, engine, desired, registryAuth, debug);
         const run = await observeAndPlan(engine, desired, { ...options, pull: options.pull === 'always' ? 'missing' : options.pull }, undefined, ctx.signal);
-        return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false, waitTimeoutMs, registryAuth });
+        return confirmAndApply(ctx, engine, desired, run, { verb: 'Apply', yes: values.yes === true, concurrency, color, saved: false, waitTimeoutMs, registryAuth, debug });
       });
     } finally {
       await engine.close();

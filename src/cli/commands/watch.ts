@@ -173,7 +173,8 @@ work folder is locked by another moor) or when the running steps outlive --shutd
         // Registry credentials as `moor apply` finds them, afresh at each apply (a new `docker login`
         // counts without a restart): credential helpers run then, for the registries the plan needs.
         pipeline: (engine) => enginePipeline(engine, planOptions, async (images, signal) => {
-          const { lookup, notes } = await dockerConfigRegistryAuth(ctx.env).prepare(images, signal);
+          const { lookup, notes, trace } = await dockerConfigRegistryAuth(ctx.env).prepare(images, signal);
+          for (const line of trace) logger.log('debug', line);
           for (const note of notes) logger.log('warn', note);
           return lookup;
         }),
