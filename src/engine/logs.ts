@@ -17,6 +17,11 @@ export interface LogOptions {
   readonly tail?: number;
   readonly timestamps?: boolean;
   /**
+   * Each line starts with its attributes (after its timestamp, if any): for a service's tasks, the
+   * task, service and node ids (see `splitLogLine`).
+   */
+  readonly details?: boolean;
+  /**
    * Whether the container (or service task) has a TTY, which decides the framing. When not given,
    * it is read from the object first (one more request).
    */
@@ -45,11 +50,53 @@ export async function openLogs(http: Transport, path: ApiPath, tty: boolean, opt
         until: formatTimestamp(options.until),
         tail: options.tail === undefined ? undefined : String(options.tail),
         timestamps: options.timestamps ?? false,
+        details: options.details ?? false,
       },
       signal: options.signal,
     },
     (body) => (tty ? passRawLogs(body) : demuxLogFrames(body, what)),
   );
+}
+
+/** One log frame asked for with `details` (and maybe `timestamps`), taken apart. */
+export interface LogLine {
+  /** The RFC 3339 timestamp, with the space after it; '' without `timestamps`. */
+  readonly timestamp: string;
+  /** The line's attributes, e.g. `com.docker.swarm.task.id`. */
+  readonly details: ReadonlyMap<string, string>;
+  /** The bytes of the message itself (a UTF-8 character may go on in the next frame). */
+  readonly message: Uint8Array;
+}
+
+const SPACE = 0x20;
+
+const unescape = (text: string): string => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+};
+
+/** The ASCII word up to the first space (with it), and the bytes after it ('' and all of them when there is none). */
+function firstWord(data: Uint8Array): readonly [string, Uint8Array] {
+  const space = data.indexOf(SPACE);
+  return space === -1 ? ['', data] : [Buffer.from(data.buffer, data.byteOffset, space + 1).toString('latin1'), data.subarray(space + 1)];
+}
+
+/**
+ * A log frame asked for with `details`: `[TIMESTAMP ]ATTRIBUTES MESSAGE`, where ATTRIBUTES is
+ * `key=value,...` (query-escaped ASCII), empty when none were recorded for the line.
+ */
+export function splitLogLine(data: Uint8Array, timestamps: boolean): LogLine {
+  const [timestamp, rest] = timestamps ? firstWord(data) : ['', data];
+  const [attributes, message] = firstWord(rest);
+  const details = new Map<string, string>();
+  for (const pair of attributes.trimEnd().split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) details.set(unescape(pair.slice(0, eq)), unescape(pair.slice(eq + 1)));
+  }
+  return { timestamp, details, message };
 }
 
 export type { LogChunk };

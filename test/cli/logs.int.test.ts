@@ -67,10 +67,14 @@ describe('moor logs', () => {
     for (const line of err) assert.match(line, /^\d{4}-\d{2}-\d{2}T\S+ err \d+$/);
   });
 
-  test('a service prints the output of its tasks', async () => {
+  test("a service prints the output of its tasks, each line after its task's name (NAME.SLOT), or without it (--no-prefix)", async () => {
     const r = await moor('logs', 'service/api');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /service says hello/);
+    assert.equal(r.stdout, 'api.1 | service says hello\n');
+    const stamped = await moor('logs', 'service/api', '--timestamps');
+    assert.match(stamped.stdout, /^api\.1 \| \d{4}-\d{2}-\d{2}T\S+ service says hello\n$/);
+    const bare = await moor('logs', 'service/api', '--no-prefix');
+    assert.equal(bare.stdout, 'service says hello\n');
   });
 
   test('a name not in the manifest, and one not created yet, are clear errors', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecodeError } from '../../src/engine/decode.js';
+import { splitLogLine } from '../../src/engine/logs.js';
 import { decodeJsonLines, demuxLogFrames, passRawLogs } from '../../src/engine/streams.js';
 import type { LogChunk } from '../../src/engine/streams.js';
 
@@ -81,4 +82,18 @@ test('TTY logs pass through raw as stdout', async () => {
       ['stdout', '\nb\r\n'],
     ],
   );
+});
+
+test("a log frame asked for with details: timestamp, the Engine's query-escaped attributes, and the message's bytes", () => {
+  const frame = Buffer.from('2026-11-23T20:47:51.632641008Z com.docker.swarm.node.id=n1,com.docker.swarm.task.id=t1,x%2Cy=a+b%3Dc élan 1 2\n');
+  const line = splitLogLine(frame, true);
+  assert.equal(line.timestamp, '2026-11-23T20:47:51.632641008Z ');
+  assert.deepEqual([...line.details], [['com.docker.swarm.node.id', 'n1'], ['com.docker.swarm.task.id', 't1'], ['x,y', 'a b=c']]);
+  assert.equal(Buffer.from(line.message).toString('utf8'), 'élan 1 2\n');
+  // No attributes recorded: the Engine writes an empty word, then the message.
+  const bare = splitLogLine(Buffer.from(' a=b is the message\n'), false);
+  assert.deepEqual([bare.timestamp, bare.details.size, Buffer.from(bare.message).toString()], ['', 0, 'a=b is the message\n']);
+  // A UTF-8 character cut at the frame's end stays cut: the caller's decoder joins it to the next frame's.
+  const cut = splitLogLine(Buffer.concat([Buffer.from('k=v '), Buffer.from('é').subarray(0, 1)]), false);
+  assert.deepEqual([...cut.message], [0xc3]);
 });

@@ -6,7 +6,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { parseArgs } from 'node:util';
 import { isEngineError } from '../../engine/errors.js';
 import type { EngineClient } from '../../engine/client.js';
-import type { LogChunk, LogOptions } from '../../engine/logs.js';
+import { type LogChunk, type LogOptions, splitLogLine } from '../../engine/logs.js';
+import type { Task } from '../../engine/types.js';
 import type { EngineStream } from '../../engine/transport.js';
 import { MoorError, UsageError } from '../../errors.js';
 import { parseDuration } from '../../manifest/syntax.js';
@@ -61,8 +62,40 @@ export function findSource(desired: DesiredProject, name: string): Source {
   return { kind: found.kind, name: found.name, engineName: found.engineName };
 }
 
+/** A source's log stream, and for a service's, the name of the task each frame is from. */
+interface OpenedLogs {
+  readonly stream: EngineStream<LogChunk>;
+  readonly prefix: TaskPrefixer | null;
+}
+
+/** A frame's prefix (`api.2 | ` and its timestamp), and its message without them. */
+export type TaskPrefixer = (frame: Uint8Array) => Promise<{ readonly prefix: string; readonly message: Uint8Array }>;
+
+/**
+ * `api.2 | ` before each line of a service's task 2 (`api.<node id>` for a global service's),
+ * from the task id the Engine gives each line (`details`). A task the names do not know yet (a
+ * new one, with --follow) makes them read the service's tasks again, once per task.
+ */
+export function taskPrefixer(name: string, timestamps: boolean, listTasks: () => Promise<readonly Task[]>): TaskPrefixer {
+  const labels = new Map<string, string>();
+  const learn = async (): Promise<void> => {
+    for (const task of await listTasks()) labels.set(task.ID, task.Slot !== undefined && task.Slot > 0 ? `${name}.${task.Slot}` : `${name}.${(task.NodeID ?? task.ID).slice(0, 12)}`);
+  };
+  const asked = new Set<string>();
+  return async (frame) => {
+    const line = splitLogLine(frame, timestamps);
+    const task = line.details.get('com.docker.swarm.task.id');
+    if (task === undefined) return { prefix: line.timestamp, message: line.message };
+    if (!labels.has(task) && !asked.has(task)) {
+      asked.add(task);
+      await learn();
+    }
+    return { prefix: `${labels.get(task) ?? `${name}.${task.slice(0, 12)}`} | ${line.timestamp}`, message: line.message };
+  };
+}
+
 /** Opens the logs of `source`, checking it exists and is the project's. */
-async function openSourceLogs(engine: EngineClient, project: string, source: Source, options: LogOptions): Promise<EngineStream<LogChunk>> {
+async function openSourceLogs(engine: EngineClient, project: string, source: Source, options: LogOptions, prefix: boolean): Promise<OpenedLogs> {
   const missing = (err: unknown): never => {
     if (isEngineError(err, 'not-found')) throw new MoorError('NOT_FOUND', `${source.kind} ${source.name} is in the manifest but not on the Engine (no ${source.kind} ${source.engineName}): run moor apply first`);
     throw err;
@@ -74,11 +107,16 @@ async function openSourceLogs(engine: EngineClient, project: string, source: Sou
   if (source.kind === 'container') {
     const c = await engine.containers.inspect(source.engineName, signal).catch(missing);
     if (!isOwnedBy(c.Config.Labels, project)) notOurs();
-    return engine.containers.logs(c.Id, { ...options, tty: c.Config.Tty === true });
+    return { stream: await engine.containers.logs(c.Id, { ...options, tty: c.Config.Tty === true }), prefix: null };
   }
   const s = await engine.services.inspect(source.engineName, signal).catch(missing);
   if (!isOwnedBy(s.Spec.Labels, project)) notOurs();
-  return engine.services.logs(s.ID, { ...options, tty: s.Spec.TaskTemplate.ContainerSpec?.['TTY'] === true });
+  // A TTY's output comes raw, not in frames of a line each: no line to name a task in.
+  const tty = s.Spec.TaskTemplate.ContainerSpec?.['TTY'] === true;
+  const named = prefix && !tty;
+  const stream = await engine.services.logs(s.ID, { ...options, tty, details: named });
+  const listTasks = (): Promise<Task[]> => engine.tasks.list({ filters: { service: [s.ID] }, ...signal });
+  return { stream, prefix: named ? taskPrefixer(source.name, options.timestamps === true, listTasks) : null };
 }
 
 /** Writes, and waits for the stream to drain when it asks to (a slow reader must not make moor hold the logs in memory). */
@@ -88,13 +126,19 @@ async function writeDrained(out: Writable, text: string): Promise<void> {
   if (ok === false && typeof emitter.once === 'function') await once(emitter as NodeJS.EventEmitter, 'drain');
 }
 
-export async function copyLogs(stream: EngineStream<LogChunk>, ctx: Pick<CommandContext, 'stdout' | 'stderr' | 'signal'>): Promise<void> {
+export async function copyLogs({ stream, prefix }: OpenedLogs, ctx: Pick<CommandContext, 'stdout' | 'stderr' | 'signal'>): Promise<void> {
   // One decoder per stream: a UTF-8 character may be split between two chunks.
   const decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   try {
     for await (const chunk of stream) {
-      const text = decoders[chunk.stream].write(chunk.data);
-      if (text !== '') await writeDrained(chunk.stream === 'stderr' ? ctx.stderr : ctx.stdout, text);
+      const out = chunk.stream === 'stderr' ? ctx.stderr : ctx.stdout;
+      if (prefix === null) {
+        const text = decoders[chunk.stream].write(chunk.data);
+        if (text !== '') await writeDrained(out, text);
+        continue;
+      }
+      const line = await prefix(chunk.data);
+      await writeDrained(out, line.prefix + decoders[chunk.stream].write(line.message));
     }
   } catch (err: unknown) {
     // Ctrl-C ends a --follow: that is how it is meant to stop.
@@ -114,7 +158,8 @@ export const command: Command = {
 
 Prints the output of the container NAME of the manifest, or of the tasks of the service NAME
 (NAME is the name in the manifest; write container/NAME or service/NAME when both exist). The
-container's stdout goes to stdout and its stderr to stderr, as it arrives.
+container's stdout goes to stdout and its stderr to stderr, as it arrives. A service's lines
+start with the name of their task: NAME.SLOT | (NAME.NODE | for a global service).
 
 ${MANIFEST_OPTIONS_HELP}
 
@@ -124,6 +169,7 @@ Log options:
       --since T              Only output since T: a duration back from now (10m, 1h30m), a date
                              (2026-01-02T15:04:05Z) or Unix seconds
       --timestamps           Prefix each line with its timestamp
+      --no-prefix            A service's lines without the name of their task (api.2 | ...)
 
 ${ENGINE_OPTIONS_HELP}
 Exit status: 0 success (also when --follow is stopped with Ctrl-C); 1 error: a name that is not in
@@ -139,6 +185,7 @@ the manifest or not created yet, Engine error.
         tail: { type: 'string' },
         since: { type: 'string' },
         timestamps: { type: 'boolean' },
+        'no-prefix': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         debug: { type: 'boolean' },
       },
@@ -159,14 +206,20 @@ the manifest or not created yet, Engine error.
     const source = findSource(desired, name);
     const engine = await connectEngine(values, ctx);
     try {
-      const stream = await openSourceLogs(engine, desired.project, source, {
-        follow: values.follow === true,
-        timestamps: values.timestamps === true,
-        signal: ctx.signal,
-        ...(tail === undefined ? {} : { tail }),
-        ...(since === undefined ? {} : { since }),
-      });
-      await copyLogs(stream, ctx);
+      const opened = await openSourceLogs(
+        engine,
+        desired.project,
+        source,
+        {
+          follow: values.follow === true,
+          timestamps: values.timestamps === true,
+          signal: ctx.signal,
+          ...(tail === undefined ? {} : { tail }),
+          ...(since === undefined ? {} : { since }),
+        },
+        values['no-prefix'] !== true,
+      );
+      await copyLogs(opened, ctx);
       return 0;
     } catch (err: unknown) {
       if (ctx.signal.aborted && isEngineError(err, 'cancelled')) return 0;
