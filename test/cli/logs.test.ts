@@ -29,7 +29,16 @@ describe('moor logs options', () => {
   });
 
   test("a service's lines are named by their task: NAME.SLOT, or NAME.NODE for a global service; a new task makes it read the tasks again, once", async () => {
-    const task = (id: string, slot: number | undefined, node: string): Task => ({ ID: id, ...(slot === undefined ? {} : { Slot: slot }), NodeID: node }) as unknown as Task;
+    const task = (id: string, slot: number | undefined, node: string): Task => ({
+      ID: id,
+      Version: { Index: 1 },
+      ServiceID: 'svc',
+      NodeID: node,
+      ...(slot === undefined ? {} : { Slot: slot }),
+      Spec: {},
+      DesiredState: 'running',
+      Status: { State: 'running' },
+    });
     let known: Task[] = [task('t1', 1, 'node-a'), task('t2', 2, 'node-a')];
     let reads = 0;
     const prefix = taskPrefixer('api', true, async () => {
