@@ -48,3 +48,11 @@ export function isMoorError(err: unknown): err is MoorError {
 export function assertNever(value: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
+
+/**
+ * The URL with its user information (`user:password@`, or a token as the user) replaced by
+ * `***@`: for any URL a message shows (a Git remote, an Engine address).
+ */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
+}

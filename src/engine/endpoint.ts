@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { redactUrl } from '../errors.js';
 import { EngineError } from './errors.js';
 
 export const DEFAULT_HOST = 'unix:///var/run/docker.sock';
@@ -36,8 +37,9 @@ export type Endpoint =
 
 const SUPPORTED = 'supported endpoints are unix:///path/to/docker.sock and tcp://host:port (TLS with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH)';
 
+/** An address moor will not use; shown without its user information (a password may be in it). */
 function fail(url: string, reason: string, hints: readonly string[] = []): EngineError {
-  return new EngineError({ kind: 'unreachable', endpoint: url, method: null, path: null, status: null, engineMessage: null, reason, hints });
+  return new EngineError({ kind: 'unreachable', endpoint: redactUrl(url), method: null, path: null, status: null, engineMessage: null, reason, hints });
 }
 
 /** Resolves the endpoint from --host, then DOCKER_HOST, then the default socket. */
@@ -46,7 +48,7 @@ export function parseEndpoint(options: EndpointOptions, env: Env): Endpoint {
   const url = explicit.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) {
-    throw fail(url, `"${url}" has no scheme; ${SUPPORTED}`);
+    throw fail(url, `the address has no scheme; ${SUPPORTED}`);
   }
   if (scheme === 'unix') {
     const socketPath = url.slice('unix://'.length);
@@ -68,13 +70,13 @@ function parseTcp(url: string, options: EndpointOptions, env: Env): Endpoint {
   try {
     parsed = new URL(`tcp://${rest}`);
   } catch {
-    throw fail(url, `"${url}" is not a valid tcp://host:port address`);
+    throw fail(url, 'not a valid tcp://host:port address');
   }
   if ((parsed.pathname !== '' && parsed.pathname !== '/') || parsed.search !== '' || parsed.username !== '') {
-    throw fail(url, `"${url}" must be tcp://host:port, without a path, query or user`);
+    throw fail(url, 'the address must be tcp://host:port, without a path, query or user');
   }
   const hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (hostname === '') throw fail(url, `"${url}" names no host`);
+  if (hostname === '') throw fail(url, 'the address names no host');
   // DOCKER_TLS_VERIFY: any non-empty value turns verification on, "0" included (Go client semantics).
   const verify = nonEmpty(env['DOCKER_TLS_VERIFY']) !== undefined;
   if (!verify && nonEmpty(env['DOCKER_TLS']) !== undefined) {

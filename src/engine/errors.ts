@@ -68,10 +68,11 @@ export function isEngineError(err: unknown, kind?: EngineErrorKind): err is Engi
 }
 
 function formatEngineErrorMessage(init: EngineErrorInit): string {
-  const what = init.method !== null && init.path !== null ? `${init.method} ${init.path} failed` : 'request failed';
-  const status = init.status === null ? '' : ` (${init.status})`;
   const text = init.engineMessage ?? init.reason ?? 'no message';
-  return `Engine at ${init.endpoint}: ${what}${status}: ${text}`;
+  // Without a request: the address itself was refused (endpoint.ts), before any was sent.
+  if (init.method === null || init.path === null) return `Engine at ${init.endpoint}: ${text}`;
+  const status = init.status === null ? '' : ` (${init.status})`;
+  return `Engine at ${init.endpoint}: ${init.method} ${init.path} failed${status}: ${text}`;
 }
 
 // Messages of daemon/cluster/errors.go and cluster.go that all mean "Swarm state is not

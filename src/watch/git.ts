@@ -8,17 +8,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { MoorError } from '../errors.js';
+import { MoorError, redactUrl } from '../errors.js';
 
 export class GitError extends MoorError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SOURCE', message, options);
   }
-}
-
-/** The URL with any user:password@ replaced by ***@. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
 export interface GitCheckoutOptions {

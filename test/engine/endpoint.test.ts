@@ -55,6 +55,21 @@ test('ssh:// and other schemes are rejected with a message naming what is suppor
   assert.throws(() => parseEndpoint({ host: 'tcp://127.0.0.1:2375/path' }, {}), /without a path/);
 });
 
+test('a refused address is shown without its user information: a password written in it is never printed', () => {
+  const refused = (host: string): string => {
+    try {
+      parseEndpoint({ host }, {});
+    } catch (err: unknown) {
+      return (err as Error).message;
+    }
+    return assert.fail(`${host} was accepted`);
+  };
+  assert.equal(refused('tcp://me:hunter2@127.0.0.1:2375'), 'Engine at tcp://***@127.0.0.1:2375: the address must be tcp://host:port, without a path, query or user');
+  assert.equal(refused('tcp://me:hunter2@127.0.0.1:x'), 'Engine at tcp://***@127.0.0.1:x: not a valid tcp://host:port address');
+  assert.match(refused('ssh://me:hunter2@remote'), /^Engine at ssh:\/\/\*\*\*@remote: ssh:\/\/ endpoints are not supported/);
+  assert.match(refused('https://token-hunter2@remote:2376'), /^Engine at https:\/\/\*\*\*@remote:2376: the scheme "https:\/\/" is not supported/);
+});
+
 test('loopback means 127.0.0.0/8, ::1 and localhost', () => {
   for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', 'LOCALHOST', 'a.localhost']) assert.equal(isLoopback(host), true, host);
   for (const host of ['10.0.0.1', '128.0.0.1', 'example.com', '::2', 'localhost.example.com']) assert.equal(isLoopback(host), false, host);

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { GitCheckout, GitError, redactUrl, validateGitOptions } from '../../src/watch/git.js';
+import { redactUrl } from '../../src/errors.js';
+import { GitCheckout, GitError, validateGitOptions } from '../../src/watch/git.js';
 import { gitSource } from '../../src/watch/source.js';
 import { LocalRepo } from '../support/git.js';
 
