@@ -2,11 +2,12 @@
 // validate` rests on (loadManifest):
 //   - valid manifests, each written in a random mix of the short and long syntaxes, list and map
 //     forms, YAML styles and units, normalise to exactly the values generated (nothing lost), and
-//     two different spellings of one manifest give the same model;
+//     two different spellings of one manifest give the same model, and so does the manifest split
+//     over two files (`-f base.yaml -f override.yaml`: each key in one file or both);
 //   - the same manifests mutated (as text: hostile characters, cut, duplicated or re-indented
 //     lines; as a tree: values of the wrong type, unknown keys, removed keys) never make it throw
 //     or hang, and every problem it reports has a file and a line; a secret in the manifest never
-//     appears in a message.
+//     appears in a message, nor does a variable's value when any value is written as `${VAR}`.
 // Runs: FUZZ_RUNS (default 150 per property); a failure prints the seed and path to replay it
 // with: FUZZ_SEED=<seed> FUZZ_PATH=<path>.
 import assert from 'node:assert/strict';
@@ -30,9 +31,14 @@ after(async () => {
 });
 
 async function load(text: string, env: Record<string, string> = {}): Promise<{ result: LoadResult; ms: number }> {
-  await writeFile(path.join(dir, 'moor.yaml'), text);
+  return loadFiles({ 'moor.yaml': text }, env);
+}
+
+/** The files, written, loaded with `-f` in their order. */
+async function loadFiles(texts: Readonly<Record<string, string>>, env: Record<string, string> = {}): Promise<{ result: LoadResult; ms: number }> {
+  for (const [file, text] of Object.entries(texts)) await writeFile(path.join(dir, file), text);
   const started = performance.now();
-  const result = await loadManifest({ files: ['moor.yaml'], cwd: dir, env });
+  const result = await loadManifest({ files: Object.keys(texts), cwd: dir, env });
   return { result, ms: performance.now() - started };
 }
 
@@ -255,6 +261,47 @@ describe('the manifest fuzzer', () => {
         const b = await load(render(logical, choicesB, styleB));
         assert.ok(b.result.ok);
         assert.deepEqual(withoutLocations(b.result.desired), withoutLocations(a.result.desired));
+      }),
+      RUNS,
+    );
+  });
+
+  // -f base.yaml -f override.yaml: mappings merge key by key, values and lists are replaced by the
+  // later file. Splitting a manifest so that each key goes to one file or both (a mapping split
+  // again; a value or list in both with a stand-in, of the same kind, in the first) must mean the
+  // same as the one file.
+  type Side = 'base' | 'override' | 'both';
+  const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  function split(node: Record<string, unknown>, sides: Iterator<Side>): [Record<string, unknown>, Record<string, unknown>] {
+    const base: Record<string, unknown> = {};
+    const override: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      const side = sides.next().value ?? 'override';
+      // null (all defaults) and {} are merged specially or carry nothing to split: kept whole.
+      if (side === 'both' && value !== null && !(isMapping(value) && Object.keys(value).length === 0)) {
+        if (isMapping(value)) [base[key], override[key]] = split(value, sides);
+        else {
+          base[key] = Array.isArray(value) ? ['stand-in'] : 'stand-in';
+          override[key] = value;
+        }
+      } else (side === 'base' ? base : override)[key] = value;
+    }
+    return [base, override];
+  }
+  const sidesArb = fc.infiniteStream(fc.constantFrom<Side>('base', 'override', 'both'));
+
+  test('a manifest split over two files (-f base -f override), keys in either or both, means the same as the one file', async () => {
+    await checkProperty(
+      fc.asyncProperty(manifestArb, sidesArb, async ({ logical, choicesA, styleA }, sides) => {
+        const iterator = choicesA[Symbol.iterator]();
+        const tree = spell(logical, () => iterator.next().value === true);
+        const whole = await load(stringify(tree, { ...styleA, lineWidth: 0 }));
+        assert.ok(whole.result.ok);
+        const [base, override] = split(tree, sides[Symbol.iterator]());
+        const text = { 'base.yaml': stringify(base, { ...styleA, lineWidth: 0 }), 'override.yaml': stringify(override, { ...styleA, lineWidth: 0 }) };
+        const parts = await loadFiles(text);
+        if (!parts.result.ok) assert.fail(`refused:\n${parts.result.issues.map((i) => `${i.file}:${i.line}:${i.column} ${i.message}`).join('\n')}\n--- base.yaml\n${text['base.yaml']}--- override.yaml\n${text['override.yaml']}`);
+        assert.deepEqual(withoutLocations(parts.result.desired), withoutLocations(whole.result.desired));
       }),
       RUNS,
     );
