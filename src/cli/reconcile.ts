@@ -11,7 +11,7 @@ import { listEngine, observeProject, type EngineListing } from '../observe/obser
 import type { CommandContext } from './command.js';
 import { connectQuietly, writeEngineWarnings, type EngineOptionValues } from './engine-options.js';
 import { buildPlan, type Plan } from '../plan/build.js';
-import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, type SavedPlan, type SavedPlanOptions, type SavedReading } from '../plan/saved.js';
+import { parseSavedPlan, SAVED_PLAN_FORMAT, SAVED_PLAN_VERSION, stepsForSaving, type SavedPlan, type SavedPlanOptions, type SavedReading } from '../plan/saved.js';
 import { MOOR_VERSION } from '../version.js';
 
 export const PLAN_OPTIONS = {
@@ -157,7 +157,7 @@ export function readSavedPlan(file: string): SavedPlan {
   return parseSavedPlan(text, file);
 }
 
-export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests: readonly string[]; envFiles: readonly string[]; reading: SavedReading; cwd: string; options: SavedPlanOptions }): SavedPlan {
+export function savedPlan(run: PlannedRun, desired: DesiredProject, fields: { endpoint: string; manifests: readonly string[]; envFiles: readonly string[]; reading: SavedReading; cwd: string; options: SavedPlanOptions }): SavedPlan {
   return {
     format: SAVED_PLAN_FORMAT,
     format_version: SAVED_PLAN_VERSION,
@@ -170,6 +170,6 @@ export function savedPlan(run: PlannedRun, fields: { endpoint: string; manifests
     reading: fields.reading,
     seed: run.seed,
     options: fields.options,
-    plan: run.plan,
+    plan: { ...run.plan, steps: stepsForSaving(run.plan.steps, desired, run.seed) },
   };
 }

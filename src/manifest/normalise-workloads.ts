@@ -18,6 +18,7 @@ import type {
   Protocol,
   ServicePort,
   ServiceSpec,
+  SensitiveEnvironment,
   StringMap,
   Ulimit,
   UpdateConfig,
@@ -85,6 +86,8 @@ class Workload {
   readonly ctx: Context;
   readonly refs: WorkloadRefs;
   readonly base: ValuePath;
+  /** Environment keys whose values are not written in the manifest as they are (see SensitiveEnvironment). */
+  readonly #sensitiveEnvironment = new Set<string>();
 
   constructor(ctx: Context, kind: 'container' | 'service', name: string) {
     this.ctx = ctx;
@@ -141,11 +144,13 @@ class Workload {
   /** env_file entries first, then environment: (which wins), as in Compose. */
   environment(envFile: M.StringOrList | undefined, environment: M.Environment | undefined): StringMap {
     const out: Record<string, string> = {};
-    const { lookup, files, projectDir, displayPath } = this.ctx.input;
-    const set = (key: string, value: string | null): void => {
+    const { lookup, files, projectDir, displayPath, locator } = this.ctx.input;
+    const set = (key: string, value: string | null, asWritten: boolean): void => {
       const v = value ?? lookup(key); // a bare KEY takes moor's environment, and is left out when unset
       if (v === undefined) delete out[key];
       else out[key] = v;
+      if (asWritten && value !== null) this.#sensitiveEnvironment.delete(key);
+      else this.#sensitiveEnvironment.add(key);
     };
     const envFiles = envFile === undefined ? [] : typeof envFile === 'string' ? [envFile] : envFile;
     envFiles.forEach((written, i) => {
@@ -162,10 +167,20 @@ class Workload {
       const parsed = parseEnvFile(text);
       const file = displayPath(path.resolve(projectDir, written));
       for (const p of parsed.problems) this.ctx.issues.add('error', { file, line: p.line, column: p.column }, [], p.message, null);
-      for (const entry of parsed.entries) set(entry.key, entry.value);
+      for (const entry of parsed.entries) set(entry.key, entry.value, false);
     });
-    for (const [key, value] of this.ctx.keyValues(environment, this.at('environment'))) set(key, value);
+    for (const [key, value, at] of this.ctx.keyValues(environment, this.at('environment'))) {
+      // Written as it is: not interpolated, or only `$$` escapes in it (a default is a value too).
+      const node = locator.node(at);
+      set(key, value, node?.kind === 'scalar' && (node.source === undefined || node.source.replaceAll('$$', '$') === node.text));
+    }
     return sortedRecord(out);
+  }
+
+  /** The keys of `environment` (as environment() made it) whose values may be secrets. */
+  sensitiveEnvironment(environment: StringMap): { readonly sensitiveEnvironment?: SensitiveEnvironment } {
+    const keys = [...this.#sensitiveEnvironment].filter((key) => Object.hasOwn(environment, key)).sort(compare);
+    return keys.length === 0 ? {} : { sensitiveEnvironment: keys };
   }
 
   healthcheck(hc: M.HealthcheckSpec | undefined): Healthcheck | null {
@@ -395,7 +410,7 @@ export function normaliseContainer(ctx: Context, name: string, def: M.Container)
   };
   const dependsOn: Record<string, { condition: DependencyCondition }> = {};
   for (const d of w.refs.dependsOn) dependsOn[d.name] = { condition: d.condition };
-  return { desired: { kind: 'container', name, engineName: engineName(ctx.project, name), spec, dependsOn: sortedRecord(dependsOn) }, refs: w.refs };
+  return { desired: { kind: 'container', name, engineName: engineName(ctx.project, name), spec, dependsOn: sortedRecord(dependsOn), ...w.sensitiveEnvironment(spec.environment) }, refs: w.refs };
 }
 
 function containerPorts(w: Workload, items: readonly M.Port[] | undefined): ContainerPort[] {
@@ -537,7 +552,7 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
     endpointMode,
   };
   const dependsOn = [...new Set(w.refs.dependsOn.map((d) => d.name))].sort(compare);
-  return { desired: { kind: 'service', name, engineName: engineName(ctx.project, name), spec, dependsOn }, refs: w.refs };
+  return { desired: { kind: 'service', name, engineName: engineName(ctx.project, name), spec, dependsOn, ...w.sensitiveEnvironment(spec.environment) }, refs: w.refs };
 }
 
 function servicePorts(w: Workload, items: readonly M.Port[] | undefined, endpointMode: 'vip' | 'dnsrr'): ServicePort[] {

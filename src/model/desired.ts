@@ -350,7 +350,16 @@ export interface DesiredContainer {
   readonly spec: ContainerSpec;
   /** Start order only (not part of the spec: changing it changes no container). */
   readonly dependsOn: Readonly<Record<string, { readonly condition: DependencyCondition }>>;
+  /** See SensitiveEnvironment. */
+  readonly sensitiveEnvironment?: SensitiveEnvironment;
 }
+
+/**
+ * The environment keys whose values the manifest does not hold as written (a variable's value,
+ * moor's environment for a bare key, an env_file's): they may be secrets, so plans show them as
+ * "(sensitive)". Sorted; absent means none.
+ */
+export type SensitiveEnvironment = readonly string[];
 
 export interface DesiredService {
   readonly kind: 'service';
@@ -359,6 +368,8 @@ export interface DesiredService {
   readonly spec: ServiceSpec;
   /** Create order only. */
   readonly dependsOn: readonly string[];
+  /** See SensitiveEnvironment. */
+  readonly sensitiveEnvironment?: SensitiveEnvironment;
 }
 
 export type DesiredNetwork = ManagedNetwork | ExternalObject<'network'>;

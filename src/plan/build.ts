@@ -11,6 +11,7 @@ import type { Change, FieldChange, PlanProblem } from '../diff/changes.js';
 import { SENSITIVE } from '../diff/changes.js';
 import { compareContainer, compareNetwork, compareService, compareVolume, describeFields } from '../diff/compare.js';
 import { diffFields, newFields } from '../diff/fields.js';
+import { hideSensitiveEnvironment } from '../diff/sensitive.js';
 import { resolveContainerSpec, resolveNames, resolveServiceSpec, serviceRefs, type Resolution } from '../diff/resolve.js';
 import type {
   ContainerSpec,
@@ -20,6 +21,7 @@ import type {
   ManagedNetwork,
   ManagedSecret,
   ManagedVolume,
+  SensitiveEnvironment,
   ServiceSpec,
 } from '../model/desired.js';
 import { saltedFingerprint, specHash, type IdSource } from '../model/hash.js';
@@ -200,6 +202,11 @@ function insertSorted(list: string[], value: string): void {
 
 const res = (kind: string, engineName: string): string => `${kind}:${engineName}`;
 
+function sensitiveEnvironment(desired: DesiredProject, kind: 'container' | 'service', name: string): SensitiveEnvironment {
+  const object = kind === 'container' ? desired.containers[name] : desired.services[name];
+  return object?.sensitiveEnvironment ?? [];
+}
+
 export function buildPlan(desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Plan {
   const b = new Builder(observed.images, options.pull, options.teardown === true);
   checkEngine(b, desired, observed);
@@ -219,7 +226,9 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   planRemovals(b, desired, observed, ownedContainersById, options);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
 
-  const changes = [...b.changes].sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || x.name.localeCompare(y.name) || x.engineName.localeCompare(y.engineName));
+  const changes = [...b.changes]
+    .sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || x.name.localeCompare(y.name) || x.engineName.localeCompare(y.engineName))
+    .map((c) => (c.kind === 'container' || c.kind === 'service' ? { ...c, fields: hideSensitiveEnvironment(c.fields, sensitiveEnvironment(desired, c.kind, c.name)) } : c));
   const summary = { create: 0, update: 0, replace: 0, delete: 0 };
   for (const c of changes) summary[c.action] += 1;
   const secretFingerprints: Record<string, string> = {};

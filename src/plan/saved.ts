@@ -6,7 +6,10 @@
 // fingerprint of the observed state, and the seed of the plan's new secret versions, so that
 // planning again from the same manifest and state must give exactly the same steps.
 import { MoorError } from '../errors.js';
+import type { DesiredProject, StringMap } from '../model/desired.js';
+import { saltedFingerprint, sha256Hex } from '../model/hash.js';
 import type { Plan } from './build.js';
+import type { Step } from './steps.js';
 
 export const SAVED_PLAN_FORMAT = 'moor-plan';
 export const SAVED_PLAN_VERSION = 1;
@@ -99,4 +102,32 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
   }
   if (plan.project !== value.project) fail(file, 'the plan is for another project than the file says');
   return value as unknown as SavedPlan;
+}
+
+/**
+ * The steps as a saved plan holds them: in the specs of containers and services, each environment
+ * value that may be a secret (the object's SensitiveEnvironment, and any value for a key the
+ * manifest no longer sets) is replaced by a fingerprint salted from the plan's seed. `apply --plan`
+ * makes the same of the steps it plans again, so it still tells whether the manifest gives the
+ * same plan, and the file never holds the value.
+ */
+export function stepsForSaving(steps: readonly Step[], desired: DesiredProject, seed: string): Step[] {
+  const hide = (step: Step, object: { readonly spec: { readonly environment: StringMap }; readonly sensitiveEnvironment?: readonly string[] } | undefined, environment: StringMap): StringMap => {
+    const sensitive = new Set(object?.sensitiveEnvironment ?? []);
+    const wanted = object?.spec.environment ?? {};
+    return Object.fromEntries(
+      Object.entries(environment).map(([key, value]) => {
+        if (!sensitive.has(key) && Object.hasOwn(wanted, key)) return [key, value];
+        const salt = sha256Hex(`${seed}:${step.object}:${key}`).slice(0, 16);
+        return [key, `(sensitive: ${saltedFingerprint(Buffer.from(value), salt)})`];
+      }),
+    );
+  };
+  return steps.map((step) => {
+    if (step.op === 'container.create') return { ...step, spec: { ...step.spec, environment: hide(step, desired.containers[step.name], step.spec.environment) } };
+    if (step.op === 'service.create' || step.op === 'service.update') {
+      return { ...step, spec: { ...step.spec, environment: hide(step, desired.services[step.object.slice('service/'.length)], step.spec.environment) } };
+    }
+    return step;
+  });
 }

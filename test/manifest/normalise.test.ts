@@ -595,3 +595,29 @@ test('a network, volume, secret or config with a schema error is still left out 
 test("a schema error in a container's image leaves the container out whole (it cannot do without one)", async () => {
   assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: 5\n    ports: ["x80:80"]\n'), ['moor.yaml:4:12: containers.web.image: must be an image reference such as moor/busybox:latest (without spaces), not an integer']);
 });
+
+test("the environment values the manifest does not hold as written (a variable's, moor's environment's, an env_file's) are named sensitive", async () => {
+  const d = await desiredOf(
+    `project: shop
+containers:
+  web:
+    image: moor/busybox:latest
+    env_file: app.env
+    environment:
+      URL: "postgres://app:\${PW}@db/app"
+      BARE:
+      LITERAL: shown
+      OVERRIDDEN: written
+      ESCAPED: "$$NOT_A_VARIABLE"
+services:
+  api:
+    image: moor/busybox:latest
+    environment: ["URL=\${PW}", "LITERAL=shown", "UNSET_BARE"]
+`,
+    { env: { PW: 'pw', BARE: 'from-env' }, files: { 'app.env': 'FROM_FILE=f\nOVERRIDDEN=f\n' } },
+  );
+  assert.deepEqual(d.containers.web?.sensitiveEnvironment, ['BARE', 'FROM_FILE', 'URL']);
+  assert.equal(d.containers.web?.spec.environment.OVERRIDDEN, 'written');
+  assert.deepEqual(d.services.api?.sensitiveEnvironment, ['URL'], 'a bare key left unset is not in the environment');
+  assert.equal((await desiredOf('project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n    environment: {A: b}\n')).containers.web?.sensitiveEnvironment, undefined);
+});

@@ -157,6 +157,62 @@ describe('secret values never appear in any output (research E1)', { timeout: 30
   });
 });
 
+describe('environment values that may be secrets are "(sensitive)" in plans and status (research 3.1, 3.8)', { timeout: 180_000 }, () => {
+  test('a variable\'s value, moor\'s environment for a bare key and an env_file\'s values are hidden in plan text, JSON, saved plans, apply and status; values written in the manifest are shown', async () => {
+    const project = run.newProject();
+    const dir = mkdtempSync(join(tmpdir(), 'moor-trust-env-'));
+    const secrets = { url: `env-url-${randomBytes(12).toString('hex')}`, bare: `env-bare-${randomBytes(12).toString('hex')}`, file: `env-file-${randomBytes(12).toString('hex')}` };
+    writeFileSync(join(dir, 'app.env'), `FROM_FILE=${secrets.file}\nOVERRIDDEN=${secrets.file}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'moor.yaml'), `project: ${project}
+containers:
+  tool:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    stop_grace_period: 1s
+    env_file: app.env
+    environment:
+      DB_URL: "postgres://app:\${DB_PASSWORD}@db/app"
+      TOKEN:
+      OVERRIDDEN: written-here
+      MODE: shown-mode
+services:
+  api:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+    environment: ["DB_URL=postgres://app:\${DB_PASSWORD}@db/app", "MODE=shown-mode"]
+`);
+    const env = { DB_PASSWORD: secrets.url, TOKEN: secrets.bare };
+    const seen: { what: string; text: string }[] = [];
+    const moor = async (what: string, args: string[]): Promise<CliResult> => {
+      const r = await moorIn(dir, args, env);
+      seen.push({ what: `${what} (stdout)`, text: r.stdout }, { what: `${what} (stderr)`, text: r.stderr });
+      return r;
+    };
+    const plan = await moor('plan', ['plan']);
+    assert.match(plan.stdout, /environment: \{"DB_URL":"\(sensitive\)","FROM_FILE":"\(sensitive\)","MODE":"shown-mode","OVERRIDDEN":"written-here","TOKEN":"\(sensitive\)"\}/);
+    await moor('plan --json', ['plan', '--json']);
+    assert.equal((await moor('plan --out', ['plan', '--out', 'first.plan'])).code, 0);
+    assert.equal((await moor('apply --plan', ['apply', '--plan', 'first.plan'])).code, 0);
+    // The Engine has the real values: moor compares those, and shows a hidden one that changed as changed.
+    const live = await run.direct.containers.inspect(`${project}_tool`);
+    assert.ok(live.Config.Env?.includes(`DB_URL=postgres://app:${secrets.url}@db/app`));
+    env.DB_PASSWORD = `${secrets.url}-2`;
+    const changed = await moor('plan (a hidden value changed)', ['plan', '--json']);
+    const fields = (JSON.parse(changed.stdout) as { changes: { name: string; fields: { path: string; before?: unknown; after?: unknown }[] }[] }).changes.flatMap((c) => c.fields.map((f) => ({ name: c.name, ...f })));
+    assert.deepEqual(fields.filter((f) => f.path === 'environment.DB_URL').map((f) => [f.name, f.before, f.after]), [['tool', '(sensitive)', '(sensitive)'], ['api', '(sensitive)', '(sensitive)']]);
+    await moor('plan --out (changed)', ['plan', '--out', 'second.plan']);
+    assert.equal((await moor('apply', ['apply', '--yes'])).code, 0);
+    await moor('status --json', ['status', '--json']);
+    assert.equal((await moor('destroy', ['destroy', '--yes'])).code, 0);
+    for (const file of ['first.plan', 'second.plan']) seen.push({ what: `saved plan ${file}`, text: readFileSync(join(dir, file), 'utf8') });
+    const forms = [...leakForms(secrets.url), ...leakForms(`${secrets.url}-2`), ...leakForms(secrets.bare), ...leakForms(secrets.file)];
+    for (const o of seen) for (const form of forms) assert.ok(!o.text.includes(form), `${o.what} holds an environment secret (as ${JSON.stringify(form)})`);
+    assert.ok(seen.some((o) => o.text.includes('shown-mode')), 'a value written in the manifest is shown');
+  });
+});
+
 describe('saved plans and locks are private (research E5)', { timeout: 120_000 }, () => {
   test('the lock file is 0600 in a 0700 folder while an apply runs', async () => {
     const dir = projectDir(run.newProject());

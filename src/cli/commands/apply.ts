@@ -14,7 +14,7 @@ import { WaitFailedError, waitForRollout } from '../../operate/rollout.js';
 import { waitTargets } from '../../operate/wait.js';
 import type { Plan } from '../../plan/build.js';
 import { formatDuration, renderPlanText, summaryLine } from '../../plan/render.js';
-import { StalePlanError, type SavedPlan } from '../../plan/saved.js';
+import { StalePlanError, stepsForSaving, type SavedPlan } from '../../plan/saved.js';
 import type { Command, CommandContext } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, readingValues } from '../manifest-options.js';
@@ -148,7 +148,7 @@ async function replayCheck(engine: EngineClient, desired: DesiredProject, saved:
       throw new StalePlanError(`the content of secret ${name} changed since it was made`);
     }
   }
-  if (stableStringify(run.plan.steps) !== stableStringify(saved.plan.steps)) {
+  if (stableStringify(stepsForSaving(run.plan.steps, desired, saved.seed)) !== stableStringify(saved.plan.steps)) {
     throw new StalePlanError('the manifest no longer gives the same plan (it changed since the plan was made)');
   }
   return run;

@@ -65,7 +65,7 @@ with --detailed-exitcode, 2 when the plan has changes.
       else ctx.stdout.write(`${source === null ? '' : `${source}\n\n`}${renderPlanText(plan, { color: useColor(ctx, ctx.stdout, values['no-color']) })}`);
       const blocked = plan.problems.some((p) => p.severity === 'error');
       if (values.out !== undefined && !blocked) {
-        writeSavedPlan(path.resolve(ctx.cwd, values.out), savedPlan(run, {
+        writeSavedPlan(path.resolve(ctx.cwd, values.out), savedPlan(run, desired, {
           endpoint: engine.endpoint,
           manifests: manifestFiles(values, ctx).files,
           envFiles: values['env-file'] ?? [],
