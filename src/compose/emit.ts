@@ -27,6 +27,21 @@ export function emitYaml(root: Node, header: readonly string[] = []): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The scalars the manifest gets as values although the Compose files gave them with variables
+ * (`inlined`: an included file's own .env), in the order written: such a value may be a secret.
+ */
+export function inlinedValues(node: Node): ScalarNode[] {
+  switch (node.kind) {
+    case 'scalar':
+      return node.inlined === true ? [node] : [];
+    case 'seq':
+      return node.items.flatMap(inlinedValues);
+    case 'map':
+      return [...node.entries.values()].flatMap((e) => inlinedValues(e.value));
+  }
+}
+
 function entry_(key: string, value: Node, indent: string): string[] {
   const k = `${indent}${emitKey(key)}:`;
   const simple = inline(value);
@@ -63,7 +78,7 @@ function inline(node: Node): string | null {
  * COMPOSE_PROJECT_NAME, which Compose defines and a moor manifest does not (its value is written).
  */
 function written(node: ScalarNode): ScalarNode {
-  if (node.source === undefined || /\$\{?COMPOSE_PROJECT_NAME\b/.test(node.source)) return node;
+  if (node.source === undefined || node.inlined === true || /\$\{?COMPOSE_PROJECT_NAME\b/.test(node.source)) return node;
   return { ...node, value: node.source, text: node.source };
 }
 

@@ -285,17 +285,16 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
 
 /**
  * An included file is interpolated with its own .env too; a converted manifest only has the
- * project's. A value keeps its `${VAR}` spelling (for moor convert) only where the project's
- * variables give it the same value; elsewhere the value itself is written.
+ * project's. A value is written with its `${VAR}` spelling (by moor convert) only where the
+ * project's variables give it the same value; elsewhere the value itself is written (`inlined`).
+ * Its `source` stays: messages quote it as written, and plans hide it (it may be a secret).
  */
 function keepSourceWhere(node: Node, lookup: Lookup): Node {
   switch (node.kind) {
     case 'scalar': {
       if (node.source === undefined) return node;
       const again = interpolateString(node.source, lookup);
-      if (again.ok && again.value === node.text) return node;
-      const { source: _source, ...rest } = node;
-      return rest;
+      return again.ok && again.value === node.text ? node : { ...node, inlined: true };
     }
     case 'seq':
       return { ...node, items: node.items.map((i) => keepSourceWhere(i, lookup)) };

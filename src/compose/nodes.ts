@@ -39,7 +39,8 @@ export function scalar(value: Scalar, loc: SourceLocation, from?: ScalarNode): S
   const spelled = value === null ? '' : typeof value === 'string' ? value : String(value);
   // A string that reads back as itself unquoted is plain, so that moor convert writes it so.
   const node: ScalarNode = { kind: 'scalar', loc, value, text: spelled, plain: typeof value !== 'string' || resolvePlainScalar(value) === value };
-  return from?.source === undefined ? node : { ...node, source: from.source };
+  if (from?.source === undefined) return node;
+  return from.inlined === true ? { ...node, source: from.source, inlined: true } : { ...node, source: from.source };
 }
 
 export function seq(items: readonly Node[], loc: SourceLocation): SeqNode {

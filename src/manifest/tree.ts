@@ -20,6 +20,11 @@ export interface ScalarNode {
   readonly plain: boolean;
   /** The text before interpolation, when interpolation changed it (`${TAG:-1.0}`): converters keep it. */
   readonly source?: string;
+  /**
+   * The variables that gave the value are ones a converted manifest cannot name (an included
+   * Compose file's own .env): `moor convert` writes the value itself, not `source`.
+   */
+  readonly inlined?: true;
   /** A tag the front end allowed (Compose's `!reset` and `!override`); never set on moor manifests. */
   readonly tag?: string;
 }

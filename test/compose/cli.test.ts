@@ -102,6 +102,25 @@ services:
   });
 });
 
+test("a value an included file takes from its own .env: moor convert writes it as a value and warns, never printing it; plans hide it", async () => {
+  const files = {
+    'app/compose.yaml': 'include: [sub/compose.yaml]\nservices:\n  web:\n    image: x/web:1\n',
+    'app/sub/compose.yaml': 'services:\n  db:\n    image: x/db:1\n    environment:\n      PW: ${DB_PW}\n      MODE: ${MODE}\n',
+    'app/sub/.env': 'DB_PW=hunter2-from-sub\n',
+  };
+  await withProject(files, async (dir) => {
+    const run = await runCli(['convert'], { cwd: `${dir}/app`, env: { MODE: 'prod' } });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /      PW: hunter2-from-sub\n      MODE: \$\{MODE\}\n/, 'a variable the project has keeps its spelling');
+    assert.match(run.stderr, /^sub\/compose\.yaml:5:11: warning: "\$\{DB_PW\}" is written as its value, which comes from an included file's \.env \(the manifest cannot name that file's variables\): check that it is no secret before you commit the manifest$/m);
+    assert.ok(!run.stderr.includes('hunter2'), run.stderr);
+    const { loadFromOptions } = await import('../../src/cli/manifest-options.js');
+    const loaded = await loadFromOptions({}, { cwd: `${dir}/app`, env: { MODE: 'prod' } });
+    assert.ok(loaded.ok);
+    assert.deepEqual(loaded.desired.containers.db?.sensitiveEnvironment, ['MODE', 'PW']);
+  });
+});
+
 test('moor --help lists convert', async () => {
   const run = await runCli(['--help'], { cwd: '/' });
   assert.match(run.stdout, /^ {2}convert +Print the moor manifest equivalent to Compose files$/m);

@@ -3,9 +3,9 @@
 // they are invalid, so what is printed always validates.
 import path from 'node:path';
 import { detectFiles } from '../../compose/front.js';
-import { emitYaml } from '../../compose/emit.js';
+import { emitYaml, inlinedValues } from '../../compose/emit.js';
 import { UsageError } from '../../errors.js';
-import { formatIssue } from '../../manifest/issues.js';
+import { formatIssue, positionKey, quoteValue } from '../../manifest/issues.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, describeSource, loadFromOptions, manifestFiles } from '../manifest-options.js';
@@ -55,6 +55,12 @@ Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
       `moor manifest converted from ${files.map((f) => path.basename(f)).join(', ')} by: moor convert --as ${c?.reading ?? 'containers'}`,
       `Relative paths start at this file's folder; \${VARIABLES} come from the environment, then .env.`,
     ];
+    // Never the value itself: only where it is, and how it was written.
+    for (const node of inlinedValues(tree)) {
+      ctx.stderr.write(
+        `${positionKey(node.loc)}: warning: ${quoteValue(node.source ?? '')} is written as its value, which comes from an included file's .env (the manifest cannot name that file's variables): check that it is no secret before you commit the manifest\n`,
+      );
+    }
     ctx.stdout.write(emitYaml(tree, header));
     return 0;
   },
