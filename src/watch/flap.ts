@@ -9,11 +9,15 @@ import { backoffDelay, validateBackoff, type BackoffPolicy, type Random } from '
 import type { Clock } from './clock.js';
 
 /**
- * What the plan changes, and how: actions, objects and field values (secret values are already
- * "(sensitive)" in plans). Engine names are left out: new secret versions get random ones.
+ * What the plan changes, and how: actions, objects and field values, and the environments it
+ * sends (its changes show some of those values as "(sensitive)": a plan with another value is
+ * another plan). Engine names are left out: new secret versions get random ones. Kept in memory
+ * only, never printed.
  */
 export function planFingerprint(plan: Plan): string {
-  return sha256Hex(stableStringify(plan.changes.map((c) => [c.action, c.kind, c.name, c.fields.map((f) => [f.path, f.before ?? null, f.after ?? null])])));
+  const changes = plan.changes.map((c) => [c.action, c.kind, c.name, c.fields.map((f) => [f.path, f.before ?? null, f.after ?? null])]);
+  const environments = plan.steps.flatMap((s) => (s.op === 'container.create' || s.op === 'service.create' || s.op === 'service.update' ? [[s.object, s.spec.environment]] : []));
+  return sha256Hex(stableStringify([changes, environments]));
 }
 
 function seconds(ms: number): string {
