@@ -1,7 +1,7 @@
 // loadCompose: Compose files -> DesiredProject, through the same tail as moor.yaml:
 //
-//   read, parse (Compose's !reset / !override allowed) -> project name -> interpolate (per file,
-//   with COMPOSE_PROJECT_NAME) -> merge in order (Compose's rules, merge.ts) -> include -> extends
+//   read, parse (Compose's !reset / !override allowed) -> project name -> interpolate and include
+//   (per file, with COMPOSE_PROJECT_NAME) -> merge in order (Compose's rules, merge.ts) -> extends
 //   -> profiles -> translate to a moor tree (translate.ts) -> resolveTree (schema, files,
 //   normalisation, checks) -> messages rewritten to Compose paths (paths.ts)
 //
@@ -86,8 +86,11 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   };
 
   const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
-  let model = roots.map((r) => interpolate(r, lookup)).reduce((base, over) => mergeCompose(base, over, issues));
-  model = await includeFiles(model, { projectDir, lookup, interpolate, loader, display, issues, seen: new Set(absolute), depth: 0 });
+  // As Compose does, each file's include: is applied to that file before the files are merged: a
+  // later file may change an included service; only the including file may not define it again.
+  const included: Node[] = [];
+  for (const root of roots) included.push(await includeFiles(interpolate(root, lookup), { projectDir, lookup, interpolate, loader, display, issues, seen: new Set(absolute), depth: 0 }));
+  let model = included.reduce((base, over) => mergeCompose(base, over, issues));
   const extended = await resolveExtends(
     model,
     first,
@@ -238,9 +241,11 @@ interface IncludeContext {
 const COLLECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
 
 /**
- * `include:`: each entry is read as a Compose application of its own (its relative paths from its
- * folder, its variables from its own .env under the including project's), then its services,
- * networks, volumes, secrets and configs are added; one defined on both sides is an error.
+ * `include:` of one file: each entry is read as a Compose application of its own (its relative
+ * paths from its folder, its variables from its own .env under the including project's, its files'
+ * own include: applied to each before they merge), then its services, networks, volumes, secrets
+ * and configs are added to the file; one the file defines too is an error. Other files given with
+ * -f may change them: they merge after (as in Compose).
  */
 async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
   const include = get(model, 'include');
@@ -276,9 +281,10 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
       if (root !== null) roots.push(rebaseFile(keepSourceWhere(c.interpolate(root, lookup), c.lookup), fromDir, c.projectDir));
     }
     if (roots.length !== absolute.length) continue;
-    const merged = roots.reduce((base, over) => mergeCompose(base, over, c.issues));
-    const included = await includeFiles(merged, { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 });
-    addIncluded(out, included, files[0] as string, c.issues);
+    const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
+    const included: Node[] = [];
+    for (const root of roots) included.push(await includeFiles(root, nested));
+    addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.issues);
   }
   return map(out, model.loc);
 }

@@ -539,3 +539,13 @@ test('--as services: an unknown config given as {source: ${VAR}} is quoted as wr
   const issues = await composeIssues('services:\n  a:\n    image: x/a:1\n    configs: [{ source: "${PW}" }]\n', { env: { PW: 'hunter2-x' }, reading: 'services' });
   assert.deepEqual(issues, ['compose.yaml:4:17: services.a.configs[0].source: unknown config "${PW}"']);
 });
+
+test('include: is applied to its file before the -f files merge, as in Compose: another file may change an included service, before or after the including one', async () => {
+  const files = { 'sub/compose.yaml': 'services:\n  metrics:\n    image: x/metrics:1\n    environment: { A: "1", B: "1" }\n', 'extra.yaml': 'services:\n  metrics:\n    environment: { B: "2", C: "2" }\n' };
+  const after = await composeDesired('include: [sub/compose.yaml]\nservices:\n  app: { image: x/app:1 }\n', { files: ['compose.yaml', 'extra.yaml'], extraFiles: files });
+  assert.deepEqual((after.desired.containers.metrics as DesiredContainer).spec.environment, { A: '1', B: '2', C: '2' });
+  const before = await composeDesired('include: [sub/compose.yaml]\n', { files: ['extra.yaml', 'compose.yaml'], extraFiles: files });
+  const metrics = (before.desired.containers.metrics as DesiredContainer).spec;
+  assert.equal(metrics.image, 'x/metrics:1');
+  assert.deepEqual(metrics.environment, { A: '1', B: '1', C: '2' });
+});
