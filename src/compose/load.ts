@@ -1,7 +1,7 @@
 // loadCompose: Compose files -> DesiredProject, through the same tail as moor.yaml:
 //
-//   read, parse (Compose's !reset / !override allowed) -> project name -> interpolate and include
-//   (per file, with COMPOSE_PROJECT_NAME) -> merge in order (Compose's rules, merge.ts) -> extends
+//   read, parse (Compose's !reset / !override allowed) -> project name -> per file: interpolate
+//   (with COMPOSE_PROJECT_NAME), extends, include -> merge in order (Compose's rules, merge.ts)
 //   -> profiles -> translate to a moor tree (translate.ts) -> resolveTree (schema, files,
 //   normalisation, checks) -> messages rewritten to Compose paths (paths.ts)
 //
@@ -86,25 +86,32 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   };
 
   const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
-  // As Compose does, each file's include: is applied to that file before the files are merged: a
-  // later file may change an included service; only the including file may not define it again.
-  const included: Node[] = [];
-  for (const root of roots) included.push(await includeFiles(interpolate(root, lookup), { projectDir, lookup, interpolate, loader, display, issues, seen: new Set(absolute), depth: 0 }));
-  let model = included.reduce((base, over) => mergeCompose(base, over, issues));
-  const extended = await resolveExtends(
-    model,
-    first,
-    async (file, at, node) => {
-      const abs = path.resolve(projectDir, file);
-      const root = await loader.read(abs, file, node.loc, at);
-      return root === null ? null : { id: abs, root: rebaseFile(interpolate(root, lookup), path.dirname(abs), projectDir) };
-    },
-    issues,
-  );
-  model = applyProfiles(finishMerge(extended.root), profiles, issues);
+  // Each file is read as Compose reads it, before the files merge: its extends: resolved (a base
+  // from the file itself or from the file named), then its include: applied. A later file may so
+  // change an included service (only the including file may not define it again), and a base is
+  // merged under the extending service of its file only, not over what earlier files say of it.
+  const extendsFailed = new Set<string>();
+  const extend = async (root: Node, file: string): Promise<Node> => {
+    const extended = await resolveExtends(
+      root,
+      file,
+      async (written, at, node) => {
+        const abs = path.resolve(projectDir, written);
+        const read = await loader.read(abs, written, node.loc, at);
+        return read === null ? null : { id: abs, root: rebaseFile(interpolate(read, lookup), path.dirname(abs), projectDir) };
+      },
+      issues,
+    );
+    for (const name of extended.failed) extendsFailed.add(name);
+    return extended.root;
+  };
+  const include: IncludeContext = { projectDir, lookup, interpolate, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
+  const files: Node[] = [];
+  for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string), include));
+  const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
 
   const translation = translateCompose(
-    { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync, imageExplained: extended.failed },
+    { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync, imageExplained: extendsFailed },
     issues,
   );
   const tail = new Issues();
@@ -230,6 +237,8 @@ interface IncludeContext {
   readonly projectDir: string;
   readonly lookup: Lookup;
   readonly interpolate: (root: Node, lookup: Lookup) => Node;
+  /** A file with its extends: resolved. */
+  readonly extend: (root: Node, file: string) => Promise<Node>;
   readonly loader: FileLoader;
   readonly display: (f: string) => string;
   readonly issues: Issues;
@@ -243,9 +252,9 @@ const COLLECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
 /**
  * `include:` of one file: each entry is read as a Compose application of its own (its relative
  * paths from its folder, its variables from its own .env under the including project's, its files'
- * own include: applied to each before they merge), then its services, networks, volumes, secrets
- * and configs are added to the file; one the file defines too is an error. Other files given with
- * -f may change them: they merge after (as in Compose).
+ * own extends: and include: resolved in each before they merge), then its services, networks,
+ * volumes, secrets and configs are added to the file; one the file defines too is an error. Other
+ * files given with -f may change them: they merge after (as in Compose).
  */
 async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
   const include = get(model, 'include');
@@ -283,7 +292,7 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     if (roots.length !== absolute.length) continue;
     const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
     const included: Node[] = [];
-    for (const root of roots) included.push(await includeFiles(root, nested));
+    for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string), nested));
     addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.issues);
   }
   return map(out, model.loc);

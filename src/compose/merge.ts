@@ -11,7 +11,8 @@
 //     mappings) merge as mappings, whatever form each file uses;
 //   - logging merges only when both files name the same driver (or one names none);
 //   - `!reset` removes what the earlier files set; `!override` replaces it whole.
-// Tags are consumed here: `finishMerge` removes those left (a `!reset` in the first file).
+// Tags stay through the merges (a file's `extends:` is merged before the files are, and its tags
+// apply to the earlier files too, as in Compose): `finishMerge` removes them, and what `!reset` left.
 import { type Issues, type ValuePath, formatPath } from '../manifest/issues.js';
 import { type MapEntry, type Node, describeNode } from '../manifest/tree.js';
 import { isMap, isSeq, keyValueEntries, map, scalar, seq, text } from './nodes.js';
@@ -40,7 +41,9 @@ const is = (path: ValuePath, patterns: readonly string[]): boolean => patterns.s
 
 /** `over` merged into `base` (both interpolated). Problems go to `issues`. */
 export function mergeCompose(base: Node, over: Node, issues: Issues, path: ValuePath = []): Node {
-  if (over.tag === '!override') return untag(over);
+  // The tag stays (finishMerge removes it): a file's !override replaces what earlier files say too,
+  // after its extends: merged the base in.
+  if (over.tag === '!override') return over;
   if (base.kind === 'scalar' && base.value === null) return over;
   if (over.kind === 'scalar' && over.value === null && base.kind !== 'scalar') return base;
   if (is(path, REPLACED)) return over;
@@ -70,12 +73,9 @@ export function mergeCompose(base: Node, over: Node, issues: Issues, path: Value
 function mergeMaps(base: Extract<Node, { kind: 'map' }>, over: Extract<Node, { kind: 'map' }>, issues: Issues, path: ValuePath): Node {
   const entries = new Map<string, MapEntry>(base.entries);
   for (const [key, entry] of over.entries) {
-    if (entry.value.tag === '!reset') {
-      entries.delete(key);
-      continue;
-    }
     const previous = entries.get(key);
-    const replace = previous === undefined || key.startsWith('x-');
+    // A !reset entry stays (finishMerge removes it), for the same reason; a later value replaces it.
+    const replace = previous === undefined || entry.value.tag === '!reset' || previous.value.tag === '!reset' || key.startsWith('x-');
     entries.set(key, replace ? entry : { keyLoc: entry.keyLoc, value: mergeCompose(previous.value, entry.value, issues, [...path, key]) });
   }
   return { kind: 'map', loc: over.loc, entries };

@@ -549,3 +549,31 @@ test('include: is applied to its file before the -f files merge, as in Compose: 
   assert.equal(metrics.image, 'x/metrics:1');
   assert.deepEqual(metrics.environment, { A: '1', B: '1', C: '2' });
 });
+
+test('extends: is resolved in its file before the -f files merge, as in Compose: the base goes under the extending service of its file, not over what earlier files say; that file\'s !override and !reset apply to the earlier files too', async () => {
+  const { desired } = await composeDesired('services:\n  web:\n    image: x/old:1\n    environment: { A: "1", B: "1" }\n    ports: ["7000:7000"]\n    labels: { a: "1" }\n', {
+    files: ['compose.yaml', 'override.yaml'],
+    extraFiles: {
+      'override.yaml': `services:
+  base:
+    image: x/web:2
+    environment: { A: "2" }
+    ports: ["8000:8000"]
+    labels: { b: "2" }
+  web:
+    extends: base
+    environment: { C: "3" }
+    ports: !override ["9000:9000"]
+    labels: !reset {}
+`,
+    },
+  });
+  const web = (desired.containers.web as DesiredContainer).spec;
+  assert.equal(web.image, 'x/web:2');
+  assert.deepEqual(web.environment, { A: '2', B: '1', C: '3' });
+  assert.deepEqual(web.ports.map((p) => p.published), [9000]);
+  assert.deepEqual(web.labels, {});
+  // A base in another -f file is not found, as in Compose.
+  const issues = await composeIssues('services:\n  base: { image: x/web:2 }\n', { files: ['compose.yaml', 'override.yaml'], extraFiles: { 'override.yaml': 'services:\n  web: { extends: base }\n' } });
+  assert.deepEqual(issues, ['override.yaml:2:19: services.web.extends: extends the service "base", which is not defined in this file']);
+});
