@@ -577,3 +577,11 @@ test('extends: is resolved in its file before the -f files merge, as in Compose:
   const issues = await composeIssues('services:\n  base: { image: x/web:2 }\n', { files: ['compose.yaml', 'override.yaml'], extraFiles: { 'override.yaml': 'services:\n  web: { extends: base }\n' } });
   assert.deepEqual(issues, ['override.yaml:2:19: services.web.extends: extends the service "base", which is not defined in this file']);
 });
+
+test('a depends_on list item in a later file means service_started, as Compose merges it: it replaces an earlier file\'s condition', async () => {
+  const { desired } = await composeDesired('services:\n  db: { image: x/db:1, healthcheck: { test: [CMD, "true"] } }\n  web:\n    image: x/web:1\n    depends_on: { db: { condition: service_healthy } }\n', {
+    files: ['compose.yaml', 'override.yaml'],
+    extraFiles: { 'override.yaml': 'services:\n  web:\n    depends_on: [db]\n' },
+  });
+  assert.deepEqual((desired.containers.web as DesiredContainer).dependsOn, { db: { condition: 'service_started' } });
+});
