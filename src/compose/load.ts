@@ -84,6 +84,11 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
     collectInterpolated(out, interpolated);
     return out;
   };
+  /** A file read from another folder, once its paths are rebased: messages quote them as it writes them. */
+  const rebased = (root: Node): Node => {
+    collectInterpolated(root, interpolated);
+    return root;
+  };
 
   const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
   // Each file is read as Compose reads it, before the files merge: its extends: resolved (a base
@@ -97,15 +102,15 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
       file,
       async (written, at, node) => {
         const abs = path.resolve(projectDir, written);
-        const read = await loader.read(abs, written, node.loc, at);
-        return read === null ? null : { id: abs, root: rebaseFile(interpolate(read, lookup), path.dirname(abs), projectDir) };
+        const read = await loader.read(abs, writtenText(node) ?? written, node.loc, at);
+        return read === null ? null : { id: abs, root: rebased(rebaseFile(interpolate(read, lookup), path.dirname(abs), projectDir)) };
       },
       issues,
     );
     for (const name of extended.failed) extendsFailed.add(name);
     return extended.root;
   };
-  const include: IncludeContext = { projectDir, lookup, interpolate, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
+  const include: IncludeContext = { projectDir, lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
   const files: Node[] = [];
   for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string), include));
   const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
@@ -237,6 +242,8 @@ interface IncludeContext {
   readonly projectDir: string;
   readonly lookup: Lookup;
   readonly interpolate: (root: Node, lookup: Lookup) => Node;
+  /** A file with its paths rebased, noted for messages. */
+  readonly rebased: (root: Node) => Node;
   /** A file with its extends: resolved. */
   readonly extend: (root: Node, file: string) => Promise<Node>;
   readonly loader: FileLoader;
@@ -287,7 +294,7 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     const roots: Node[] = [];
     for (const [j, file] of absolute.entries()) {
       const root = await c.loader.read(file, writtenText(named[j]) ?? '', item.loc, at);
-      if (root !== null) roots.push(rebaseFile(keepSourceWhere(c.interpolate(root, lookup), c.lookup), fromDir, c.projectDir));
+      if (root !== null) roots.push(c.rebased(keepSourceWhere(rebaseFile(c.interpolate(root, lookup), fromDir, c.projectDir), c.lookup)));
     }
     if (roots.length !== absolute.length) continue;
     const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };

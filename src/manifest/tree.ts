@@ -20,6 +20,12 @@ export interface ScalarNode {
   readonly plain: boolean;
   /** The text before interpolation, when interpolation changed it (`${TAG:-1.0}`): converters keep it. */
   readonly source?: string;
+  /**
+   * The text as written in its file, when the front end rewrote the value after interpolation (a
+   * relative path of an included or extended Compose file, rebased to the project folder):
+   * messages quote it, as they quote `source`; converters write the rewritten value.
+   */
+  readonly written?: string;
   /** A tag the front end allowed (Compose's `!reset` and `!override`); never set on moor manifests. */
   readonly tag?: string;
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { ContainerSpec, DesiredContainer, DesiredService, ServiceSpec } from '../../src/model/desired.js';
 import { containerSpec, serviceSpec } from '../support/model.js';
 import { Sensitive } from '../../src/model/sensitive.js';
+import { formatIssue } from '../../src/manifest/issues.js';
 import { composeDesired, composeIssues, loadComposeText } from './helpers.js';
 
 const GiB = 1024 ** 3;
@@ -584,4 +585,36 @@ test('a depends_on list item in a later file means service_started, as Compose m
     extraFiles: { 'override.yaml': 'services:\n  web:\n    depends_on: [db]\n' },
   });
   assert.deepEqual((desired.containers.web as DesiredContainer).dependsOn, { db: { condition: 'service_started' } });
+});
+
+test('the relative paths of a file included from another folder are quoted as it writes them, not rebased: an environment entry moved there shortened, a variable as ${VAR}', async () => {
+  const sub = `include: [PASSWORD=hunter2, "\${PW}"]
+services:
+  a:
+    image: x/a:1
+    secrets: [pw, pw2]
+    env_file: ["TOKEN=hunter2", "\${PW}"]
+    volumes: ["./\${PW}:/b"]
+    extends: { file: "admin:\${PW}", service: b }
+  c:
+    image: x/c:1
+    extends: { file: API_TOKEN=hunter2, service: b }
+secrets:
+  pw: { file: "\${PW}" }
+  pw2: { file: "PASSWORD=hunter2" }
+`;
+  const result = await loadComposeText('include: [sub/compose.yaml]\n', { env: { PW: 'hunter2-x' }, extraFiles: { 'sub/compose.yaml': sub } });
+  const issues = (result.ok ? result.warnings : result.issues).map(formatIssue);
+  assert.ok(!result.ok && issues.every((i) => !i.includes('hunter2')), issues.join('\n'));
+  assert.deepEqual(issues, [
+    'sub/compose.yaml:1:11: include[0]: "PASSWORD=..." (shortened): cannot read the Compose file: no such file',
+    'sub/compose.yaml:1:29: include[1]: "${PW}": cannot read the Compose file: no such file',
+    'sub/compose.yaml:5:15: services.a.secrets[0]: the secret file "${PW}" does not exist',
+    'sub/compose.yaml:5:19: services.a.secrets[1]: the secret file "PASSWORD=..." (shortened) does not exist',
+    'sub/compose.yaml:6:16: services.a.env_file[0]: cannot read "TOKEN=..." (shortened): no such file',
+    'sub/compose.yaml:6:33: services.a.env_file[1]: cannot read "${PW}": no such file',
+    'sub/compose.yaml:7:15: warning: services.a.volumes[0]: the host path "./${PW}:/b" does not exist: Compose would create it, moor does not (the container cannot be created until it exists)',
+    'sub/compose.yaml:8:22: services.a.extends.file: "admin:${PW}": cannot read the Compose file: no such file',
+    'sub/compose.yaml:11:22: services.c.extends.file: "API_TOKEN=..." (shortened): cannot read the Compose file: no such file',
+  ]);
 });
