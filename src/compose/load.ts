@@ -287,9 +287,14 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     }
     const dirWritten = text(get(item, 'project_directory'));
     const fromDir = dirWritten === undefined ? path.dirname(absolute[0] as string) : path.resolve(c.projectDir, dirWritten);
+    // Env files named here: one that cannot be read is reported here, quoted as written.
     const envWritten = get(item, 'env_file');
-    const envFiles = (isSeq(envWritten) ? envWritten.items : envWritten === undefined ? [] : [envWritten]).map(text).filter((f): f is string => f !== undefined);
-    const variables = await readEnvFiles(envFiles.length > 0 ? envFiles.map((f) => path.resolve(c.projectDir, f)) : [path.join(fromDir, '.env')], envFiles.length > 0, c.display, c.issues);
+    const envItems = isSeq(envWritten) ? envWritten.items.map((n, j) => [n, [...at, 'env_file', j]] as const) : envWritten === undefined ? [] : [[envWritten, [...at, 'env_file']] as const];
+    const envNamed = envItems.flatMap(([n, p]) => {
+      const written = text(n);
+      return written === undefined ? [] : [{ file: path.resolve(c.projectDir, written), loc: n.loc, path: p, written: writtenText(n) ?? written }];
+    });
+    const variables = await readEnvFiles(envNamed.length > 0 ? envNamed.map((e) => e.file) : [path.join(fromDir, '.env')], envNamed.length > 0, c.display, c.issues, envNamed);
     const lookup: Lookup = (name) => c.lookup(name) ?? variables.get(name);
     const roots: Node[] = [];
     for (const [j, file] of absolute.entries()) {

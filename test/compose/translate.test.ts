@@ -618,3 +618,11 @@ secrets:
     'sub/compose.yaml:11:22: services.c.extends.file: "API_TOKEN=..." (shortened): cannot read the Compose file: no such file',
   ]);
 });
+
+test('an include env_file: that cannot be read is reported where the include names it, quoted as written (an environment entry moved there shortened)', async () => {
+  const issues = await composeIssues('include:\n  - path: sub/compose.yaml\n    env_file: [PASSWORD=hunter2, "${PW}"]\n', { env: { PW: 'hunter2-x' }, extraFiles: { 'sub/compose.yaml': 'services:\n  a: { image: x/a:1 }\n' } });
+  assert.deepEqual(issues, [
+    'compose.yaml:3:16: include[0].env_file[0]: "PASSWORD=..." (shortened): cannot read the env file: no such file',
+    'compose.yaml:3:34: include[0].env_file[1]: "${PW}": cannot read the env file: no such file',
+  ]);
+});
