@@ -626,3 +626,11 @@ test('an include env_file: that cannot be read is reported where the include nam
     'compose.yaml:3:34: include[0].env_file[1]: "${PW}": cannot read the env file: no such file',
   ]);
 });
+
+test('--as containers: a number of replicas past 1000 (scale: 1e300) is refused at the number, not tried', async () => {
+  const issues = await composeIssues('services:\n  a: { image: x/a:1, scale: 1e300 }\n  b: { image: x/b:1, deploy: { replicas: 1001 } }\n  c: { image: x/c:1, scale: 1000 }\n');
+  assert.deepEqual(issues, [
+    'compose.yaml:2:29: services.a.scale: is 1e+300: --as containers makes one container per replica, 1000 at the most',
+    'compose.yaml:3:42: services.b.deploy.replicas: is 1001: --as containers makes one container per replica, 1000 at the most',
+  ]);
+});
