@@ -89,7 +89,8 @@ class Resolver {
       from = loaded;
     }
     const base = get(get(from.root, 'services'), baseName);
-    const where = fileName === undefined ? '' : ` in ${fileName}`;
+    // Without file:, the base is a service of the same file (each file's extends: is resolved before the files merge).
+    const where = fileName === undefined ? ' in this file' : ` in ${fileName}`;
     if (base === undefined) {
       this.#fail(key, (isMap(ext) ? (get(ext, 'service') as Node) : ext).loc, path, `extends the service ${quoteValue(baseName)}, which is not defined${where}`);
       return own;

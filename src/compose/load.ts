@@ -1,7 +1,7 @@
 // loadCompose: Compose files -> DesiredProject, through the same tail as moor.yaml:
 //
-//   read, parse (Compose's !reset / !override allowed) -> project name -> interpolate (per file,
-//   with COMPOSE_PROJECT_NAME) -> merge in order (Compose's rules, merge.ts) -> include -> extends
+//   read, parse (Compose's !reset / !override allowed) -> project name -> per file: interpolate
+//   (with COMPOSE_PROJECT_NAME), extends, include -> merge in order (Compose's rules, merge.ts)
 //   -> profiles -> translate to a moor tree (translate.ts) -> resolveTree (schema, files,
 //   normalisation, checks) -> messages rewritten to Compose paths (paths.ts)
 //
@@ -84,24 +84,39 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
     collectInterpolated(out, interpolated);
     return out;
   };
+  /** A file read from another folder, once its paths are rebased: messages quote them as it writes them. */
+  const rebased = (root: Node): Node => {
+    collectInterpolated(root, interpolated);
+    return root;
+  };
 
   const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
-  let model = roots.map((r) => interpolate(r, lookup)).reduce((base, over) => mergeCompose(base, over, issues));
-  model = await includeFiles(model, { projectDir, lookup, interpolate, loader, display, issues, seen: new Set(absolute), depth: 0 });
-  const extended = await resolveExtends(
-    model,
-    first,
-    async (file, at, node) => {
-      const abs = path.resolve(projectDir, file);
-      const root = await loader.read(abs, file, node.loc, at);
-      return root === null ? null : { id: abs, root: rebaseFile(interpolate(root, lookup), path.dirname(abs), projectDir) };
-    },
-    issues,
-  );
-  model = applyProfiles(finishMerge(extended.root), profiles, issues);
+  // Each file is read as Compose reads it, before the files merge: its extends: resolved (a base
+  // from the file itself or from the file named), then its include: applied. A later file may so
+  // change an included service (only the including file may not define it again), and a base is
+  // merged under the extending service of its file only, not over what earlier files say of it.
+  const extendsFailed = new Set<string>();
+  const extend = async (root: Node, file: string): Promise<Node> => {
+    const extended = await resolveExtends(
+      root,
+      file,
+      async (written, at, node) => {
+        const abs = path.resolve(projectDir, written);
+        const read = await loader.read(abs, writtenText(node) ?? written, node.loc, at);
+        return read === null ? null : { id: abs, root: rebased(rebaseFile(interpolate(read, lookup), path.dirname(abs), projectDir)) };
+      },
+      issues,
+    );
+    for (const name of extended.failed) extendsFailed.add(name);
+    return extended.root;
+  };
+  const include: IncludeContext = { projectDir, lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
+  const files: Node[] = [];
+  for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string), include));
+  const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
 
   const translation = translateCompose(
-    { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync, imageExplained: extended.failed },
+    { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync, imageExplained: extendsFailed },
     issues,
   );
   const tail = new Issues();
@@ -227,6 +242,10 @@ interface IncludeContext {
   readonly projectDir: string;
   readonly lookup: Lookup;
   readonly interpolate: (root: Node, lookup: Lookup) => Node;
+  /** A file with its paths rebased, noted for messages. */
+  readonly rebased: (root: Node) => Node;
+  /** A file with its extends: resolved. */
+  readonly extend: (root: Node, file: string) => Promise<Node>;
   readonly loader: FileLoader;
   readonly display: (f: string) => string;
   readonly issues: Issues;
@@ -238,9 +257,11 @@ interface IncludeContext {
 const COLLECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
 
 /**
- * `include:`: each entry is read as a Compose application of its own (its relative paths from its
- * folder, its variables from its own .env under the including project's), then its services,
- * networks, volumes, secrets and configs are added; one defined on both sides is an error.
+ * `include:` of one file: each entry is read as a Compose application of its own (its relative
+ * paths from its folder, its variables from its own .env under the including project's, its files'
+ * own extends: and include: resolved in each before they merge), then its services, networks,
+ * volumes, secrets and configs are added to the file; one the file defines too is an error. Other
+ * files given with -f may change them: they merge after (as in Compose).
  */
 async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
   const include = get(model, 'include');
@@ -266,19 +287,25 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     }
     const dirWritten = text(get(item, 'project_directory'));
     const fromDir = dirWritten === undefined ? path.dirname(absolute[0] as string) : path.resolve(c.projectDir, dirWritten);
+    // Env files named here: one that cannot be read is reported here, quoted as written.
     const envWritten = get(item, 'env_file');
-    const envFiles = (isSeq(envWritten) ? envWritten.items : envWritten === undefined ? [] : [envWritten]).map(text).filter((f): f is string => f !== undefined);
-    const variables = await readEnvFiles(envFiles.length > 0 ? envFiles.map((f) => path.resolve(c.projectDir, f)) : [path.join(fromDir, '.env')], envFiles.length > 0, c.display, c.issues);
+    const envItems = isSeq(envWritten) ? envWritten.items.map((n, j) => [n, [...at, 'env_file', j]] as const) : envWritten === undefined ? [] : [[envWritten, [...at, 'env_file']] as const];
+    const envNamed = envItems.flatMap(([n, p]) => {
+      const written = text(n);
+      return written === undefined ? [] : [{ file: path.resolve(c.projectDir, written), loc: n.loc, path: p, written: writtenText(n) ?? written }];
+    });
+    const variables = await readEnvFiles(envNamed.length > 0 ? envNamed.map((e) => e.file) : [path.join(fromDir, '.env')], envNamed.length > 0, c.display, c.issues, envNamed);
     const lookup: Lookup = (name) => c.lookup(name) ?? variables.get(name);
     const roots: Node[] = [];
     for (const [j, file] of absolute.entries()) {
       const root = await c.loader.read(file, writtenText(named[j]) ?? '', item.loc, at);
-      if (root !== null) roots.push(rebaseFile(keepSourceWhere(c.interpolate(root, lookup), c.lookup), fromDir, c.projectDir));
+      if (root !== null) roots.push(c.rebased(keepSourceWhere(rebaseFile(c.interpolate(root, lookup), fromDir, c.projectDir), c.lookup)));
     }
     if (roots.length !== absolute.length) continue;
-    const merged = roots.reduce((base, over) => mergeCompose(base, over, c.issues));
-    const included = await includeFiles(merged, { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 });
-    addIncluded(out, included, files[0] as string, c.issues);
+    const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
+    const included: Node[] = [];
+    for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string), nested));
+    addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.issues);
   }
   return map(out, model.loc);
 }

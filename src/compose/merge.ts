@@ -8,17 +8,20 @@
 //       secrets and configs (by target): an entry with the key of an earlier one replaces it;
 //   - environment, labels, sysctls, annotations (lists of KEY=VALUE or mappings), extra_hosts
 //     (host:ip or a mapping), and a service's networks and depends_on (lists of names or
-//     mappings) merge as mappings, whatever form each file uses;
+//     mappings) merge as mappings, whatever form each file uses (a depends_on list item is
+//     {condition: service_started, required: true}, as in Compose);
 //   - logging merges only when both files name the same driver (or one names none);
 //   - `!reset` removes what the earlier files set; `!override` replaces it whole.
-// Tags are consumed here: `finishMerge` removes those left (a `!reset` in the first file).
+// Tags stay through the merges (a file's `extends:` is merged before the files are, and its tags
+// apply to the earlier files too, as in Compose): `finishMerge` removes them, and what `!reset` left.
 import { type Issues, type ValuePath, formatPath } from '../manifest/issues.js';
 import { type MapEntry, type Node, describeNode } from '../manifest/tree.js';
-import { isMap, isSeq, keyValueEntries, map, scalar, seq, text } from './nodes.js';
+import { at, isMap, isSeq, keyValueEntries, map, scalar, seq, text } from './nodes.js';
 
 const REPLACED = ['services.*.command', 'services.*.entrypoint', 'services.*.healthcheck.test'];
 const KEY_VALUE = ['services.*.environment', 'services.*.labels', 'services.*.sysctls', 'services.*.annotations', 'services.*.deploy.labels', 'services.*.build.args', '*.*.labels'];
 const NAMES_OR_MAP = ['services.*.networks', 'services.*.depends_on'];
+const DEPENDS_ON = 'services.*.depends_on';
 const UNIQUE: Readonly<Record<string, (item: Node) => string>> = {
   'services.*.ports': portKey,
   'services.*.volumes': volumeKey,
@@ -40,12 +43,17 @@ const is = (path: ValuePath, patterns: readonly string[]): boolean => patterns.s
 
 /** `over` merged into `base` (both interpolated). Problems go to `issues`. */
 export function mergeCompose(base: Node, over: Node, issues: Issues, path: ValuePath = []): Node {
-  if (over.tag === '!override') return untag(over);
+  // The tag stays (finishMerge removes it): a file's !override replaces what earlier files say too,
+  // after its extends: merged the base in.
+  if (over.tag === '!override') return over;
   if (base.kind === 'scalar' && base.value === null) return over;
   if (over.kind === 'scalar' && over.value === null && base.kind !== 'scalar') return base;
   if (is(path, REPLACED)) return over;
   if (is(path, KEY_VALUE) && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(asMap(base, keyValueEntries(base)), asMap(over, keyValueEntries(over)), issues, path);
-  if (is(path, NAMES_OR_MAP) && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(namesAsMap(base), namesAsMap(over), issues, path);
+  if (is(path, NAMES_OR_MAP) && base.kind !== 'scalar' && over.kind !== 'scalar') {
+    const dependencies = matches(path, DEPENDS_ON);
+    return mergeMaps(namesAsMap(base, dependencies), namesAsMap(over, dependencies), issues, path);
+  }
   if (matches(path, 'services.*.extra_hosts') && base.kind !== 'scalar' && over.kind !== 'scalar') return mergeMaps(hostsAsMap(base), hostsAsMap(over), issues, path);
   if (matches(path, 'services.*.logging') && isMap(base) && isMap(over)) {
     const [a, b] = [text(base.entries.get('driver')?.value), text(over.entries.get('driver')?.value)];
@@ -70,12 +78,9 @@ export function mergeCompose(base: Node, over: Node, issues: Issues, path: Value
 function mergeMaps(base: Extract<Node, { kind: 'map' }>, over: Extract<Node, { kind: 'map' }>, issues: Issues, path: ValuePath): Node {
   const entries = new Map<string, MapEntry>(base.entries);
   for (const [key, entry] of over.entries) {
-    if (entry.value.tag === '!reset') {
-      entries.delete(key);
-      continue;
-    }
     const previous = entries.get(key);
-    const replace = previous === undefined || key.startsWith('x-');
+    // A !reset entry stays (finishMerge removes it), for the same reason; a later value replaces it.
+    const replace = previous === undefined || entry.value.tag === '!reset' || previous.value.tag === '!reset' || key.startsWith('x-');
     entries.set(key, replace ? entry : { keyLoc: entry.keyLoc, value: mergeCompose(previous.value, entry.value, issues, [...path, key]) });
   }
   return { kind: 'map', loc: over.loc, entries };
@@ -106,14 +111,19 @@ function asMap(node: Node, entries: [string, MapEntry][]): Extract<Node, { kind:
   return isMap(node) ? node : map(entries, node.loc);
 }
 
-/** A list of names as a mapping name -> null; a mapping as it is. */
-function namesAsMap(node: Node): Extract<Node, { kind: 'map' }> {
+/**
+ * A list of names as a mapping name -> null; a mapping as it is. A depends_on item means what
+ * Compose's merge makes of it, {condition: service_started, required: true}: a later file's list
+ * item replaces an earlier file's condition.
+ */
+function namesAsMap(node: Node, dependencies: boolean): Extract<Node, { kind: 'map' }> {
   if (isMap(node)) return node;
   const items = isSeq(node) ? node.items : [];
+  const valueAt = (loc: Node['loc']): Node => (dependencies ? map([['condition', at(scalar('service_started', loc))], ['required', at(scalar(true, loc))]], loc) : scalar(null, loc));
   return map(
     items.flatMap((i): [string, MapEntry][] => {
       const name = text(i);
-      return name === undefined ? [] : [[name, { keyLoc: i.loc, value: scalar(null, i.loc) }]];
+      return name === undefined ? [] : [[name, { keyLoc: i.loc, value: valueAt(i.loc) }]];
     }),
     node.loc,
   );

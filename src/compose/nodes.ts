@@ -39,8 +39,12 @@ export function scalar(value: Scalar, loc: SourceLocation, from?: ScalarNode): S
   const spelled = value === null ? '' : typeof value === 'string' ? value : String(value);
   // A string that reads back as itself unquoted is plain, so that moor convert writes it so.
   const node: ScalarNode = { kind: 'scalar', loc, value, text: spelled, plain: typeof value !== 'string' || resolvePlainScalar(value) === value };
-  if (from?.source === undefined) return node;
-  return from.inlined === true ? { ...node, source: from.source, inlined: true } : { ...node, source: from.source };
+  return {
+    ...node,
+    ...(from?.source === undefined ? {} : { source: from.source }),
+    ...(from?.inlined === true ? { inlined: true as const } : {}),
+    ...(from?.written === undefined ? {} : { written: from.written }),
+  };
 }
 
 export function seq(items: readonly Node[], loc: SourceLocation): SeqNode {
@@ -57,11 +61,12 @@ export function at(value: Node, keyLoc: SourceLocation = value.loc): MapEntry {
 }
 
 /**
- * A scalar's text as written in the file (`${VAR}` kept), for messages positioned elsewhere than
- * on the scalar (manifest/as-written.ts rewrites those positioned on it): a variable may hold a secret.
+ * A scalar's text as written in the file (`${VAR}` kept, a rebased path as it was), for messages
+ * positioned elsewhere than on the scalar (manifest/as-written.ts rewrites those positioned on it):
+ * a variable may hold a secret, and a path an environment entry moved there.
  */
 export function writtenText(node: Node | undefined): string | undefined {
-  return node?.kind === 'scalar' && node.source !== undefined ? node.source : text(node);
+  return node?.kind === 'scalar' ? (node.written ?? node.source ?? text(node)) : undefined;
 }
 
 /** A mapping as key -> value, or a `KEY=VALUE` list read as one (values null for a bare KEY). */

@@ -1,7 +1,8 @@
 // Relative paths of a Compose file read from another folder (an `include`d file, the file an
 // `extends` names) are relative to that file's folder; everything after the loader reads them
 // relative to the project folder. This rewrites them once, at load time, so that the rest of the
-// pipeline (and `moor convert`'s output) sees project-relative paths only.
+// pipeline (and `moor convert`'s output) sees project-relative paths only; messages quote them as
+// the file wrote them (`written`).
 import path from 'node:path';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { isMap, isSeq, scalar, text } from './nodes.js';
@@ -44,12 +45,22 @@ function rebaseMount(item: Node, to: (p: string) => string): Node {
   if (spec === undefined || !spec.startsWith('.')) return item;
   const colon = spec.indexOf(':');
   if (colon === -1) return item;
-  return scalar(`${to(spec.slice(0, colon))}${spec.slice(colon)}`, item.loc);
+  return rebased(item, `${to(spec.slice(0, colon))}${spec.slice(colon)}`);
 }
 
 function rewrite(node: Node, to: (p: string) => string): Node {
   const written = text(node);
-  return written === undefined || node.kind !== 'scalar' || typeof node.value !== 'string' ? node : scalar(to(written), node.loc);
+  return written === undefined || node.kind !== 'scalar' || typeof node.value !== 'string' ? node : rebased(node, to(written));
+}
+
+/**
+ * `node` with its value rebased: it keeps the text written in its file (`written`) for messages,
+ * which would otherwise quote "./sub/PASSWORD=..." in full, or a variable's value, where the file
+ * says PASSWORD=... or ${VAR}. It loses its `source`: a converted manifest has the rebased path.
+ */
+function rebased(node: Node, value: string): Node {
+  if (node.kind !== 'scalar' || value === node.text) return node;
+  return { ...scalar(value, node.loc), written: node.written ?? node.source ?? node.text };
 }
 
 function rewriteAll(node: Node, to: (p: string) => string): Node {

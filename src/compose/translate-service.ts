@@ -44,6 +44,8 @@ export interface ServiceDraft {
 }
 
 /** Fields of moor services that Compose writes under deploy: (a hint for misplaced ones). */
+/** --as containers makes one container per replica: a count past this is a typo, not a plan (and a count like 1e300 cannot be made at all). */
+const MAX_CONTAINER_REPLICAS = 1000;
 const DEPLOY_FIELDS = ['replicas', 'mode', 'update_config', 'rollback_config', 'restart_policy', 'placement', 'resources', 'endpoint_mode'];
 
 export function translateService(tx: Tx, name: string, entry: MapEntry): ServiceDraft | null {
@@ -526,6 +528,7 @@ class ServiceTx {
   replicas(value: Node, path: ValuePath): void {
     const count = integerOf(value);
     if (count === undefined || count < 0) return this.tx.error(value, path, 'must be a whole number of replicas (0 or more)');
+    if (this.containers && count > MAX_CONTAINER_REPLICAS) return this.tx.error(value, path, `is ${count}: --as containers makes one container per replica, ${MAX_CONTAINER_REPLICAS} at the most`);
     if (this.#replicas !== undefined && this.#replicas.count !== count) {
       return this.tx.error(value, path, `says ${count}, but ${this.#replicas.path.join('.')} says ${this.#replicas.count}: give the number of replicas once`);
     }

@@ -3,7 +3,9 @@
 // file names: quoteValue) see only the interpolated text, and a variable's value is often a secret
 // that the file never holds: `ports: ["${DB_PASSWORD}"]` printed the password. This rewrites, in
 // each issue positioned on an interpolated scalar, every quoted string holding text the variables
-// gave. Pure; it never adds or removes an issue.
+// gave (and, in a Compose file read from another folder, every quoted path rebased from what the
+// file says: an environment entry moved there is then shortened as written). Pure; it never adds or
+// removes an issue.
 import { type Issue, positionKey, quoteValue } from './issues.js';
 import type { SourceLocation } from '../model/desired.js';
 import type { Node } from './tree.js';
@@ -17,24 +19,34 @@ export type InterpolatedValues = Map<string, { readonly text: string; readonly s
 
 function add(into: InterpolatedValues, loc: SourceLocation, value: { readonly text: string; readonly source: string }): void {
   const key = positionKey(loc);
-  into.set(key, [...(into.get(key) ?? []), value]);
+  const known = into.get(key) ?? [];
+  if (!known.some((v) => v.text === value.text && v.source === value.source)) into.set(key, [...known, value]);
 }
 
-/** Adds the interpolated scalars of a tree (after interpolateTree) to `into`. */
+/** What a scalar was written as, when it no longer says it: before interpolation, or before a path was rebased. */
+const writtenAs = (node: Node): string | undefined => (node.kind === 'scalar' ? (node.written ?? node.source) : undefined);
+
+/**
+ * Adds the interpolated scalars of a tree (after interpolateTree) to `into`, and the rewritten ones
+ * (a Compose file's relative paths rebased: collected again after rebasing).
+ */
 export function collectInterpolated(node: Node, into: InterpolatedValues): void {
   switch (node.kind) {
-    case 'scalar':
-      if (node.source !== undefined) add(into, node.loc, { text: node.text, source: node.source });
+    case 'scalar': {
+      const written = writtenAs(node);
+      if (written !== undefined) add(into, node.loc, { text: node.text, source: written });
       return;
+    }
     case 'seq':
       for (const item of node.items) collectInterpolated(item, into);
       return;
     case 'map':
       for (const entry of node.entries.values()) {
         const value = entry.value;
-        if (value.kind === 'scalar' && value.source !== undefined) {
-          add(into, node.loc, { text: value.text, source: value.source });
-          add(into, entry.keyLoc, { text: value.text, source: value.source });
+        const written = writtenAs(value);
+        if (value.kind === 'scalar' && written !== undefined) {
+          add(into, node.loc, { text: value.text, source: written });
+          add(into, entry.keyLoc, { text: value.text, source: written });
         }
         collectInterpolated(entry.value, into);
       }

@@ -9,12 +9,12 @@
 // made; nothing here throws for bad input.
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type { DesiredProject } from '../model/desired.js';
+import type { DesiredProject, SourceLocation } from '../model/desired.js';
 import { parseEnvFile } from './env-file.js';
 import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from './as-written.js';
 import { type FileRead, describeFsError, readProjectFile } from './files.js';
 import { type Lookup, interpolateTree } from './interpolate.js';
-import { type Issue, Issues, formatPath } from './issues.js';
+import { type Issue, Issues, type ValuePath, formatPath, quoteValue } from './issues.js';
 import type { Manifest } from './manifest-types.js';
 import { mergeTrees } from './merge.js';
 import { collectFileReferences, normaliseManifest } from './normalise.js';
@@ -162,16 +162,29 @@ async function loadVariables(options: LoadOptions, projectDir: string, display: 
   return (name) => options.env[name] ?? variables.get(name);
 }
 
+/** Where a manifest names a file (a Compose include's env_file:): problems reading it are reported there. */
+export interface NamedAt {
+  readonly loc: SourceLocation;
+  readonly path: ValuePath;
+  /** The name as written (a variable kept): messages quote it. */
+  readonly written: string;
+}
+
 /**
  * The variables of env files (absolute paths), later files winning. A missing file is an error
- * only when `required` (a default `.env` may be absent); other problems always are.
+ * only when `required` (a default `.env` may be absent); other problems always are. A file that
+ * cannot be read is reported on itself (a command-line --env-file, the default .env), or where
+ * `namedAt` (by index) says a manifest names it.
  */
-export async function readEnvFiles(files: readonly string[], required: boolean, display: (f: string) => string, issues: Issues): Promise<Map<string, string>> {
+export async function readEnvFiles(files: readonly string[], required: boolean, display: (f: string) => string, issues: Issues, namedAt: readonly NamedAt[] = []): Promise<Map<string, string>> {
   const variables = new Map<string, string>();
-  for (const file of files) {
+  for (const [i, file] of files.entries()) {
     const read = await readText(file, MAX_DOTENV_BYTES, 'env file');
     if (!read.ok) {
-      if (required || !read.missing) issues.add('error', { file: display(file), line: 0, column: 0 }, [], read.error, null);
+      const named = namedAt[i];
+      if (!required && read.missing) continue;
+      if (named === undefined) issues.add('error', { file: display(file), line: 0, column: 0 }, [], read.error, null);
+      else issues.error(named.loc, named.path, `${quoteValue(named.written)}: ${read.error}`);
       continue;
     }
     const parsed = parseEnvFile(read.text);

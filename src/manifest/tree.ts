@@ -25,6 +25,12 @@ export interface ScalarNode {
    * Compose file's own .env): `moor convert` writes the value itself, not `source`.
    */
   readonly inlined?: true;
+  /**
+   * The text as written in its file, when the front end rewrote the value after interpolation (a
+   * relative path of an included or extended Compose file, rebased to the project folder):
+   * messages quote it, as they quote `source`; converters write the rewritten value.
+   */
+  readonly written?: string;
   /** A tag the front end allowed (Compose's `!reset` and `!override`); never set on moor manifests. */
   readonly tag?: string;
 }

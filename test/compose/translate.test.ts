@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import type { ContainerSpec, DesiredContainer, DesiredService, ServiceSpec } from '../../src/model/desired.js';
 import { containerSpec, serviceSpec } from '../support/model.js';
 import { Sensitive } from '../../src/model/sensitive.js';
+import { formatIssue } from '../../src/manifest/issues.js';
 import { composeDesired, composeIssues, loadComposeText } from './helpers.js';
 
 const GiB = 1024 ** 3;
@@ -538,4 +539,98 @@ test('the build: warning quotes an image from a variable as written', async () =
 test('--as services: an unknown config given as {source: ${VAR}} is quoted as written (the message is positioned on its key)', async () => {
   const issues = await composeIssues('services:\n  a:\n    image: x/a:1\n    configs: [{ source: "${PW}" }]\n', { env: { PW: 'hunter2-x' }, reading: 'services' });
   assert.deepEqual(issues, ['compose.yaml:4:17: services.a.configs[0].source: unknown config "${PW}"']);
+});
+
+test('include: is applied to its file before the -f files merge, as in Compose: another file may change an included service, before or after the including one', async () => {
+  const files = { 'sub/compose.yaml': 'services:\n  metrics:\n    image: x/metrics:1\n    environment: { A: "1", B: "1" }\n', 'extra.yaml': 'services:\n  metrics:\n    environment: { B: "2", C: "2" }\n' };
+  const after = await composeDesired('include: [sub/compose.yaml]\nservices:\n  app: { image: x/app:1 }\n', { files: ['compose.yaml', 'extra.yaml'], extraFiles: files });
+  assert.deepEqual((after.desired.containers.metrics as DesiredContainer).spec.environment, { A: '1', B: '2', C: '2' });
+  const before = await composeDesired('include: [sub/compose.yaml]\n', { files: ['extra.yaml', 'compose.yaml'], extraFiles: files });
+  const metrics = (before.desired.containers.metrics as DesiredContainer).spec;
+  assert.equal(metrics.image, 'x/metrics:1');
+  assert.deepEqual(metrics.environment, { A: '1', B: '1', C: '2' });
+});
+
+test('extends: is resolved in its file before the -f files merge, as in Compose: the base goes under the extending service of its file, not over what earlier files say; that file\'s !override and !reset apply to the earlier files too', async () => {
+  const { desired } = await composeDesired('services:\n  web:\n    image: x/old:1\n    environment: { A: "1", B: "1" }\n    ports: ["7000:7000"]\n    labels: { a: "1" }\n', {
+    files: ['compose.yaml', 'override.yaml'],
+    extraFiles: {
+      'override.yaml': `services:
+  base:
+    image: x/web:2
+    environment: { A: "2" }
+    ports: ["8000:8000"]
+    labels: { b: "2" }
+  web:
+    extends: base
+    environment: { C: "3" }
+    ports: !override ["9000:9000"]
+    labels: !reset {}
+`,
+    },
+  });
+  const web = (desired.containers.web as DesiredContainer).spec;
+  assert.equal(web.image, 'x/web:2');
+  assert.deepEqual(web.environment, { A: '2', B: '1', C: '3' });
+  assert.deepEqual(web.ports.map((p) => p.published), [9000]);
+  assert.deepEqual(web.labels, {});
+  // A base in another -f file is not found, as in Compose.
+  const issues = await composeIssues('services:\n  base: { image: x/web:2 }\n', { files: ['compose.yaml', 'override.yaml'], extraFiles: { 'override.yaml': 'services:\n  web: { extends: base }\n' } });
+  assert.deepEqual(issues, ['override.yaml:2:19: services.web.extends: extends the service "base", which is not defined in this file']);
+});
+
+test('a depends_on list item in a later file means service_started, as Compose merges it: it replaces an earlier file\'s condition', async () => {
+  const { desired } = await composeDesired('services:\n  db: { image: x/db:1, healthcheck: { test: [CMD, "true"] } }\n  web:\n    image: x/web:1\n    depends_on: { db: { condition: service_healthy } }\n', {
+    files: ['compose.yaml', 'override.yaml'],
+    extraFiles: { 'override.yaml': 'services:\n  web:\n    depends_on: [db]\n' },
+  });
+  assert.deepEqual((desired.containers.web as DesiredContainer).dependsOn, { db: { condition: 'service_started' } });
+});
+
+test('the relative paths of a file included from another folder are quoted as it writes them, not rebased: an environment entry moved there shortened, a variable as ${VAR}', async () => {
+  const sub = `include: [PASSWORD=hunter2, "\${PW}"]
+services:
+  a:
+    image: x/a:1
+    secrets: [pw, pw2]
+    env_file: ["TOKEN=hunter2", "\${PW}"]
+    volumes: ["./\${PW}:/b"]
+    extends: { file: "admin:\${PW}", service: b }
+  c:
+    image: x/c:1
+    extends: { file: API_TOKEN=hunter2, service: b }
+secrets:
+  pw: { file: "\${PW}" }
+  pw2: { file: "PASSWORD=hunter2" }
+`;
+  const result = await loadComposeText('include: [sub/compose.yaml]\n', { env: { PW: 'hunter2-x' }, extraFiles: { 'sub/compose.yaml': sub } });
+  const issues = (result.ok ? result.warnings : result.issues).map(formatIssue);
+  assert.ok(!result.ok && issues.every((i) => !i.includes('hunter2')), issues.join('\n'));
+  assert.deepEqual(issues, [
+    'sub/compose.yaml:1:11: include[0]: "PASSWORD=..." (shortened): cannot read the Compose file: no such file',
+    'sub/compose.yaml:1:29: include[1]: "${PW}": cannot read the Compose file: no such file',
+    'sub/compose.yaml:5:15: services.a.secrets[0]: the secret file "${PW}" does not exist',
+    'sub/compose.yaml:5:19: services.a.secrets[1]: the secret file "PASSWORD=..." (shortened) does not exist',
+    'sub/compose.yaml:6:16: services.a.env_file[0]: cannot read "TOKEN=..." (shortened): no such file',
+    'sub/compose.yaml:6:33: services.a.env_file[1]: cannot read "${PW}": no such file',
+    'sub/compose.yaml:7:15: warning: services.a.volumes[0]: the host path "./${PW}:/b" does not exist: Compose would create it, moor does not (the container cannot be created until it exists)',
+    'sub/compose.yaml:8:22: services.a.extends.file: "admin:${PW}": cannot read the Compose file: no such file',
+    'sub/compose.yaml:11:22: services.c.extends.file: "API_TOKEN=..." (shortened): cannot read the Compose file: no such file',
+  ]);
+});
+
+test('an include env_file: that cannot be read is reported where the include names it, quoted as written (an environment entry moved there shortened)', async () => {
+  const issues = await composeIssues('include:\n  - path: sub/compose.yaml\n    env_file: [PASSWORD=hunter2, "${PW}"]\n', { env: { PW: 'hunter2-x' }, extraFiles: { 'sub/compose.yaml': 'services:\n  a: { image: x/a:1 }\n' } });
+  assert.deepEqual(issues, [
+    'compose.yaml:3:16: include[0].env_file[0]: "PASSWORD=..." (shortened): cannot read the env file: no such file',
+    'compose.yaml:3:34: include[0].env_file[1]: "${PW}": cannot read the env file: no such file',
+  ]);
+});
+
+test('--as containers: a number of replicas past 1000 (scale: 1e300) is refused at the number, not tried', async () => {
+  const issues = await composeIssues('services:\n  a: { image: x/a:1, scale: 1e300 }\n  b: { image: x/b:1, deploy: { replicas: 1001 } }\n  c: { image: x/c:1, scale: 1000 }\n');
+  assert.deepEqual(issues, [
+    'compose.yaml:2:29: services.a.scale: is 1e+300: --as containers makes one container per replica, 1000 at the most',
+    'compose.yaml:3:42: services.b.deploy.replicas: is 1001: --as containers makes one container per replica, 1000 at the most',
+  ]);
 });

@@ -1,17 +1,23 @@
 // The Compose reader by property, as fuzz-manifest.test.ts does for moor's own format: a fuzzer
-// (fast-check) generates Compose files and checks what `moor validate`, plan and convert rest on
+// (fast-check) generates Compose projects and checks what `moor validate`, plan and convert rest on
 // (loadProject, and `moor convert` in-process):
-//   - valid files (services with image, command, environment as a list and a map, env_file, ports
-//     and volumes in the short and long syntaxes, networks, secrets and configs from files,
-//     depends_on short and long, healthcheck, deploy.replicas and resources, labels as a list and a
-//     map, profiles, `x-` fields with anchors, aliases and merge keys, `${VAR}` and
-//     `${VAR:-default}` from the environment or .env), in varied YAML styles, load without an
-//     error, and the values generated are in the desired model;
-//   - the same files mutated (as text; as a tree: wrong types, unknown keys; and a secret-bearing
-//     value moved into another field: a port, the image, a network, a key...) never make the
-//     loader or moor convert throw or hang, every problem is positioned in a file read, and the
-//     secret (CANARY: in environment values, in .env, in the process environment, in secret
-//     files) never appears in a message.
+//   - valid projects (services with image, command, environment as a list and a map, env_file, ports
+//     and volumes in the short and long syntaxes, bind mounts, networks, secrets and configs from
+//     files, depends_on short and long, healthcheck, deploy.replicas and resources, labels as a list
+//     and a map, profiles, `x-` fields with anchors, aliases and merge keys, `${VAR}` and
+//     `${VAR:-default}` from the environment or .env), in varied YAML styles, as one compose.yaml
+//     or spread over 2-3 files given with -f (each service cut into parts merged with Compose's
+//     rules: decoys replaced by later files, mappings and lists merged key by key), with an
+//     `include:`d file (in the project folder, or in sub/ with its own .env and relative paths
+//     rebased: env_file, bind mounts, secret and config files), and services that `extends:` one in
+//     their file or in base.yaml / sub/base.yaml (a chain of two there), all in random combination
+//     (fuzz-compose-project.ts says how), load without an error, and the values generated are in
+//     the desired model;
+//   - the same projects mutated (as text, in any of their files or .env files; as a tree: wrong
+//     types, unknown keys; and a secret-bearing value moved into another field: a port, the image,
+//     a network, a key...) never make the loader or moor convert throw or hang, every problem is
+//     positioned in a file read, and the secret (CANARY: in environment values, in .env, in the
+//     process environment, in secret files) never appears in a message.
 // Runs: FUZZ_RUNS (default 150 per property); a failure prints the seed and path to replay it
 // with: FUZZ_SEED=<seed> FUZZ_PATH=<path>.
 import assert from 'node:assert/strict';
@@ -20,49 +26,65 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { Document, Pair, Scalar, type YAMLMap, isMap } from 'yaml';
 import { type ProjectLoadResult, loadProject } from '../../src/compose/front.js';
 import type { Reading } from '../../src/compose/reading.js';
 import { formatIssue } from '../../src/manifest/issues.js';
 import type { ContainerPort, DesiredProject, Mount } from '../../src/model/desired.js';
 import { runMoor } from '../support/cli.js';
+import {
+  type Choice,
+  DATA_DIRS,
+  DATA_FILES,
+  type Layout,
+  type Logical,
+  type LogicalService,
+  type ProjectFile,
+  SECRET_VAR,
+  SUB_DOTENV,
+  documentOf,
+  environmentOf,
+  layoutArb,
+  layoutProject,
+  logicalArb,
+  render,
+} from './fuzz-compose-project.js';
 import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, pickNode, plain, textMutationArb, treeMutationArb, yamlStyleArb } from './fuzz-support.js';
-
-/** The variable that holds the secret (in the process environment, or in .env). */
-const SECRET_VAR = 'DB_PASSWORD';
-const ENV_FILES = ['web.env'];
-/** Every file a problem may be reported in. */
-const FILES = ['compose.yaml', '.env', ...ENV_FILES];
 
 let dir = '';
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'moor-fuzz-compose-'));
-  await writeFile(path.join(dir, 'db_pw.txt'), `${CANARY}-secret-file`);
-  await writeFile(path.join(dir, 'app.conf'), `password=${CANARY}-config-file\n`);
-  await writeFile(path.join(dir, 'web.env'), `FROM_FILE=${CANARY}-env-file\nSHARED=from-file\n`);
-  await mkdir(path.join(dir, 'data'));
+  await mkdir(path.join(dir, 'sub'));
+  for (const d of DATA_DIRS) await mkdir(path.join(dir, d), { recursive: true });
+  for (const [file, content] of Object.entries(DATA_FILES)) await writeFile(path.join(dir, file), content);
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 interface Case {
-  readonly text: string;
-  /** The .env file ('' for none). */
-  readonly dotenv: string;
+  /** The Compose files given with -f, in order. */
+  readonly composeFiles: readonly string[];
+  /** Every file of the case (Compose files, included and extended ones, .env files): path relative to the project folder -> text. */
+  readonly texts: ReadonlyMap<string, string>;
   readonly env: Record<string, string>;
   readonly reading: Reading;
   readonly profiles: readonly string[];
 }
 
+/** The files the last case wrote: those the next case does not have are removed. */
+let written = new Set<string>();
+
 async function load(c: Case): Promise<{ result: ProjectLoadResult; ms: number }> {
-  await writeFile(path.join(dir, 'compose.yaml'), c.text);
-  if (c.dotenv === '') await rm(path.join(dir, '.env'), { force: true });
-  else await writeFile(path.join(dir, '.env'), c.dotenv);
+  for (const file of written) if (!c.texts.has(file)) await rm(path.join(dir, file), { force: true });
+  for (const [file, text] of c.texts) await writeFile(path.join(dir, file), text);
+  written = new Set(c.texts.keys());
   const started = performance.now();
-  const result = await loadProject({ files: ['compose.yaml'], cwd: dir, env: c.env, reading: c.reading, profiles: c.profiles });
+  const result = await loadProject({ files: [...c.composeFiles], cwd: dir, env: c.env, reading: c.reading, profiles: c.profiles });
   return { result, ms: performance.now() - started };
 }
+
+/** Every file a problem of `c` may be reported in: its own, and the env files its services read. */
+const filesOf = (c: Case): string[] => [...c.texts.keys(), ...Object.keys(DATA_FILES).filter((f) => f.endsWith('.env'))];
 
 /**
  * `moor convert --debug` on the files `load` wrote last: it must not crash, and its messages
@@ -70,7 +92,7 @@ async function load(c: Case): Promise<{ result: ProjectLoadResult; ms: number }>
  * the converted manifest: a secret written in the file is data there, so it is not checked.
  */
 async function assertConvertWellBehaved(c: Case, loaded: ProjectLoadResult): Promise<void> {
-  const args = ['convert', '--debug', '-f', 'compose.yaml', '--as', c.reading, ...c.profiles.flatMap((p) => ['--profile', p])];
+  const args = ['convert', '--debug', ...c.composeFiles.flatMap((f) => ['-f', f]), '--as', c.reading, ...c.profiles.flatMap((p) => ['--profile', p])];
   const run = await runMoor(args, { cwd: dir, env: c.env });
   assert.ok(!run.stderr.includes('internal error'), run.stderr);
   assert.equal(run.code, loaded.ok ? 0 : 1, run.stderr);
@@ -81,248 +103,7 @@ async function assertConvertWellBehaved(c: Case, loaded: ProjectLoadResult): Pro
 }
 
 // ---------------------------------------------------------------------------------------------
-// What a generated Compose file means: the logical values, before any spelling is chosen.
-
-interface LogicalPort extends ContainerPort {
-  /** Written in the long syntax (a mapping). */
-  readonly long: boolean;
-}
-
-interface LogicalVolume {
-  readonly source: string;
-  readonly target: string;
-  readonly readOnly: boolean;
-}
-
-interface LogicalService {
-  readonly name: string;
-  readonly image: string;
-  readonly command: readonly string[] | null;
-  /** What the environment is, env_file included (the secret in PASSWORD when `secret` is set). */
-  readonly environment: Record<string, string>;
-  /** How PASSWORD holds the secret: written as it is, or as ${DB_PASSWORD} (with or without a default). */
-  readonly secret: 'none' | 'literal' | 'variable' | 'variable-default';
-  readonly envFile: boolean;
-  readonly labels: Record<string, string>;
-  readonly ports: readonly LogicalPort[];
-  readonly volumes: readonly LogicalVolume[];
-  readonly bind: boolean;
-  readonly networks: readonly string[];
-  readonly dependsOn: readonly { readonly name: string; readonly condition: 'service_started' | 'service_healthy' }[];
-  readonly healthcheck: { readonly test: readonly string[]; readonly intervalS: number; readonly retries: number } | null;
-  readonly replicas: number | null;
-  readonly memMiB: number | null;
-  readonly quarterCpus: number | null;
-  /** restart: written, or from the `x-common` fields merged in (`<<: *common`). */
-  readonly restart: 'no' | 'always' | 'unless-stopped' | 'common' | null;
-  readonly secretFile: 'none' | 'short' | 'long';
-  readonly config: 'none' | 'short' | 'long';
-  readonly profile: string | null;
-}
-
-interface Logical {
-  readonly project: string;
-  readonly networks: readonly string[];
-  readonly volumes: readonly string[];
-  readonly services: readonly LogicalService[];
-  /** The restart policy the `x-common` extension field holds. */
-  readonly commonRestart: 'always' | 'unless-stopped';
-  /** Where DB_PASSWORD is set. */
-  readonly secretFrom: 'environment' | '.env';
-  /** The tag of the first image, from ${TAG:-...} (set in .env, or the default). */
-  readonly tagFromDotenv: boolean;
-}
-
-const name = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
-const envKey = fc.stringMatching(/^[A-Z][A-Z0-9_]{0,9}$/).filter((k) => k !== 'PASSWORD' && k !== 'FROM_FILE' && k !== 'SHARED');
-// Printable, with the characters that break naive parsers: quotes, =, :, #, $, braces, unicode.
-const envValue = fc.string({ unit: fc.constantFrom(...'abcXYZ019 =:#$"\'\\{}[],&*!|>%@`-_./é日\t'.split('')), maxLength: 24 });
-const labelKey = fc.stringMatching(/^com\.example\.[a-z][a-z0-9-]{0,8}$/);
-const image = fc.constantFrom('moor/busybox:latest', 'nginx:1.27', 'registry.example.com:5000/team/app:v1.10', 'redis@sha256:' + 'a'.repeat(64));
-const word = fc.stringMatching(/^[a-z0-9/._-]{1,10}$/);
-const target = fc.stringMatching(/^\/[a-z][a-z0-9_-]{0,8}$/);
-
-const serviceArb = (n: string, index: number, earlier: readonly LogicalService[], networks: readonly string[], volumes: readonly string[]): fc.Arbitrary<LogicalService> =>
-  fc
-    .record({
-      image,
-      command: fc.option(fc.array(word, { minLength: 1, maxLength: 4 }), { nil: null }),
-      environment: fc.dictionary(envKey, envValue, { maxKeys: 4 }),
-      secret: fc.constantFrom('none' as const, 'literal' as const, 'variable' as const, 'variable-default' as const),
-      envFile: fc.boolean(),
-      labels: fc.dictionary(labelKey, envValue, { maxKeys: 3 }),
-      replicas: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
-      ports: fc.uniqueArray(
-        fc.record({ target: fc.integer({ min: 1, max: 65535 }), published: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: null }), hostIp: fc.constantFrom('', '127.0.0.1'), protocol: fc.constantFrom('tcp' as const, 'udp' as const), long: fc.boolean() }),
-        { maxLength: 3, selector: (p) => `${p.target}/${p.protocol}` },
-      ),
-      volumes: fc.uniqueArray(fc.record({ source: volumes.length === 0 ? fc.constant('') : fc.constantFrom(...volumes), target, readOnly: fc.boolean() }), { maxLength: 2, selector: (v) => v.target }),
-      bind: fc.boolean(),
-      networks: fc.subarray([...networks]),
-      dependsOn: fc.subarray(earlier.filter((e) => e.profile === null).map((e) => e.name)).chain((names) =>
-        fc.tuple(...names.map((d) => fc.constantFrom(...(earlier.find((e) => e.name === d)?.healthcheck === null ? ['service_started' as const] : ['service_started' as const, 'service_healthy' as const])).map((condition) => ({ name: d, condition })))),
-      ),
-      healthcheck: fc.option(fc.record({ test: fc.array(word, { minLength: 1, maxLength: 3 }).map((w) => ['CMD', ...w]), intervalS: fc.integer({ min: 1, max: 90 }), retries: fc.integer({ min: 1, max: 9 }) }), { nil: null }),
-      memMiB: fc.option(fc.integer({ min: 6, max: 4096 }), { nil: null }),
-      quarterCpus: fc.option(fc.integer({ min: 1, max: 16 }), { nil: null }),
-      restart: fc.constantFrom('no' as const, 'always' as const, 'unless-stopped' as const, 'common' as const, null),
-      secretFile: fc.constantFrom('none' as const, 'short' as const, 'long' as const),
-      config: fc.constantFrom('none' as const, 'short' as const, 'long' as const),
-      // The first service always runs (the others may depend on it).
-      profile: index === 0 ? fc.constant(null) : fc.option(fc.constantFrom('debug', 'tools'), { nil: null, freq: 3 }),
-    })
-    .map((s): LogicalService => {
-      const withSecret = s.secret === 'none' ? s.environment : { ...s.environment, PASSWORD: CANARY };
-      return {
-        ...s,
-        name: n,
-        environment: s.envFile ? { FROM_FILE: `${CANARY}-env-file`, SHARED: 'from-file', ...withSecret } : withSecret,
-        // Several containers of one service cannot bind one host port (moor refuses that, rightly).
-        ports: s.replicas !== null && s.replicas > 1 ? s.ports.map((p) => ({ ...p, published: null, hostIp: '' })) : s.ports,
-        volumes: s.volumes.filter((v) => v.source !== '' && !(s.bind && v.target === '/srv/data')),
-      };
-    });
-
-/** Services one after the other, so that each may depend on those before it. */
-function servicesArb(names: readonly string[], networks: readonly string[], volumes: readonly string[], earlier: readonly LogicalService[] = []): fc.Arbitrary<LogicalService[]> {
-  const [first, ...rest] = names;
-  if (first === undefined) return fc.constant([...earlier]);
-  return serviceArb(first, earlier.length, earlier, networks, volumes).chain((s) => servicesArb(rest, networks, volumes, [...earlier, s]));
-}
-
-const logicalArb: fc.Arbitrary<Logical> = fc
-  .record({ project: name, networks: fc.uniqueArray(name, { maxLength: 3 }), volumes: fc.uniqueArray(name, { maxLength: 2 }), serviceNames: fc.uniqueArray(name, { minLength: 1, maxLength: 4 }) })
-  // A service named like the copy of a replicated one (web_2) cannot happen: names have no "_".
-  .chain(({ project, networks, volumes, serviceNames }) =>
-    fc.record({
-      project: fc.constant(project),
-      networks: fc.constant(networks),
-      volumes: fc.constant(volumes),
-      services: servicesArb(serviceNames, networks, volumes),
-      commonRestart: fc.constantFrom('always' as const, 'unless-stopped' as const),
-      secretFrom: fc.constantFrom('environment' as const, '.env' as const),
-      tagFromDotenv: fc.boolean(),
-    }),
-  )
-  // Published ports must not clash ('' binds every address, so it clashes with 127.0.0.1 too).
-  .filter((l) => {
-    const published = l.services.flatMap((s) => s.ports.filter((p) => p.published !== null).map((p) => `${p.published}/${p.protocol}`));
-    return new Set(published).size === published.length;
-  });
-
-// ---------------------------------------------------------------------------------------------
-// Spellings: every choice below must mean the same thing.
-
-/** `$` doubles: a literal dollar in a Compose file (interpolation's escape). */
-const escape = (s: string): string => s.replaceAll('$', () => '$$');
-
-type Choice = () => boolean;
-
-function spellMap(map: Record<string, string>, pick: Choice): Record<string, string> | string[] {
-  if (pick()) return Object.fromEntries(Object.entries(map).map(([k, v]) => [k, escape(v)]));
-  return Object.entries(map).map(([k, v]) => `${k}=${escape(v)}`);
-}
-
-function spellPort(p: LogicalPort, pick: Choice): unknown {
-  if (p.long) return { target: p.target, ...(p.published === null ? {} : { published: pick() ? p.published : String(p.published) }), protocol: p.protocol, ...(p.hostIp === '' ? {} : { host_ip: p.hostIp }), ...(pick() ? { mode: 'host' } : {}) };
-  const proto = p.protocol === 'tcp' && pick() ? '' : `/${p.protocol}`;
-  if (p.published === null) return p.hostIp === '' ? `${p.target}${proto}` : `${p.hostIp}::${p.target}${proto}`;
-  return `${p.hostIp === '' ? '' : `${p.hostIp}:`}${p.published}:${p.target}${proto}`;
-}
-
-function spellVolume(v: LogicalVolume, pick: Choice): unknown {
-  if (pick()) return { type: 'volume', source: v.source, target: v.target, ...(v.readOnly || pick() ? { read_only: v.readOnly } : {}) };
-  return `${v.source}:${v.target}${v.readOnly ? ':ro' : pick() ? ':rw' : ''}`;
-}
-
-function spellService(s: LogicalService, index: number, pick: Choice): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  out.image = index === 0 && s.image.endsWith(':1.27') ? s.image.replace(/:1\.27$/, ':${TAG:-1.27}') : s.image;
-  if (s.command !== null) out.command = pick() ? s.command.join(' ') : [...s.command];
-  const { PASSWORD: _password, FROM_FILE: _fromFile, SHARED: _shared, ...written } = s.environment;
-  const environment = spellMap(written, pick);
-  if (s.secret !== 'none') {
-    const password = s.secret === 'literal' ? CANARY : s.secret === 'variable' ? `\${${SECRET_VAR}}` : `\${${SECRET_VAR}:-nope}`;
-    if (Array.isArray(environment)) environment.push(`PASSWORD=${password}`);
-    else environment.PASSWORD = password;
-  }
-  if (Object.keys(s.environment).length > 0 || pick()) out.environment = environment;
-  if (s.envFile) out.env_file = pick() ? './web.env' : pick() ? ['web.env'] : [{ path: 'web.env', required: true }];
-  if (Object.keys(s.labels).length > 0) out.labels = spellMap(s.labels, pick);
-  if (s.ports.length > 0) out.ports = s.ports.map((p) => spellPort(p, pick));
-  const volumes = [...s.volumes.map((v) => spellVolume(v, pick)), ...(s.bind ? [pick() ? './data:/srv/data' : { type: 'bind', source: './data', target: '/srv/data' }] : [])];
-  if (volumes.length > 0) out.volumes = volumes;
-  if (s.networks.length > 0) out.networks = pick() ? [...s.networks] : Object.fromEntries(s.networks.map((n) => [n, pick() ? null : { aliases: [] }]));
-  if (s.dependsOn.length > 0) {
-    out.depends_on = s.dependsOn.every((d) => d.condition === 'service_started') && pick() ? s.dependsOn.map((d) => d.name) : Object.fromEntries(s.dependsOn.map((d) => [d.name, { condition: d.condition }]));
-  }
-  if (s.healthcheck !== null) out.healthcheck = { test: [...s.healthcheck.test], interval: `${s.healthcheck.intervalS}s`, retries: pick() ? s.healthcheck.retries : String(s.healthcheck.retries) };
-  const deploy: Record<string, unknown> = {};
-  if (s.replicas !== null) {
-    if (pick()) deploy.replicas = s.replicas;
-    else out.scale = s.replicas;
-  }
-  const limits: Record<string, unknown> = {};
-  if (s.memMiB !== null) {
-    if (pick()) limits.memory = `${s.memMiB}M`;
-    else out.mem_limit = pick() ? `${s.memMiB}m` : s.memMiB * 1024 * 1024;
-  }
-  if (s.quarterCpus !== null) {
-    if (pick()) limits.cpus = String(s.quarterCpus / 4);
-    else out.cpus = s.quarterCpus / 4;
-  }
-  if (Object.keys(limits).length > 0) deploy.resources = { limits };
-  if (Object.keys(deploy).length > 0) out.deploy = deploy;
-  if (s.restart !== null && s.restart !== 'common') out.restart = s.restart;
-  if (s.secretFile !== 'none') out.secrets = s.secretFile === 'short' ? ['db_pw'] : [{ source: 'db_pw', target: 'db_password' }];
-  if (s.config !== 'none') out.configs = [s.config === 'short' ? 'app_conf' : { source: 'app_conf', target: '/etc/app.conf' }];
-  if (s.profile !== null) out.profiles = [s.profile];
-  if (pick()) out['x-note'] = 'extension fields mean nothing';
-  return out;
-}
-
-/** The Compose file as a tree, spelled with the choices `pick` makes. */
-function spellTree(l: Logical, pick: Choice): Record<string, unknown> {
-  const tree: Record<string, unknown> = { name: l.project };
-  if (l.services.some((s) => s.restart === 'common')) tree['x-common'] = { restart: l.commonRestart, 'x-why': 'merged into services with <<' };
-  if (l.networks.length > 0) tree.networks = Object.fromEntries(l.networks.map((n) => [n, pick() ? {} : pick() ? null : { labels: { 'com.example.network': n } }]));
-  if (l.volumes.length > 0) tree.volumes = Object.fromEntries(l.volumes.map((n) => [n, pick() ? {} : null]));
-  if (l.services.some((s) => s.secretFile !== 'none')) tree.secrets = { db_pw: { file: './db_pw.txt' } };
-  if (l.services.some((s) => s.config !== 'none')) tree.configs = { app_conf: { file: './app.conf' } };
-  tree.services = Object.fromEntries(l.services.map((s, i) => [s.name, spellService(s, i, pick)]));
-  return tree;
-}
-
-/**
- * The tree as a YAML document with anchors: `<<: *common` in the services whose restart comes from
- * x-common, and an alias where a service's labels are the same as an earlier one's. Where a
- * mutation took away what they refer to, there is none.
- */
-function documentOf(tree: Record<string, unknown>, l: Logical, pick: Choice): Document {
-  const doc = new Document(tree);
-  const common = doc.get('x-common', true);
-  if (isMap(common)) {
-    const alias = doc.createAlias(common, 'common');
-    for (const s of l.services.filter((x) => x.restart === 'common')) {
-      const service = doc.getIn(['services', s.name], true);
-      if (!isMap(service)) continue;
-      const key = new Scalar('<<');
-      key.type = 'PLAIN';
-      service.items.unshift(new Pair(key, alias));
-    }
-  }
-  const written = new Map<string, YAMLMap>();
-  for (const s of l.services) {
-    const service = doc.getIn(['services', s.name], true);
-    const labels = isMap(service) ? service.get('labels', true) : undefined;
-    if (!isMap(service) || !isMap(labels)) continue;
-    const json = JSON.stringify(labels.toJSON());
-    const same = written.get(json);
-    if (same !== undefined && pick()) service.set('labels', doc.createAlias(same));
-    else written.set(json, labels);
-  }
-  return doc;
-}
+// Cases: a logical project (fuzz-compose-project.ts), laid out in files, spelled.
 
 function dotenvOf(l: Logical): string {
   const lines = ['# variables for interpolation'];
@@ -334,23 +115,38 @@ function dotenvOf(l: Logical): string {
 /** Swarm publishes on every address: no host IP in the services reading. */
 const forReading = (l: Logical, reading: Reading): Logical => (reading === 'containers' ? l : { ...l, services: l.services.map((s) => ({ ...s, ports: s.ports.map((p) => ({ ...p, hostIp: '' })) })) });
 
-const caseArb = fc.record({ logical: logicalArb, choices: fc.infiniteStream(fc.boolean()), style: yamlStyleArb, selectProfiles: fc.constantFrom<readonly string[]>([], ['debug'], ['debug', 'tools'], ['*']) });
+const caseArb = fc.record({ logical: logicalArb, layout: layoutArb, choices: fc.infiniteStream(fc.boolean()), style: yamlStyleArb, selectProfiles: fc.constantFrom<readonly string[]>([], ['debug'], ['debug', 'tools'], ['*']) });
 
-function render(doc: Document, style: YamlStyle): string {
-  return doc.toString({ ...style, lineWidth: 0 });
-}
-
-function caseOf(l: Logical, choices: fc.Stream<boolean>, style: YamlStyle, reading: Reading, profiles: readonly string[]): Case {
+function picker(choices: fc.Stream<boolean>): Choice {
   const iterator = choices[Symbol.iterator]();
-  const pick: Choice = () => iterator.next().value === true;
-  return {
-    text: render(documentOf(spellTree(l, pick), l, pick), style),
-    dotenv: dotenvOf(l),
-    env: l.secretFrom === 'environment' ? { [SECRET_VAR]: CANARY } : {},
-    reading,
-    profiles,
-  };
+  return () => iterator.next().value === true;
 }
+
+interface Generated {
+  readonly logical: Logical;
+  readonly layout: Layout;
+  readonly choices: fc.Stream<boolean>;
+  readonly style: YamlStyle;
+  readonly reading: Reading;
+  readonly profiles: readonly string[];
+}
+
+/**
+ * The case of a generated project: its files laid out and spelled (each tree changed by `mutate`
+ * first), and what the project means (the logical project with the base services extends: added).
+ */
+function caseOf(g: Generated, mutate: (files: readonly ProjectFile[]) => void = () => undefined): { c: Case; logical: Logical } {
+  const pick = picker(g.choices);
+  const project = layoutProject(g.logical, g.layout, pick);
+  mutate(project.files);
+  const texts = new Map(project.files.map((f) => [f.path, render(documentOf(f.tree, g.logical, pick), g.style)]));
+  texts.set('.env', dotenvOf(g.logical));
+  if (texts.has('sub/compose.yaml')) texts.set('sub/.env', SUB_DOTENV);
+  const env = g.logical.secretFrom === 'environment' ? { [SECRET_VAR]: CANARY } : {};
+  return { c: { composeFiles: project.composeFiles, texts, env, reading: g.reading, profiles: g.profiles }, logical: project.logical };
+}
+
+const show = (c: Case): string => [...c.texts].map(([file, text]) => `--- ${file}\n${text}`).join('\n');
 
 // ---------------------------------------------------------------------------------------------
 // What the desired model must hold.
@@ -360,11 +156,11 @@ const runs = (s: LogicalService, profiles: readonly string[]): boolean => s.prof
 /** The containers a service becomes: itself, or <name>_1..<name>_N for N replicas. */
 const containersOf = (s: LogicalService): string[] => (s.replicas !== null && s.replicas > 1 ? Array.from({ length: s.replicas }, (_, i) => `${s.name}_${i + 1}`) : [s.name]);
 
-function mountsOf(s: LogicalService): Mount[] {
+function mountsOf(s: LogicalService, l: Logical): Mount[] {
   const mounts: Mount[] = s.volumes.map((v) => ({ type: 'volume', source: v.source, target: v.target, readOnly: v.readOnly, noCopy: false }));
-  if (s.bind) mounts.push({ type: 'bind', source: path.join(dir, 'data'), target: '/srv/data', readOnly: false });
-  if (s.secretFile !== 'none') mounts.push({ type: 'bind', source: path.join(dir, 'db_pw.txt'), target: s.secretFile === 'short' ? '/run/secrets/db_pw' : '/run/secrets/db_password', readOnly: true });
-  if (s.config !== 'none') mounts.push({ type: 'bind', source: path.join(dir, 'app.conf'), target: s.config === 'short' ? '/app_conf' : '/etc/app.conf', readOnly: true });
+  if (s.bind !== null) mounts.push({ type: 'bind', source: path.join(dir, s.bind), target: '/srv/data', readOnly: false });
+  if (s.secretFile !== 'none') mounts.push({ type: 'bind', source: path.join(dir, l.secretSource), target: s.secretFile === 'short' ? '/run/secrets/db_pw' : '/run/secrets/db_password', readOnly: true });
+  if (s.config !== 'none') mounts.push({ type: 'bind', source: path.join(dir, l.configSource), target: s.config === 'short' ? '/app_conf' : '/etc/app.conf', readOnly: true });
   return mounts.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }
 
@@ -376,29 +172,45 @@ function assertContainers(desired: DesiredProject, l: Logical, profiles: readonl
       const container = desired.containers[name];
       assert.ok(container !== undefined, name);
       const spec = container.spec;
-      assert.equal(spec.image, s.image);
-      assert.deepEqual(spec.command, s.command);
-      assert.deepEqual(spec.environment, plain(s.environment));
-      assert.deepEqual(spec.labels, plain(s.labels));
+      assert.equal(spec.image, s.image, `${name}: image`);
+      assert.deepEqual(spec.command, s.command, `${name}: command`);
+      assert.deepEqual(spec.environment, plain(environmentOf(s)), `${name}: environment`);
+      assert.deepEqual(spec.labels, plain(s.labels), `${name}: labels`);
       const order = (p: ContainerPort) => [p.target, p.protocol, p.hostIp, p.published ?? -1] as const;
       const ports = s.ports.map(({ long: _long, ...p }) => p).sort((a, b) => {
         const [x, y] = [order(a), order(b)];
         return x[0] - y[0] || x[1].localeCompare(y[1]) || x[2].localeCompare(y[2]) || x[3] - y[3];
       });
-      assert.deepEqual(spec.ports, plain(ports));
-      assert.deepEqual(spec.mounts.map((m) => plain(m)), plain(mountsOf(s)));
+      assert.deepEqual(spec.ports, plain(ports), `${name}: ports`);
+      assert.deepEqual(
+        spec.mounts.map((m) => plain(m)),
+        plain(mountsOf(s, l)),
+        `${name}: mounts`,
+      );
       const restart = s.restart === 'common' ? l.commonRestart : (s.restart ?? 'no');
-      assert.deepEqual(spec.restart, { name: restart, maxRetries: 0 });
-      assert.deepEqual(spec.healthcheck === null ? null : [spec.healthcheck.test, spec.healthcheck.interval, spec.healthcheck.retries], s.healthcheck === null ? null : [s.healthcheck.test, s.healthcheck.intervalS * 1e9, s.healthcheck.retries]);
-      assert.equal(spec.memLimit, s.memMiB === null ? null : s.memMiB * 1024 * 1024);
-      assert.equal(spec.cpus, s.quarterCpus === null ? null : s.quarterCpus * 250_000_000);
+      assert.deepEqual(spec.restart, { name: restart, maxRetries: 0 }, `${name}: restart`);
+      assert.deepEqual(spec.healthcheck === null ? null : [spec.healthcheck.test, spec.healthcheck.interval, spec.healthcheck.retries], s.healthcheck === null ? null : [s.healthcheck.test, s.healthcheck.intervalS * 1e9, s.healthcheck.retries], `${name}: healthcheck`);
+      assert.equal(spec.memLimit, s.memMiB === null ? null : s.memMiB * 1024 * 1024, `${name}: memory`);
+      assert.equal(spec.cpus, s.quarterCpus === null ? null : s.quarterCpus * 250_000_000, `${name}: cpus`);
       const networks = s.networks.length > 0 ? [...s.networks].sort() : ['default'];
-      assert.deepEqual(Object.keys(spec.networks).sort(), networks);
+      assert.deepEqual(Object.keys(spec.networks).sort(), networks, `${name}: networks`);
       for (const n of networks) assert.ok(spec.networks[n]?.aliases.includes(s.name), `alias ${s.name} on ${n}`);
       const dependsOn = Object.fromEntries(s.dependsOn.flatMap((d) => containersOf(l.services.find((x) => x.name === d.name) as LogicalService).map((c) => [c, { condition: d.condition }])));
-      assert.deepEqual(plain(container.dependsOn), dependsOn);
+      assert.deepEqual(plain(container.dependsOn), dependsOn, `${name}: depends_on`);
     }
   }
+}
+
+/** The top-level objects the running services use, wherever they are defined (any file, the included one), with the contents of their files. */
+function assertObjects(desired: DesiredProject, l: Logical, profiles: readonly string[], reading: Reading): void {
+  const running = l.services.filter((s) => runs(s, profiles));
+  for (const n of new Set(running.flatMap((s) => s.networks))) assert.ok(desired.networks[n] !== undefined, `network ${n}`);
+  for (const v of new Set(running.flatMap((s) => s.volumes.map((x) => x.source)))) assert.ok(desired.volumes[v] !== undefined, `volume ${v}`);
+  if (reading === 'containers') return;
+  const secret = desired.secrets.db_pw;
+  if (running.some((s) => s.secretFile !== 'none')) assert.equal(secret?.external === false ? Buffer.from(secret.data.reveal()).toString() : null, DATA_FILES[l.secretSource], 'secret db_pw');
+  const config = desired.configs.app_conf;
+  if (running.some((s) => s.config !== 'none')) assert.equal(config?.external === false ? Buffer.from(config.data).toString() : null, DATA_FILES[l.configSource], 'config app_conf');
 }
 
 function assertServices(desired: DesiredProject, l: Logical, profiles: readonly string[]): void {
@@ -407,90 +219,113 @@ function assertServices(desired: DesiredProject, l: Logical, profiles: readonly 
   for (const s of expected) {
     const spec = desired.services[s.name]?.spec;
     assert.ok(spec !== undefined, s.name);
-    assert.deepEqual(spec.environment, plain(s.environment));
-    assert.deepEqual(spec.containerLabels, plain(s.labels));
-    assert.equal(spec.replicas, s.replicas ?? 1);
-    assert.deepEqual(spec.secrets.map((r) => r.source), s.secretFile === 'none' ? [] : ['db_pw']);
+    assert.equal(spec.image, s.image, `${s.name}: image`);
+    assert.deepEqual(spec.environment, plain(environmentOf(s)), `${s.name}: environment`);
+    assert.deepEqual(spec.containerLabels, plain(s.labels), `${s.name}: labels`);
+    assert.equal(spec.replicas, s.replicas ?? 1, `${s.name}: replicas`);
+    assert.deepEqual(
+      spec.secrets.map((r) => r.source),
+      s.secretFile === 'none' ? [] : ['db_pw'],
+      `${s.name}: secrets`,
+    );
   }
 }
 
 describe('the Compose fuzzer', () => {
-  test('valid Compose files, however spelled, load without an error and give the values they say; moor convert takes them', async () => {
+  test('valid Compose projects (one file or several, include:, extends:), however spelled, load without an error and give the values they say; moor convert takes them', async () => {
     await checkProperty(
-      fc.asyncProperty(caseArb, fc.constantFrom<Reading>('containers', 'services'), fc.boolean(), async ({ logical: any, choices, style, selectProfiles }, reading, convertToo) => {
-        const logical = forReading(any, reading);
-        const c = caseOf(logical, choices, style, reading, selectProfiles);
+      fc.asyncProperty(caseArb, fc.constantFrom<Reading>('containers', 'services'), fc.boolean(), async ({ logical: any, layout, choices, style, selectProfiles }, reading, convertToo) => {
+        const { c, logical } = caseOf({ logical: forReading(any, reading), layout, choices, style, reading, profiles: selectProfiles });
         const { result, ms } = await load(c);
-        if (!result.ok) assert.fail(`a valid Compose file was refused:\n${result.issues.map(formatIssue).join('\n')}\n--- compose.yaml\n${c.text}`);
-        assertWellBehaved(result, ms, FILES);
-        if (reading === 'containers') assertContainers(result.desired, logical, selectProfiles);
-        else assertServices(result.desired, logical, selectProfiles);
+        if (!result.ok) assert.fail(`a valid Compose project was refused:\n${result.issues.map(formatIssue).join('\n')}\n${show(c)}`);
+        assertWellBehaved(result, ms, filesOf(c));
+        assert.equal(result.desired.project, logical.project);
+        try {
+          if (reading === 'containers') assertContainers(result.desired, logical, selectProfiles);
+          else assertServices(result.desired, logical, selectProfiles);
+          assertObjects(result.desired, logical, selectProfiles, reading);
+        } catch (error) {
+          throw new Error(`${error instanceof Error ? error.message : String(error)}\n${show(c)}`, { cause: error });
+        }
         if (convertToo) await assertConvertWellBehaved(c, result);
       }),
-      RUNS,
+      RUNS * 2,
     );
   });
-
   // -------------------------------------------------------------------------------------------
-  // Mutated files. Every service also holds the secret the ways environments do: as a value, in
-  // a user:password pair and in a URL, written or from ${DB_PASSWORD}; the top level has a secret
-  // and a config from it.
+  // Mutated projects. Every service (in every file: override, included, extended) also holds the
+  // secret the ways environments do: as a value, in a user:password pair and in a URL, written or
+  // from ${DB_PASSWORD}; the top level of compose.yaml has a secret and a config from it.
 
   const SECRET_ENTRIES: Readonly<Record<string, string>> = { PASSWORD: CANARY, AUTH: `admin:\${${SECRET_VAR}}`, DATABASE_URL: `postgres://app:\${${SECRET_VAR}}@db:5432/app`, TOKEN: `\${${SECRET_VAR}:-none}` };
 
-  function withSecrets(tree: Record<string, unknown>): Record<string, unknown> {
-    const services = tree.services as Record<string, Record<string, unknown>>;
-    for (const service of Object.values(services)) {
-      const environment = service.environment;
-      if (Array.isArray(environment)) environment.push(...Object.entries(SECRET_ENTRIES).map(([k, v]) => `${k}=${v}`));
-      else service.environment = { ...(environment as Record<string, string> | undefined), ...SECRET_ENTRIES };
+  function addSecrets(files: readonly ProjectFile[]): void {
+    for (const { path: file, tree } of files) {
+      for (const service of Object.values((tree.services ?? {}) as Record<string, Record<string, unknown>>)) {
+        const environment = service.environment;
+        if (Array.isArray(environment)) environment.push(...Object.entries(SECRET_ENTRIES).map(([k, v]) => `${k}=${v}`));
+        else service.environment = { ...(environment as Record<string, string> | undefined), ...SECRET_ENTRIES };
+      }
+      if (file !== 'compose.yaml') continue;
+      tree.secrets = { ...(tree.secrets as object | undefined), env_pw: { environment: SECRET_VAR } };
+      tree.configs = { ...(tree.configs as object | undefined), inline: { content: `password=\${${SECRET_VAR}}` } };
     }
-    return { ...tree, secrets: { ...(tree.secrets as object | undefined), env_pw: { environment: SECRET_VAR } }, configs: { ...(tree.configs as object | undefined), inline: { content: `password=\${${SECRET_VAR}}` } } };
   }
 
   const mutatedArb = fc.record({
     logical: logicalArb,
+    layout: layoutArb,
     choices: fc.infiniteStream(fc.boolean()),
     style: yamlStyleArb,
     reading: fc.constantFrom<Reading>('containers', 'services'),
     profiles: fc.constantFrom<readonly string[]>([], ['debug'], ['*']),
     convert: fc.boolean(),
   });
+  type Mutated = typeof mutatedArb extends fc.Arbitrary<infer T> ? T : never;
 
-  /** A mutated case: the tree (with the secrets) changed by `mutate`, then its text by `mutateText`. */
-  function mutatedCase(m: { logical: Logical; choices: fc.Stream<boolean>; style: YamlStyle; reading: Reading; profiles: readonly string[] }, mutate: (tree: Record<string, unknown>) => void, mutateText_: (text: string) => string = (t) => t): Case {
-    const iterator = m.choices[Symbol.iterator]();
-    const pick: Choice = () => iterator.next().value === true;
-    const tree = withSecrets(spellTree(m.logical, pick));
-    mutate(tree);
-    return { text: mutateText_(render(documentOf(tree, m.logical, pick), m.style)), dotenv: dotenvOf(m.logical), env: m.logical.secretFrom === 'environment' ? { [SECRET_VAR]: CANARY } : {}, reading: m.reading, profiles: m.profiles };
+  /** A mutated case: the trees of its files (with the secrets) changed by `mutate`. */
+  function mutatedCase(m: Mutated, mutate: (files: readonly ProjectFile[]) => void): Case {
+    return caseOf(m, (files) => {
+      addSecrets(files);
+      mutate(files);
+    }).c;
   }
+
+  /** The file `index` picks among `files` (mod their number). */
+  const nth = <T>(files: readonly T[], index: number): T | undefined => files[index % Math.max(files.length, 1)];
 
   async function assertCase(c: Case, convert: boolean): Promise<void> {
     const { result, ms } = await load(c);
-    assertWellBehaved(result, ms, FILES);
+    assertWellBehaved(result, ms, filesOf(c));
     // What commands print about how the files were read (the detection, the project, the profiles).
     const reading = JSON.stringify({ detection: result.detection, project: result.compose?.project, profiles: result.compose?.profiles });
     assert.ok(!reading.includes(CANARY), reading);
     if (convert) await assertConvertWellBehaved(c, result);
   }
 
-  test('mutated as text (hostile characters, cut, duplicated, swapped or re-indented lines, in compose.yaml or .env): never throws, never hangs, every problem positioned, no secret quoted', async () => {
+  test('mutated as text (hostile characters, cut, duplicated, swapped or re-indented lines, in any of the files or .env files): never throws, never hangs, every problem positioned, no secret quoted', async () => {
     await checkProperty(
-      fc.asyncProperty(mutatedArb, fc.array(textMutationArb, { minLength: 1, maxLength: 4 }), fc.boolean(), async (m, mutations, inDotenv) => {
-        const c = mutatedCase(m, () => undefined, (text) => (inDotenv ? text : mutations.reduce(mutateText, text)));
-        // .env holds the secret too (when the environment does not).
-        await assertCase(inDotenv ? { ...c, dotenv: mutations.reduce(mutateText, c.dotenv) } : c, m.convert);
+      fc.asyncProperty(mutatedArb, fc.array(textMutationArb, { minLength: 1, maxLength: 4 }), fc.nat(), async (m, mutations, which) => {
+        const c = mutatedCase(m, () => undefined);
+        // .env holds the secret too (when the environment does not): it is chosen as often as all the others.
+        const targets = [...c.texts.keys()].flatMap((f) => (f === '.env' ? [] : [f, '.env']));
+        const target = nth(targets, which) ?? '.env';
+        const texts = new Map(c.texts);
+        texts.set(target, mutations.reduce(mutateText, c.texts.get(target) ?? ''));
+        await assertCase({ ...c, texts }, m.convert);
       }),
       RUNS * 2,
     );
   });
 
-  test('mutated as a tree (wrong types, unknown keys, removed keys): never throws, never hangs, every problem positioned, no secret quoted', async () => {
-    const keys = ['image', 'x-ok', 'services', 'ports', 'environment', 'extends', 'include', 'links', 'build', 'deploy', 'external', 'file', '<<'];
+  test('mutated as a tree (wrong types, unknown keys, removed keys, in any of the files): never throws, never hangs, every problem positioned, no secret quoted', async () => {
+    const keys = ['image', 'x-ok', 'services', 'ports', 'environment', 'extends', 'include', 'links', 'build', 'deploy', 'external', 'file', 'service', 'path', 'project_directory', 'env_file', '<<'];
     await checkProperty(
-      fc.asyncProperty(mutatedArb, fc.array(treeMutationArb(keys), { minLength: 1, maxLength: 3 }), async (m, mutations) => {
-        await assertCase(mutatedCase(m, (tree) => mutations.forEach((x) => mutateTree(tree, x))), m.convert);
+      fc.asyncProperty(mutatedArb, fc.array(fc.tuple(fc.nat(), treeMutationArb(keys)), { minLength: 1, maxLength: 3 }), async (m, mutations) => {
+        await assertCase(
+          mutatedCase(m, (files) => mutations.forEach(([which, x]) => mutateTree(nth(files, which)?.tree, x))),
+          m.convert,
+        );
       }),
       RUNS * 2,
     );
@@ -553,10 +388,13 @@ describe('the Compose fuzzer', () => {
     if (service !== undefined) service[m.field] = shaped(m);
   }
 
-  test('a secret moved into another field (a port, the image, a network, a key, a label name...): never throws, every problem positioned, no secret quoted', async () => {
+  test('a secret moved into another field (a port, the image, a network, a key, a label name...) of any of the files: never throws, every problem positioned, no secret quoted', async () => {
     await checkProperty(
-      fc.asyncProperty(mutatedArb, fc.array(moveArb, { minLength: 1, maxLength: 3 }), async (m, moves) => {
-        await assertCase(mutatedCase(m, (tree) => moves.forEach((x) => move(tree, x))), m.convert);
+      fc.asyncProperty(mutatedArb, fc.array(fc.tuple(fc.nat(), moveArb), { minLength: 1, maxLength: 3 }), async (m, moves) => {
+        await assertCase(
+          mutatedCase(m, (files) => moves.forEach(([which, x]) => move(nth(files, which)?.tree ?? {}, x))),
+          m.convert,
+        );
       }),
       RUNS * 2,
     );
