@@ -621,3 +621,8 @@ services:
   assert.deepEqual(d.services.api?.sensitiveEnvironment, ['URL'], 'a bare key left unset is not in the environment');
   assert.equal((await desiredOf('project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n    environment: {A: b}\n')).containers.web?.sensitiveEnvironment, undefined);
 });
+
+test('replicas: at most 100000 (1e300 or a typo of many digits is refused at the number, not sent to the Engine)', async () => {
+  assert.deepEqual(await issuesOf('project: shop\nservices:\n  api:\n    image: moor/busybox:latest\n    replicas: 1e300\n'), ['moor.yaml:5:15: services.api.replicas: must be <= 100000 (got 1e+300)']);
+  assert.equal((await service('    replicas: 100000\n')).spec.replicas, 100000);
+});
