@@ -396,3 +396,8 @@ export interface DesiredProject {
 export function emptyProject(project: string): DesiredProject {
   return { project, networks: {}, volumes: {}, secrets: {}, configs: {}, containers: {}, services: {}, locations: {} };
 }
+
+/** The container or service `name` of the project, if it has one. */
+export function workloadOf(desired: DesiredProject, kind: 'container' | 'service', name: string): DesiredContainer | DesiredService | undefined {
+  return kind === 'container' ? desired.containers[name] : desired.services[name];
+}

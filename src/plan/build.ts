@@ -21,9 +21,9 @@ import type {
   ManagedNetwork,
   ManagedSecret,
   ManagedVolume,
-  SensitiveEnvironment,
   ServiceSpec,
 } from '../model/desired.js';
+import { workloadOf } from '../model/desired.js';
 import { saltedFingerprint, specHash, type IdSource } from '../model/hash.js';
 import { oldestFirst } from '../model/duplicates.js';
 import { imageKey } from '../model/images.js';
@@ -202,11 +202,6 @@ function insertSorted(list: string[], value: string): void {
 
 const res = (kind: string, engineName: string): string => `${kind}:${engineName}`;
 
-function sensitiveEnvironment(desired: DesiredProject, kind: 'container' | 'service', name: string): SensitiveEnvironment {
-  const object = kind === 'container' ? desired.containers[name] : desired.services[name];
-  return object?.sensitiveEnvironment ?? [];
-}
-
 export function buildPlan(desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Plan {
   const b = new Builder(observed.images, options.pull, options.teardown === true);
   checkEngine(b, desired, observed);
@@ -228,7 +223,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
 
   const changes = [...b.changes]
     .sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || x.name.localeCompare(y.name) || x.engineName.localeCompare(y.engineName))
-    .map((c) => (c.kind === 'container' || c.kind === 'service' ? { ...c, fields: hideSensitiveEnvironment(c.fields, sensitiveEnvironment(desired, c.kind, c.name)) } : c));
+    .map((c) => (c.kind === 'container' || c.kind === 'service' ? { ...c, fields: hideSensitiveEnvironment(c.fields, workloadOf(desired, c.kind, c.name)?.sensitiveEnvironment ?? []) } : c));
   const summary = { create: 0, update: 0, replace: 0, delete: 0 };
   for (const c of changes) summary[c.action] += 1;
   const secretFingerprints: Record<string, string> = {};

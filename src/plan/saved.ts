@@ -6,7 +6,8 @@
 // fingerprint of the observed state, and the seed of the plan's new secret versions, so that
 // planning again from the same manifest and state must give exactly the same steps.
 import { MoorError } from '../errors.js';
-import type { DesiredProject, StringMap } from '../model/desired.js';
+import { type DesiredProject, type StringMap, workloadOf } from '../model/desired.js';
+import { parseObjectId } from '../model/kinds.js';
 import { saltedFingerprint, sha256Hex } from '../model/hash.js';
 import type { Plan } from './build.js';
 import type { Step } from './steps.js';
@@ -112,7 +113,8 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
  * same plan, and the file never holds the value.
  */
 export function stepsForSaving(steps: readonly Step[], desired: DesiredProject, seed: string): Step[] {
-  const hide = (step: Step, object: { readonly spec: { readonly environment: StringMap }; readonly sensitiveEnvironment?: readonly string[] } | undefined, environment: StringMap): StringMap => {
+  const hide = (step: Step, kind: 'container' | 'service', environment: StringMap): StringMap => {
+    const object = workloadOf(desired, kind, parseObjectId(step.object)?.name ?? '');
     const sensitive = new Set(object?.sensitiveEnvironment ?? []);
     const wanted = object?.spec.environment ?? {};
     return Object.fromEntries(
@@ -124,10 +126,8 @@ export function stepsForSaving(steps: readonly Step[], desired: DesiredProject, 
     );
   };
   return steps.map((step) => {
-    if (step.op === 'container.create') return { ...step, spec: { ...step.spec, environment: hide(step, desired.containers[step.name], step.spec.environment) } };
-    if (step.op === 'service.create' || step.op === 'service.update') {
-      return { ...step, spec: { ...step.spec, environment: hide(step, desired.services[step.object.slice('service/'.length)], step.spec.environment) } };
-    }
+    if (step.op === 'container.create') return { ...step, spec: { ...step.spec, environment: hide(step, 'container', step.spec.environment) } };
+    if (step.op === 'service.create' || step.op === 'service.update') return { ...step, spec: { ...step.spec, environment: hide(step, 'service', step.spec.environment) } };
     return step;
   });
 }
