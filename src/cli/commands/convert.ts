@@ -5,7 +5,7 @@ import path from 'node:path';
 import { detectFiles } from '../../compose/front.js';
 import { emitYaml, inlinedValues } from '../../compose/emit.js';
 import { UsageError } from '../../errors.js';
-import { formatIssue, positionKey, quoteValue } from '../../manifest/issues.js';
+import { formatIssue, quoteValue } from '../../manifest/issues.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, describeSource, loadFromOptions, manifestFiles } from '../manifest-options.js';
@@ -57,9 +57,8 @@ Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
     ];
     // Never the value itself: only where it is, and how it was written.
     for (const node of inlinedValues(tree)) {
-      ctx.stderr.write(
-        `${positionKey(node.loc)}: warning: ${quoteValue(node.source ?? '')} is written as its value, which comes from an included file's .env (the manifest cannot name that file's variables): check that it is no secret before you commit the manifest\n`,
-      );
+      const message = `${quoteValue(node.source ?? '')} is written as its value, which comes from an included file's .env (the manifest cannot name that file's variables): check that it is no secret before you commit the manifest`;
+      ctx.stderr.write(`${formatIssue({ severity: 'warning', ...node.loc, path: '', message })}\n`);
     }
     ctx.stdout.write(emitYaml(tree, header));
     return 0;
