@@ -70,14 +70,6 @@ export interface LogLine {
 
 const SPACE = 0x20;
 
-const unescape = (text: string): string => {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-};
-
 /** The ASCII word up to the first space (with it), and the bytes after it ('' and all of them when there is none). */
 function firstWord(data: Uint8Array): readonly [string, Uint8Array] {
   const space = data.indexOf(SPACE);
@@ -91,11 +83,8 @@ function firstWord(data: Uint8Array): readonly [string, Uint8Array] {
 export function splitLogLine(data: Uint8Array, timestamps: boolean): LogLine {
   const [timestamp, rest] = timestamps ? firstWord(data) : ['', data];
   const [attributes, message] = firstWord(rest);
-  const details = new Map<string, string>();
-  for (const pair of attributes.trimEnd().split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) details.set(unescape(pair.slice(0, eq)), unescape(pair.slice(eq + 1)));
-  }
+  // Query-escaped as in a URL's query (`,` and `&` within a key or value are escaped): the same parse.
+  const details = new Map([...new URLSearchParams(attributes.trimEnd().replaceAll(',', '&'))].filter(([key]) => key !== ''));
   return { timestamp, details, message };
 }
 

@@ -78,19 +78,18 @@ export type TaskPrefixer = (frame: Uint8Array) => Promise<{ readonly prefix: str
  */
 export function taskPrefixer(name: string, timestamps: boolean, listTasks: () => Promise<readonly Task[]>): TaskPrefixer {
   const labels = new Map<string, string>();
-  const learn = async (): Promise<void> => {
-    for (const task of await listTasks()) labels.set(task.ID, task.Slot !== undefined && task.Slot > 0 ? `${name}.${task.Slot}` : `${name}.${(task.NodeID ?? task.ID).slice(0, 12)}`);
-  };
-  const asked = new Set<string>();
   return async (frame) => {
     const line = splitLogLine(frame, timestamps);
     const task = line.details.get('com.docker.swarm.task.id');
     if (task === undefined) return { prefix: line.timestamp, message: line.message };
-    if (!labels.has(task) && !asked.has(task)) {
-      asked.add(task);
-      await learn();
+    let label = labels.get(task);
+    if (label === undefined) {
+      for (const t of await listTasks()) labels.set(t.ID, t.Slot !== undefined && t.Slot > 0 ? `${name}.${t.Slot}` : `${name}.${(t.NodeID ?? t.ID).slice(0, 12)}`);
+      // A task gone from the list already is named by its id, and not looked for again.
+      label = labels.get(task) ?? `${name}.${task.slice(0, 12)}`;
+      labels.set(task, label);
     }
-    return { prefix: `${labels.get(task) ?? `${name}.${task.slice(0, 12)}`} | ${line.timestamp}`, message: line.message };
+    return { prefix: `${label} | ${line.timestamp}`, message: line.message };
   };
 }
 
