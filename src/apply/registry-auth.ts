@@ -92,11 +92,13 @@ export function dockerConfigRegistryAuth(env: Readonly<Record<string, string | u
   const timeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
   const file = dockerConfigFile(env);
   let loading: Promise<{ config: DockerConfig; note: string | null }> | undefined;
-  const resolving = new Map<string, Promise<HelperCredentials & { readonly trace: string }>>();
+  /** A registry's credentials, with how they were found (PreparedRegistryAuth.trace). */
+  type Resolved = HelperCredentials & { readonly trace: string };
+  const resolving = new Map<string, Promise<Resolved>>();
   const resolved = new Map<string, RegistryAuth | undefined>();
   const lookup: RegistryAuthLookup = (image) => resolved.get(registryOf(image));
 
-  const resolve = async (config: DockerConfig, registry: string, signal: AbortSignal | undefined): Promise<HelperCredentials & { readonly trace: string }> => {
+  const resolve = async (config: DockerConfig, registry: string, signal: AbortSignal | undefined): Promise<Resolved> => {
     const source = credentialSourceFor(config, registry);
     if (source.kind === 'none') return { auth: undefined, note: null, trace: `registry ${registry}: no credentials in ${file}` };
     if (source.kind === 'auths') return { auth: source.auth, note: null, trace: `registry ${registry}: credentials from the auths of ${file}` };
