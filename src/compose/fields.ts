@@ -92,7 +92,10 @@ const BY_READING: Readonly<Record<Reading, Readonly<Record<string, Refusal>>>> =
 };
 
 export function refusalFor(field: string, reading: Reading): Refusal | undefined {
-  return BY_READING[reading][field] ?? BOTH[field];
+  // Own keys only: a field named after an Object.prototype member (`toString`) is unknown.
+  const byReading = BY_READING[reading];
+  if (Object.hasOwn(byReading, field)) return byReading[field];
+  return Object.hasOwn(BOTH, field) ? BOTH[field] : undefined;
 }
 
 /** Every service field of the Compose Specification, for "did you mean" on unknown fields. */

@@ -634,3 +634,13 @@ test('--as containers: a number of replicas past 1000 (scale: 1e300) is refused 
     'compose.yaml:3:42: services.b.deploy.replicas: is 1001: --as containers makes one container per replica, 1000 at the most',
   ]);
 });
+
+test('a service field named after a member of every JavaScript object (toString, valueOf) is an unknown field in both readings', async () => {
+  const compose = 'services:\n  api:\n    image: x/api:1\n    toString: { a: b }\n    valueOf: 1\n';
+  for (const reading of ['containers', 'services'] as const) {
+    assert.deepEqual(await composeIssues(compose, { reading }), [
+      'compose.yaml:4:5: services.api.toString: unknown field',
+      'compose.yaml:5:5: services.api.valueOf: unknown field',
+    ], reading);
+  }
+});
