@@ -9,8 +9,7 @@
 //   const rollout = await waitForRollout(engine, planned, report, { timeoutMs: 300_000 });
 //
 // The README's "Library" section has the whole example; test/library.int.test.ts runs it.
-import { applyPlan, type ApplyOptions } from './apply/apply.js';
-import type { ApplyReport } from './apply/execute.js';
+import { applyPlan, type ApplyOptions, type ApplyResult } from './apply/apply.js';
 import { EngineClient, type EngineClientOptions } from './engine/index.js';
 import type { DesiredProject } from './model/desired.js';
 import { randomId } from './model/hash.js';
@@ -42,7 +41,7 @@ export function plan(desired: DesiredProject, observed: ObservedProject, options
  * step that fails is in the report (`report.ok` is false), not thrown. Unlike the CLI, it takes no
  * project lock: use acquireProjectLock to exclude `moor apply` and `moor watch` while it runs.
  */
-export async function apply(engine: EngineClient, desired: DesiredProject, observed: ObservedProject, planned: Plan, options: ApplyOptions = {}): Promise<ApplyReport> {
+export async function apply(engine: EngineClient, desired: DesiredProject, observed: ObservedProject, planned: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   return applyPlan(engine, desired, observed, planned, options);
 }
 
@@ -82,9 +81,10 @@ export type { ObjectKind, ObjectId } from './model/kinds.js';
 export type { ObserveOptions } from './observe/observe.js';
 export type { Plan, PlanOptions, PlanSummary } from './plan/build.js';
 export type { Change, ChangeAction, FieldChange, PlanProblem } from './diff/changes.js';
-export type { Step, StepKind } from './plan/steps.js';
+export type { ContainerReplacement, Step, StepKind } from './plan/steps.js';
 export type { JsonPlan, JsonChange } from './plan/render.js';
-export type { ApplyOptions } from './apply/apply.js';
+export type { ApplyOptions, ApplyResult } from './apply/apply.js';
+export type { UndoneReplacement } from './apply/replacements.js';
 export type { ApplyEvent, ApplyReport, StepOutcome, StepStatus } from './apply/execute.js';
 export type { AcquireOptions, LockHolder, ProjectLock } from './apply/lock.js';
 export type { RolloutOptions, RolloutResult } from './operate/rollout.js';

@@ -10,6 +10,7 @@ import { createEngineRunner } from './engine-runner.js';
 import { executeSteps, type ApplyEvent, type ApplyReport } from './execute.js';
 import { holdServiceWrites, stepCost } from './schedule.js';
 import type { RegistryAuthLookup } from './registry-auth.js';
+import { undoFailedReplacements, verifyReplacements, type UndoneReplacement } from './replacements.js';
 
 export interface ApplyOptions {
   /** Steps that may run at once (default 4: a single Engine gains little beyond that). */
@@ -26,6 +27,19 @@ export interface ApplyOptions {
    * for the steps: it decides which of the ready steps go first (see schedule.ts). Default false.
    */
   readonly awaitRollouts?: boolean;
+  /**
+   * Before removing a container that a new one replaced, wait until the new one runs as the
+   * manifest says (healthy, with a healthcheck; at most `waitTimeoutMs`); if it does not, swap the
+   * previous one back (apply --wait). Without it, the previous one is swapped back only when the
+   * new one does not start. Default false.
+   */
+  readonly verifyReplacements?: boolean;
+}
+
+/** What applying a plan did: the steps' outcomes, and the replaced containers put back. */
+export interface ApplyResult extends ApplyReport {
+  /** Replacements undone because the new container did not start (or, verified, did not run as the manifest says). */
+  readonly undone: readonly UndoneReplacement[];
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -44,7 +58,7 @@ export class PlanBlockedError extends MoorError {
   }
 }
 
-export async function applyPlan(engine: EngineClient, desired: DesiredProject, observed: ObservedProject, plan: Plan, options: ApplyOptions = {}): Promise<ApplyReport> {
+export async function applyPlan(engine: EngineClient, desired: DesiredProject, observed: ObservedProject, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
   const errors = plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`));
   if (errors.length > 0) throw new PlanBlockedError(errors);
   const runner = createEngineRunner({
@@ -55,11 +69,14 @@ export async function applyPlan(engine: EngineClient, desired: DesiredProject, o
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
     ...(options.registryAuth === undefined ? {} : { registryAuth: options.registryAuth }),
   });
-  return executeSteps(plan.steps, runner, {
+  const steps = options.verifyReplacements === true ? verifyReplacements(plan.steps) : plan.steps;
+  const report = await executeSteps(steps, runner, {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     cost: (step) => stepCost(step, options.awaitRollouts ?? false),
-    hold: holdServiceWrites(plan.steps, options.awaitRollouts ?? false),
+    hold: holdServiceWrites(steps, options.awaitRollouts ?? false),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });
+  const undone = await undoFailedReplacements(engine, plan.project, report.outcomes, options.signal?.aborted === true);
+  return { ...report, undone };
 }

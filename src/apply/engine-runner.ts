@@ -29,6 +29,9 @@ import { oldestFirst } from '../model/duplicates.js';
 import { randomId, saltedFingerprint, sha256Hex, specHash } from '../model/hash.js';
 import { LABEL_CONTENT, LABEL_NAME, LABEL_SPEC_HASH, isOwnedBy } from '../model/labels.js';
 import type { ObservedProject } from '../model/observed.js';
+import { observeRuntime } from '../observe/runtime.js';
+import type { WaitTarget } from '../operate/converge.js';
+import { waitForConvergence } from '../operate/wait.js';
 import { MoorError, assertNever } from '../errors.js';
 import type { Step } from '../plan/steps.js';
 import type { StepRunner } from './execute.js';
@@ -227,6 +230,20 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
     }
   };
 
+  /** Waits until a container runs as the manifest says, by the rules `apply --wait` applies. */
+  const waitConverged = async (name: string, engineName: string, signal: AbortSignal): Promise<void> => {
+    const target: WaitTarget = { kind: 'container', name, engineName, action: 'replace', specHash: null };
+    const result = await waitForConvergence([target], {
+      timeoutMs: waitTimeoutMs,
+      signal,
+      read: () => observeRuntime(engine, project, { containers: [engineName], signal }),
+    });
+    const status = result.statuses[0];
+    if (result.outcome === 'converged' || status === undefined) return;
+    if (result.outcome === 'cancelled') throw new StepError(`stopped waiting for container ${engineName}`);
+    throw new StepError(`container ${engineName} does not run as the manifest says: ${status.summary}${status.reason === null ? '' : `: ${status.reason}`}`);
+  };
+
   return async (step: Step, signal: AbortSignal): Promise<void> => {
     switch (step.op) {
       case 'image.pull':
@@ -320,6 +337,9 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
       case 'container.rename':
         await engine.containers.rename(step.from, step.to);
         return;
+      case 'container.remove-previous':
+        await removeWithRetry(() => engine.containers.remove(step.replacement.previousId, { force: true }));
+        return;
       case 'container.update':
         await engine.containers.update(step.engineName, containerUpdateBody(step.restart, step.memLimit, step.cpus));
         return;
@@ -334,7 +354,8 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         }
         return;
       case 'container.wait':
-        await waitFor(step.engineName, step.condition, signal);
+        if (step.condition === 'converged') await waitConverged(nameOf(step.object), step.engineName, signal);
+        else await waitFor(step.engineName, step.condition, signal);
         return;
       case 'service.create': {
         const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate: 0 });

@@ -31,6 +31,7 @@ const COST: Readonly<Record<StepKind, number>> = {
   'network.remove': 50,
   'container.create': 30,
   'container.remove': 30,
+  'container.remove-previous': 30,
   'container.connect': 30,
   'container.disconnect': 30,
   'container.rename': 10,

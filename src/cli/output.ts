@@ -1,6 +1,7 @@
 // Output shared by the reconciling commands: colour policy, manifest warnings, apply progress and
 // the final report. Colour only on a terminal, never with NO_COLOR or --no-color.
-import type { ApplyEvent, ApplyReport } from '../apply/execute.js';
+import type { ApplyResult } from '../apply/apply.js';
+import type { ApplyEvent } from '../apply/execute.js';
 import { formatIssue, type Issue } from '../manifest/issues.js';
 import { describeStep } from '../plan/steps.js';
 import type { CommandContext, Writable } from './command.js';
@@ -55,13 +56,18 @@ export function pullProgressPrinter(out: Writable, color: boolean): (image: stri
 }
 
 /** The closing summary of an apply: what was done, what failed (with the Engine's message), what was skipped. */
-export function renderReport(report: ApplyReport, elapsedMs: number, verb: 'Apply' | 'Destroy', color: boolean): string {
+export function renderReport(report: ApplyResult, elapsedMs: number, verb: 'Apply' | 'Destroy', color: boolean): string {
   const { done, failed, skipped, cancelled } = report.counts;
   if (report.ok) return `${paint(color, '1;32', `${verb} complete`)}: ${done} step${done === 1 ? '' : 's'} done in ${seconds(elapsedMs)}.\n`;
   const lines = [`${paint(color, '1;31', `${verb} ${cancelled > 0 && failed === 0 ? 'interrupted' : 'failed'}`)}: ${done} done, ${failed} failed, ${skipped} skipped, ${cancelled} not started (${seconds(elapsedMs)}).`];
   for (const o of report.outcomes.filter((x) => x.status === 'failed')) lines.push(`  failed:  ${describeStep(o.step)}: ${errorText(o.error)}`);
   for (const o of report.outcomes.filter((x) => x.status === 'skipped')) lines.push(`  skipped: ${describeStep(o.step)}`);
   for (const o of report.outcomes.filter((x) => x.status === 'cancelled')) lines.push(`  not started: ${describeStep(o.step)}`);
+  for (const u of report.undone) {
+    lines.push(u.error === null
+      ? `  put back: ${u.object}: the previous container (${u.previousId.slice(0, 12)}) is ${u.engineName} again, as before the apply`
+      : `  not put back: ${u.object}: the previous container (${u.previousId.slice(0, 12)}) could not be restored: ${u.error.message}`);
+  }
   lines.push('Run moor apply again to converge from here.');
   return `${lines.join('\n')}\n`;
 }

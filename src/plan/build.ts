@@ -37,7 +37,7 @@ import type {
   ObservedSecret,
   ObservedService,
 } from '../model/observed.js';
-import type { Step, StepOp } from './steps.js';
+import type { ContainerReplacement, Step, StepOp } from './steps.js';
 
 export interface PlanOptions {
   /** Delete owned volumes that are no longer in the manifest (data loss). */
@@ -741,14 +741,29 @@ function planContainer(
       const removed = removeContainer(b, id, '-old', live);
       return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed])]);
     }
-    // Create-then-swap (as Compose does): if the new container cannot be created, the old one
-    // keeps running. The temporary name is derived from the old id, so it is found again if moor
-    // is interrupted before the rename.
+    // Create-then-swap: if the new container cannot be created, the old one keeps running. The
+    // old one is stopped and renamed aside, not removed, until the new one has started (and, with
+    // apply --wait, runs as the manifest says: apply/replacements.ts), so that a new container that
+    // does not start can be swapped back out. Both names are derived from the old id: a run
+    // interrupted in between leaves containers the next plan recognises as leftovers.
     const temp = `${live.id.slice(0, 12)}_${ctr.engineName}`;
+    const previous = `${live.id.slice(0, 12)}_previous_${ctr.engineName}`;
     const created = create(temp, live.id);
-    const removed = removeContainer(b, id, '-old', live, [created]);
-    const renamed = b.add(id, 'rename', { op: 'container.rename', from: temp, to: ctr.engineName }, [removed]);
-    return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [renamed]);
+    const stopped = b.add(id, 'stop-old', { op: 'container.stop', engineName: live.engineName, timeout: live.spec?.stopGracePeriod ?? null }, [created]);
+    const aside = b.add(id, 'rename-old', { op: 'container.rename', from: live.engineName, to: previous }, [stopped]);
+    const renamed = b.add(id, 'rename', { op: 'container.rename', from: temp, to: ctr.engineName }, [aside]);
+    const started = b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [renamed]);
+    const replacement: ContainerReplacement = {
+      engineName: ctr.engineName,
+      temporaryName: temp,
+      previousName: previous,
+      previousId: live.id,
+      previousRunning: live.state.running,
+      stopTimeout: spec.stopGracePeriod,
+    };
+    const removed = b.add(id, 'remove-old', { op: 'container.remove-previous', engineName: previous, replacement }, [started]);
+    releaseContainer(b, removed, live);
+    return started;
   }
 
   // In-place update.

@@ -18,6 +18,21 @@ import type {
 } from '../model/desired.js';
 import type { ObjectId } from '../model/kinds.js';
 
+/** A create-then-swap replacement of a container: what undoing it needs. */
+export interface ContainerReplacement {
+  /** The name the previous container had and the new one takes. */
+  readonly engineName: string;
+  /** The new container's name until the swap. */
+  readonly temporaryName: string;
+  /** The previous container's name while it is aside. */
+  readonly previousName: string;
+  readonly previousId: string;
+  /** Whether the previous container was running when the plan was made (undoing starts it again). */
+  readonly previousRunning: boolean;
+  /** The new container's stop grace period. */
+  readonly stopTimeout: Duration | null;
+}
+
 interface StepBase {
   /** Unique within a plan: `network/front:create`, `container/web:stop-old`... */
   readonly key: string;
@@ -53,6 +68,17 @@ export type StepOp =
   | { readonly op: 'container.remove'; readonly engineName: string }
   | { readonly op: 'container.rename'; readonly from: string; readonly to: string }
   | {
+      /**
+       * Removes the container a create-then-swap replaced, once the new one has started (it was
+       * stopped and renamed aside until then). Until this step runs, the replacement can be undone:
+       * apply/replacements.ts swaps the previous container back when the new one does not start.
+       */
+      readonly op: 'container.remove-previous';
+      /** The previous container's name while it is aside. */
+      readonly engineName: string;
+      readonly replacement: ContainerReplacement;
+    }
+  | {
       readonly op: 'container.update';
       readonly engineName: string;
       readonly restart: RestartPolicy;
@@ -67,10 +93,14 @@ export type StepOp =
     }
   | { readonly op: 'container.disconnect'; readonly engineName: string; readonly network: string }
   | {
-      /** Waits until a started container meets a depends_on condition of one of its dependants. */
+      /**
+       * Waits until a started container meets a depends_on condition of one of its dependants, or
+       * (`converged`, apply --wait before it removes a replaced container) runs as the manifest
+       * says: the rules of operate/converge.ts.
+       */
       readonly op: 'container.wait';
       readonly engineName: string;
-      readonly condition: Exclude<DependencyCondition, 'service_started'>;
+      readonly condition: Exclude<DependencyCondition, 'service_started'> | 'converged';
     }
   | { readonly op: 'service.create'; readonly engineName: string; readonly spec: ServiceSpec }
   | {
@@ -119,6 +149,8 @@ export function describeStep(step: Step): string {
       return `stop container ${step.engineName}`;
     case 'container.rename':
       return `rename container ${step.from} to ${step.to}`;
+    case 'container.remove-previous':
+      return `remove previous container ${step.engineName}`;
     case 'container.update':
       return `update container ${step.engineName} (restart policy, resources)`;
     case 'container.connect':
@@ -126,6 +158,8 @@ export function describeStep(step: Step): string {
     case 'container.disconnect':
       return `disconnect container ${step.engineName} from network ${step.network}`;
     case 'container.wait':
-      return `wait for container ${step.engineName} to be ${step.condition === 'service_healthy' ? 'healthy' : 'completed successfully'}`;
+      return step.condition === 'converged'
+        ? `wait for container ${step.engineName} to run as the manifest says`
+        : `wait for container ${step.engineName} to be ${step.condition === 'service_healthy' ? 'healthy' : 'completed successfully'}`;
   }
 }

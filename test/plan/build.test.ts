@@ -235,9 +235,22 @@ describe('containers', () => {
     const p = plan(changed, observed);
     assert.equal(changeOf(p, 'container/db')?.action, 'replace');
     assert.match(changeOf(p, 'container/db')?.reason ?? '', /environment changed/);
-    assert.deepEqual(keys(p), ['container/db:create', 'container/db:stop-old', 'container/db:remove-old', 'container/db:rename', 'container/db:start']);
+    // The old one is stopped and renamed aside, and removed only once the new one has started.
+    assert.deepEqual(keys(p), ['container/db:create', 'container/db:stop-old', 'container/db:rename-old', 'container/db:rename', 'container/db:start', 'container/db:remove-old']);
     const create = step(p, 'container/db:create');
     assert.ok(create.op === 'container.create' && create.engineName === `${old.id.slice(0, 12)}_shop_db` && create.replaces === old.id);
+    const aside = step(p, 'container/db:rename-old');
+    assert.ok(aside.op === 'container.rename' && aside.from === 'shop_db' && aside.to === `${old.id.slice(0, 12)}_previous_shop_db`);
+    const removal = step(p, 'container/db:remove-old');
+    assert.ok(removal.op === 'container.remove-previous');
+    assert.deepEqual(removal.replacement, {
+      engineName: 'shop_db',
+      temporaryName: `${old.id.slice(0, 12)}_shop_db`,
+      previousName: `${old.id.slice(0, 12)}_previous_shop_db`,
+      previousId: old.id,
+      previousRunning: true,
+      stopTimeout: null,
+    });
     assert.ok(!keys(p).some((k) => k.startsWith('volume/')));
   });
 

@@ -1,6 +1,6 @@
 // Research C1-C4: moor against an Engine that fails, through the fault proxy in front of the real
 // one. The trust scenario (test/support/trust.ts) is applied from nothing (v1: 8 steps, one write
-// each) or from v1 to v2 (16 steps). Each fault is judged by what a user sees (exit status, the
+// each) or from v1 to v2 (17 steps). Each fault is judged by what a user sees (exit status, the
 // message, how long it took, nothing reported done that was not) and by what is left on the Engine
 // (the next apply converges to exactly the manifest: nothing leaked or duplicated).
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // Research C5, A9: `moor apply` SIGKILLed at every step boundary. The v1 -> v2 plan of the trust
-// scenario has 16 steps (creates of every kind, a create-then-swap replacement, a secret rotation,
+// scenario has 17 steps (creates of every kind, a create-then-swap replacement, a secret rotation,
 // a service update, removals), one write each, run one at a time (--concurrency 1) by bin/moor
 // through the fault proxy. For each k, the proxy parks the k-th write before it reaches the Engine
 // and the test kills moor with SIGKILL: the Engine holds exactly the effects of writes 1..k-1.
@@ -63,7 +63,7 @@ async function measureWrites(): Promise<string[]> {
   try {
     const r = await moorIn(s.dir, ['apply', '--yes', '--concurrency', '1', '-H', proxy.host]);
     assert.equal(r.code, 0, outputOf(r));
-    assert.match(r.stdout, /Apply complete: 16 steps done/);
+    assert.match(r.stdout, /Apply complete: 17 steps done/);
     await assertConverged(run.direct, s.project, 2);
     return proxy.writes().map((w) => `${w.method} ${w.path}`);
   } finally {
@@ -73,7 +73,7 @@ async function measureWrites(): Promise<string[]> {
 }
 
 // The writes of the 16-step plan: one per step (the service update and the creates are one POST).
-const WRITES = 16;
+const WRITES = 17;
 
 const KILLS: Kill[] = [
   ...Array.from({ length: WRITES }, (_, i) => ({ k: i + 1, phase: 'before' as const, concurrency: 1 })),

@@ -89,6 +89,7 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
     onPullProgress: pullProgressPrinter(ctx.stdout, options.color),
     registryAuth: auth,
     awaitRollouts: options.waitTimeoutMs !== undefined,
+    verifyReplacements: options.waitTimeoutMs !== undefined,
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
   });
   ctx.stdout.write(`\n${renderReport(report, performance.now() - started, options.verb, options.color)}`);
@@ -177,7 +178,9 @@ Apply options:
                              healthy, with a healthcheck), services with all their tasks running on
                              the new spec and their update completed. A rollout Swarm rolls back or
                              pauses fails the apply, with Swarm's reason and the tasks' errors, and a
-                             rolled-back spec is recorded so that later applies hold it back
+                             rolled-back spec is recorded so that later applies hold it back. A
+                             replaced container is health-gated: the previous one is removed only
+                             once the new one runs as the manifest says, and is put back if it does not
       --wait-timeout D       How long --wait (and a depends_on wait) may take: 90s, 5m, 1h
                              (default ${DEFAULT_WAIT_TIMEOUT}); what has not converged by then is named, with why
       --plan FILE            Apply a plan saved by 'moor plan --out FILE', exactly: refused, with

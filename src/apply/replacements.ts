@@ -1,0 +1,115 @@
+// Create-then-swap replacements of containers that did not work out, undone.
+//
+// The plan replaces a container in steps (plan/build.ts): create the new one under a temporary
+// name, stop the old one and rename it aside, give the new one the name, start it, and only then
+// remove the old one (`container.remove-previous`). When the new container does not start — or,
+// with `apply --wait`, does not come to run as the manifest says (healthy, when it has a
+// healthcheck; `verifyReplacements` puts that wait before the removal) — the removal is skipped,
+// and `undoFailedReplacements` swaps the previous container back in: the new one is stopped and
+// removed, the previous one gets its name back and is started again if it was running. The
+// replacement is then as if it had never been tried, and the next apply tries it again.
+//
+// A run that was interrupted (Ctrl-C, SIGTERM) undoes nothing: the next plan finds the container
+// aside as a leftover of an interrupted replace, and removes it.
+//
+// Must not: touch a container other than the two of the replacement (checked by id and labels).
+import { isEngineError } from '../engine/errors.js';
+import type { EngineClient } from '../engine/client.js';
+import type { ContainerInspect } from '../engine/types.js';
+import { isOwnedBy, LABEL_REPLACES } from '../model/labels.js';
+import type { ObjectId } from '../model/kinds.js';
+import type { ContainerReplacement, Step } from '../plan/steps.js';
+import type { StepOutcome } from './execute.js';
+
+/** A replacement that was undone, or that could not be. */
+export interface UndoneReplacement {
+  readonly object: ObjectId;
+  readonly engineName: string;
+  /** The id of the previous container, which runs again under its name (unless `error`). */
+  readonly previousId: string;
+  /** Why the undo itself failed; null when the previous container is back. */
+  readonly error: Error | null;
+}
+
+/**
+ * The steps with a wait before each removal of a replaced container: the new container must run
+ * as the manifest says (running; healthy, with a healthcheck; exited 0 for a one-shot container)
+ * before the previous one is removed. For `apply --wait`.
+ */
+export function verifyReplacements(steps: readonly Step[]): Step[] {
+  const out: Step[] = [];
+  for (const step of steps) {
+    if (step.op !== 'container.remove-previous') {
+      out.push(step);
+      continue;
+    }
+    const start = steps.find((s) => s.object === step.object && s.op === 'container.start' && s.engineName === step.replacement.engineName);
+    if (start === undefined) throw new Error(`plan step ${step.key} has no start step before it`);
+    const verify: Step = { key: `${step.object}:verify`, object: step.object, after: [start.key], op: 'container.wait', engineName: step.replacement.engineName, condition: 'converged' };
+    out.push(verify, { ...step, after: [...step.after, verify.key] });
+  }
+  return out;
+}
+
+/**
+ * The replacements to undo: those whose new container was created but whose removal of the
+ * previous one was skipped (a step between them failed: the stop, a rename, the start, the
+ * verification, or a depends_on wait the start waited for). None after an interrupted run.
+ */
+export function replacementsToUndo(outcomes: readonly StepOutcome[], interrupted: boolean): { readonly object: ObjectId; readonly replacement: ContainerReplacement }[] {
+  if (interrupted) return [];
+  const done = new Set(outcomes.filter((o) => o.status === 'done').map((o) => o.step.key));
+  const created = (object: ObjectId, previousId: string): boolean =>
+    outcomes.some(({ step }) => step.op === 'container.create' && step.object === object && step.replaces === previousId && done.has(step.key));
+  const out: { object: ObjectId; replacement: ContainerReplacement }[] = [];
+  for (const { step, status } of outcomes) {
+    if (step.op !== 'container.remove-previous' || status !== 'skipped') continue;
+    if (created(step.object, step.replacement.previousId)) out.push({ object: step.object, replacement: step.replacement });
+  }
+  return out;
+}
+
+/** Undoes the replacements `replacementsToUndo` names, one after the other. */
+export async function undoFailedReplacements(engine: EngineClient, project: string, outcomes: readonly StepOutcome[], interrupted: boolean): Promise<UndoneReplacement[]> {
+  const undone: UndoneReplacement[] = [];
+  for (const { object, replacement: r } of replacementsToUndo(outcomes, interrupted)) {
+    let error: Error | null = null;
+    try {
+      await undoReplacement(engine, project, r);
+    } catch (err: unknown) {
+      error = err instanceof Error ? err : new Error(String(err));
+    }
+    undone.push({ object, engineName: r.engineName, previousId: r.previousId, error });
+  }
+  return undone;
+}
+
+async function inspectOrNull(engine: EngineClient, name: string): Promise<ContainerInspect | null> {
+  try {
+    return await engine.containers.inspect(name);
+  } catch (err: unknown) {
+    if (isEngineError(err, 'not-found')) return null;
+    throw err;
+  }
+}
+
+/** Whatever point the replacement reached, brings the previous container back. */
+export async function undoReplacement(engine: EngineClient, project: string, r: ContainerReplacement): Promise<void> {
+  // The new container, under the name or still under its temporary one: only the one this
+  // replacement made (it names the previous container as the one it replaces).
+  for (const name of [r.engineName, r.temporaryName]) {
+    const found = await inspectOrNull(engine, name);
+    if (found === null || found.Id === r.previousId) continue;
+    const labels = found.Config.Labels;
+    if (!isOwnedBy(labels, project) || labels?.[LABEL_REPLACES] !== r.previousId) {
+      throw new Error(`container ${name} is not the replacement moor made; it was left alone`);
+    }
+    const grace = r.stopTimeout === null ? {} : { timeoutSeconds: Math.ceil(r.stopTimeout / 1e9) };
+    if (found.State.Running) await engine.containers.stop(found.Id, grace);
+    await engine.containers.remove(found.Id, { force: true });
+  }
+  const previous = await inspectOrNull(engine, r.previousId);
+  if (previous === null) throw new Error(`the previous container ${r.previousId.slice(0, 12)} is gone`);
+  if (previous.Name !== `/${r.engineName}`) await engine.containers.rename(r.previousId, r.engineName);
+  if (r.previousRunning && !previous.State.Running) await engine.containers.start(r.previousId);
+}

@@ -1,0 +1,116 @@
+// Create-then-swap replacements of containers against the real Engine: the previous container is
+// removed only once the new one has started (with --wait: runs as the manifest says), and is put
+// back when the new one does not.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { undoReplacement } from '../../src/apply/replacements.js';
+import { LABEL_PROJECT, LABEL_REPLACES } from '../../src/model/labels.js';
+import { runMoor, type CliResult } from '../support/cli.js';
+import { useProject } from '../support/project.js';
+
+const run = useProject('swap');
+
+const moor = (dir: string, ...args: string[]) => runMoor(args, { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } });
+const all = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
+
+function web(project: string, fields: { value: string; command?: string; check?: string; init?: boolean }): string {
+  return `project: ${project}
+containers:
+  web:
+    image: moor/busybox:latest
+    command: ${fields.command ?? '["sleep", "3600"]'}
+    init: ${String(fields.init ?? true)}
+    stop_grace_period: 1s
+    environment: { VERSION: "${fields.value}" }
+    healthcheck: { test: ${fields.check ?? '["CMD", "true"]'}, interval: 1s, retries: 2 }
+`;
+}
+
+/** Applies v1 (no wait) in a new folder; returns the folder and the container's id. */
+async function deployed(project: string): Promise<{ dir: string; id: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'moor-swap-'));
+  writeFileSync(join(dir, 'moor.yaml'), web(project, { value: '1' }));
+  const first = await moor(dir, 'apply', '--yes');
+  assert.equal(first.code, 0, all(first));
+  return { dir, id: (await run.engine.containers.inspect(`${project}_web`)).Id };
+}
+
+async function projectContainers(project: string): Promise<{ id: string; name: string; state: string }[]> {
+  const list = await run.engine.containers.list({ all: true, filters: { label: [`${LABEL_PROJECT}=${project}`] } });
+  return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State }));
+}
+
+/** The previous container runs again under its name, unchanged, and nothing else is left. */
+async function assertPutBack(project: string, previousId: string): Promise<void> {
+  const live = await run.engine.containers.inspect(`${project}_web`);
+  assert.equal(live.Id, previousId, 'the previous container holds the name again');
+  assert.equal(live.State.Running, true);
+  assert.ok(live.Config.Env?.includes('VERSION=1'), `the previous spec: ${JSON.stringify(live.Config.Env)}`);
+  assert.deepEqual(await projectContainers(project), [{ id: previousId, name: `${project}_web`, state: 'running' }]);
+}
+
+describe('container replacement', { concurrency: true }, () => {
+  test('apply --wait: a replacement that turns unhealthy is swapped back, and the previous container runs again', async () => {
+    const name = run.newProject();
+    const { dir, id } = await deployed(name);
+    writeFileSync(join(dir, 'moor.yaml'), web(name, { value: '2', check: '["CMD", "false"]' }));
+    const r = await moor(dir, 'apply', '--yes', '--wait', '--wait-timeout', '60s');
+    assert.equal(r.code, 1, all(r));
+    assert.match(r.stdout, new RegExp(`FAILED +wait for container ${name}_web to run as the manifest says: container ${name}_web does not run as the manifest says: running, unhealthy: its healthcheck fails`));
+    assert.match(r.stdout, /skipped: remove previous container/);
+    assert.match(r.stdout, new RegExp(`put back: container/web: the previous container \\(${id.slice(0, 12)}\\) is ${name}_web again, as before the apply`));
+    await assertPutBack(name, id);
+    // The manifest still says v2: the next plan replaces it again.
+    const plan = await moor(dir, 'plan', '--json');
+    assert.deepEqual((JSON.parse(plan.stdout) as { changes: { name: string; action: string }[] }).changes.map((c) => `${c.action} ${c.name}`), ['replace web']);
+  });
+
+  test('a replacement that cannot start is swapped back, also without --wait', async () => {
+    const name = run.newProject();
+    const { dir, id } = await deployed(name);
+    // Without an init process, the Engine's start itself fails on a program that does not exist.
+    writeFileSync(join(dir, 'moor.yaml'), web(name, { value: '2', command: '["/no/such/program"]', init: false }));
+    const r = await moor(dir, 'apply', '--yes');
+    assert.equal(r.code, 1, all(r));
+    assert.match(r.stdout, new RegExp(`FAILED +start container ${name}_web: .*no/such/program`));
+    assert.match(r.stdout, new RegExp(`put back: container/web: the previous container \\(${id.slice(0, 12)}\\) is ${name}_web again`));
+    await assertPutBack(name, id);
+  });
+
+  test('apply --wait: the previous container is removed once the new one is healthy', async () => {
+    const name = run.newProject();
+    const { dir, id } = await deployed(name);
+    writeFileSync(join(dir, 'moor.yaml'), web(name, { value: '2', command: '["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 3600"]', check: '["CMD", "test", "-f", "/tmp/ready"]' }));
+    const r = await moor(dir, 'apply', '--yes', '--wait', '--wait-timeout', '60s');
+    assert.equal(r.code, 0, all(r));
+    const verified = r.stdout.indexOf(`ok      wait for container ${name}_web to run as the manifest says`);
+    const removed = r.stdout.indexOf(`ok      remove previous container ${id.slice(0, 12)}_previous_${name}_web`);
+    assert.ok(verified > 0 && removed > verified, `verified, then removed:\n${r.stdout}`);
+    const live = await run.engine.containers.inspect(`${name}_web`);
+    assert.notEqual(live.Id, id);
+    assert.equal(live.State.Health?.Status, 'healthy');
+    assert.deepEqual(await projectContainers(name), [{ id: live.Id, name: `${name}_web`, state: 'running' }]);
+  });
+
+  test('undoing touches nothing but the replacement moor made: a container of someone else under the name is left alone', async () => {
+    const name = run.newProject();
+    const engineName = `${name}_web`;
+    const image = 'moor/busybox:latest';
+    const previous = await run.engine.containers.create({ Image: image, Cmd: ['sleep', '3600'], Labels: { [LABEL_PROJECT]: name } }, { name: `${name}_previous_web` });
+    const foreign = await run.engine.containers.create({ Image: image, Cmd: ['sleep', '3600'], Labels: { [LABEL_REPLACES]: previous.id } }, { name: engineName });
+    try {
+      await run.engine.containers.start(foreign.id);
+      const replacement = { engineName, temporaryName: `tmp_${engineName}`, previousName: `${name}_previous_web`, previousId: previous.id, previousRunning: true, stopTimeout: null };
+      await assert.rejects(undoReplacement(run.engine, name, replacement), new RegExp(`container ${engineName} is not the replacement moor made; it was left alone`));
+      const still = await run.engine.containers.inspect(engineName);
+      assert.equal(still.Id, foreign.id);
+      assert.equal(still.State.Running, true);
+      assert.equal((await run.engine.containers.inspect(previous.id)).Name, `/${name}_previous_web`, 'the previous container was not renamed over it');
+    } finally {
+      await run.engine.containers.remove(foreign.id, { force: true });
+    }
+  });
+});

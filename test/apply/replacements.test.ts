@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { StepOutcome, StepStatus } from '../../src/apply/execute.js';
+import { replacementsToUndo, verifyReplacements } from '../../src/apply/replacements.js';
+import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan } from '../../src/plan/build.js';
+import { ctr, net, observeAsApplied, project, sequentialIds } from '../support/model.js';
+
+/** web is replaced (its environment changed); db is created. */
+function replacingPlan(): Plan {
+  const before = project({ networks: [net('default')], containers: [ctr('web')] });
+  const after = project({ networks: [net('default')], containers: [ctr('web', { environment: { A: '1' } }), ctr('db')] });
+  return buildPlan(after, observeAsApplied(before), { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n') });
+}
+
+/** Every step done, except those named (key suffix -> status). */
+function outcomes(plan: Plan, statuses: Record<string, StepStatus>): StepOutcome[] {
+  return plan.steps.map((step) => ({ step, status: statuses[step.key.slice(step.key.indexOf(':') + 1)] ?? 'done', durationMs: 0 }));
+}
+
+describe('replaced containers', () => {
+  test('verifying: the previous container is removed only after the new one was seen running as the manifest says', () => {
+    const plan = replacingPlan();
+    const steps = verifyReplacements(plan.steps);
+    assert.equal(steps.length, plan.steps.length + 1);
+    const verify = steps.find((s) => s.key === 'container/web:verify');
+    assert.ok(verify?.op === 'container.wait' && verify.condition === 'converged' && verify.engineName === 'shop_web');
+    assert.deepEqual(verify.after, ['container/web:start']);
+    const removal = steps.find((s) => s.key === 'container/web:remove-old');
+    assert.ok(removal !== undefined && removal.after.includes('container/web:verify'));
+    assert.ok(steps.indexOf(verify) < steps.indexOf(removal));
+    // Nothing else changes: db's steps are the plan's.
+    assert.deepEqual(steps.filter((s) => s.object === 'container/db'), plan.steps.filter((s) => s.object === 'container/db'));
+  });
+
+  test('undone: when a step between the create and the removal failed, or a wait the start waited for', () => {
+    const plan = replacingPlan();
+    for (const failed of ['stop-old', 'rename-old', 'rename', 'start']) {
+      const chain = ['stop-old', 'rename-old', 'rename', 'start', 'remove-old'];
+      const statuses: Record<string, StepStatus> = { [failed]: 'failed' };
+      for (const later of chain.slice(chain.indexOf(failed) + 1)) statuses[later] = 'skipped';
+      const undo = replacementsToUndo(outcomes(plan, statuses), false);
+      assert.deepEqual(undo.map((u) => `${u.object} ${u.replacement.engineName}`), ['container/web shop_web'], `after a failed ${failed}`);
+    }
+  });
+
+  test('not undone: a replacement that was not created, whose removal itself failed, that succeeded, or in an interrupted run', () => {
+    const plan = replacingPlan();
+    const skippedAll = { create: 'failed', 'stop-old': 'skipped', 'rename-old': 'skipped', rename: 'skipped', start: 'skipped', 'remove-old': 'skipped' } as const;
+    assert.deepEqual(replacementsToUndo(outcomes(plan, skippedAll), false), [], 'the create failed: the old container was never touched');
+    assert.deepEqual(replacementsToUndo(outcomes(plan, { 'remove-old': 'failed' }), false), [], 'the new container runs; the old one stays aside');
+    assert.deepEqual(replacementsToUndo(outcomes(plan, {}), false), []);
+    assert.deepEqual(replacementsToUndo(outcomes(plan, { start: 'failed', 'remove-old': 'skipped' }), true), [], 'interrupted');
+    assert.deepEqual(replacementsToUndo(outcomes(plan, { start: 'cancelled', 'remove-old': 'cancelled' }), false), []);
+  });
+});
