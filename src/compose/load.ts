@@ -20,11 +20,11 @@ import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { resolveExtends } from './extends.js';
 import { finishMerge, mergeCompose } from './merge.js';
-import { get, isMap, isSeq, map, text, writtenText } from './nodes.js';
+import { get, isMap, isSeq, map, sameValue, text, writtenText } from './nodes.js';
 import { rewriteIssue } from './paths.js';
 import { applyProfiles, selectedProfiles } from './profiles.js';
 import type { Reading } from './reading.js';
-import { rebaseFile } from './rebase.js';
+import { absoluteDefinitionPaths, rebaseFile } from './rebase.js';
 import { translateCompose } from './translate.js';
 
 export const COMPOSE_TAGS: ReadonlySet<string> = new Set(['!reset', '!override']);
@@ -260,8 +260,9 @@ const COLLECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
  * `include:` of one file: each entry is read as a Compose application of its own (its relative
  * paths from its folder, its variables from its own .env under the including project's, its files'
  * own extends: and include: resolved in each before they merge), then its services, networks,
- * volumes, secrets and configs are added to the file; one the file defines too is an error. Other
- * files given with -f may change them: they merge after (as in Compose).
+ * volumes, secrets and configs are added to the file; one the file defines too is an error unless
+ * both definitions are identical (addIncluded). Other files given with -f may change them: they
+ * merge after (as in Compose).
  */
 async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
   const include = get(model, 'include');
@@ -305,7 +306,7 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
     const included: Node[] = [];
     for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string), nested));
-    addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.issues);
+    addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.projectDir, c.issues);
   }
   return map(out, model.loc);
 }
@@ -330,7 +331,21 @@ function keepSourceWhere(node: Node, lookup: Lookup): Node {
   }
 }
 
-function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, issues: Issues): void {
+/**
+ * Adds what an included project defines to the including file. A name both define is accepted when
+ * the two definitions are identical, and the including file's is kept: compose-go's include
+ * compares them too and refuses only different ones. Identical means the same meaning, not the same
+ * text: both are compared after their own interpolation (each with its variables: the included
+ * file's .env may give what the including file writes as it is) and with their relative paths
+ * rebased to the project folder, then made absolute, so a path counts by the file it names:
+ * `./data` in sub/compose.yaml is ./sub/data, not the including file's `./data`, while `../data`
+ * there and `./data` here are the same. Positions, comments and the order of a mapping's keys do
+ * not count; the order of a list, a value's type (`"2"` is not `2`) and the syntax (a port written
+ * long or short) do: such pairs are refused, the safe side. (compose-go compared the included
+ * definition, its paths already absolute and its syntax canonical, with the including one as
+ * written, so it refused more; its latest versions merge the including file's over it instead.)
+ */
+function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, projectDir: string, issues: Issues): void {
   if (!isMap(included)) return;
   for (const collection of COLLECTIONS) {
     const from = included.entries.get(collection);
@@ -340,6 +355,7 @@ function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, i
     for (const [name, entry] of from.value.entries) {
       const existing = entries.get(name);
       if (existing !== undefined) {
+        if (sameValue(absoluteDefinitionPaths(collection, existing.value, projectDir), absoluteDefinitionPaths(collection, entry.value, projectDir))) continue;
         const { file: other, line, column } = entry.keyLoc;
         issues.error(existing.keyLoc, [collection, name], `is also defined by the included file ${file} (${other}:${line}:${column}): rename one of them`);
         continue;
