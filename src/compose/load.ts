@@ -95,15 +95,17 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   // from the file itself or from the file named), then its include: applied. A later file may so
   // change an included service (only the including file may not define it again), and a base is
   // merged under the extending service of its file only, not over what earlier files say of it.
+  // The file an extends: names is interpolated with the variables of the file naming it (`using`):
+  // an included file's own .env reaches what it extends, as in Compose.
   const extendsFailed = new Set<string>();
-  const extend = async (root: Node, file: string): Promise<Node> => {
+  const extend = async (root: Node, file: string, using: Lookup): Promise<Node> => {
     const extended = await resolveExtends(
       root,
       file,
       async (written, at, node) => {
         const abs = path.resolve(projectDir, written);
         const read = await loader.read(abs, writtenText(node) ?? written, node.loc, at);
-        return read === null ? null : { id: abs, root: rebased(rebaseFile(interpolate(read, lookup), path.dirname(abs), projectDir)) };
+        return read === null ? null : { id: abs, root: rebased(keepSourceWhere(rebaseFile(interpolate(read, using), path.dirname(abs), projectDir), lookup)) };
       },
       issues,
     );
@@ -112,7 +114,7 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   };
   const include: IncludeContext = { projectDir, lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
   const files: Node[] = [];
-  for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string), include));
+  for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string, lookup), include));
   const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
 
   const translation = translateCompose(
@@ -244,8 +246,8 @@ interface IncludeContext {
   readonly interpolate: (root: Node, lookup: Lookup) => Node;
   /** A file with its paths rebased, noted for messages. */
   readonly rebased: (root: Node) => Node;
-  /** A file with its extends: resolved. */
-  readonly extend: (root: Node, file: string) => Promise<Node>;
+  /** A file with its extends: resolved, the files it names interpolated with `lookup`. */
+  readonly extend: (root: Node, file: string, lookup: Lookup) => Promise<Node>;
   readonly loader: FileLoader;
   readonly display: (f: string) => string;
   readonly issues: Issues;
@@ -305,7 +307,7 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     if (roots.length !== absolute.length) continue;
     const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
     const included: Node[] = [];
-    for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string), nested));
+    for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string, lookup), nested));
     addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.projectDir, c.issues);
   }
   return map(out, model.loc);

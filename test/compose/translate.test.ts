@@ -418,6 +418,22 @@ configs:
   assert.deepEqual(await composeIssues(root('./sub/data', '3'), { extraFiles }), [`compose.yaml:3:3: ${message}`]);
 });
 
+test('extends: {file} in an included file reads that file with the variables of the included file (its .env under the project environment), as Compose does', async () => {
+  const extraFiles = {
+    'sub/compose.yaml': 'services:\n  web:\n    extends: { file: base.yaml, service: base }\n',
+    'sub/base.yaml': 'services:\n  base:\n    image: x/base:${TAG}\n    environment: { LEVEL: "${LEVEL}" }\n',
+    'sub/.env': 'TAG=2\nLEVEL=info\n',
+  };
+  const { desired } = await composeDesired('include: [sub/compose.yaml]\n', { env: { LEVEL: 'debug' }, extraFiles });
+  const web = (desired.containers.web as DesiredContainer).spec;
+  assert.equal(web.image, 'x/base:2');
+  assert.deepEqual(web.environment, { LEVEL: 'debug' });
+  // The project's own files do not see the included file's variables.
+  const issues = await composeIssues('include: [sub/compose.yaml]\nservices:\n  app:\n    extends: { file: sub/base.yaml, service: base }\n', { env: { LEVEL: 'debug' }, extraFiles });
+  assert.equal(issues.length, 1);
+  assert.match(issues[0] as string, /^sub\/base\.yaml:3:12: .*TAG/);
+});
+
 test('messages about translated values name the Compose path and its position, not moor\'s', async () => {
   const issues = await composeIssues(`services:
   web:
