@@ -112,7 +112,7 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
     for (const name of extended.failed) extendsFailed.add(name);
     return extended.root;
   };
-  const include: IncludeContext = { projectDir, lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
+  const include: IncludeContext = { projectDir, lookup, projectLookup: lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
   const files: Node[] = [];
   for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string, lookup), include));
   const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
@@ -242,7 +242,10 @@ function projectName(options: ComposeLoadOptions, roots: readonly Node[], lookup
 
 interface IncludeContext {
   readonly projectDir: string;
+  /** The variables of the including file. */
   readonly lookup: Lookup;
+  /** The project's variables: the only ones a converted manifest can name. */
+  readonly projectLookup: Lookup;
   readonly interpolate: (root: Node, lookup: Lookup) => Node;
   /** A file with its paths rebased, noted for messages. */
   readonly rebased: (root: Node) => Node;
@@ -302,7 +305,7 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     const roots: Node[] = [];
     for (const [j, file] of absolute.entries()) {
       const root = await c.loader.read(file, writtenText(named[j]) ?? '', item.loc, at);
-      if (root !== null) roots.push(c.rebased(keepSourceWhere(rebaseFile(c.interpolate(root, lookup), fromDir, c.projectDir), c.lookup)));
+      if (root !== null) roots.push(c.rebased(keepSourceWhere(rebaseFile(c.interpolate(root, lookup), fromDir, c.projectDir), c.projectLookup)));
     }
     if (roots.length !== absolute.length) continue;
     const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
