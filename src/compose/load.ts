@@ -20,11 +20,11 @@ import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { resolveExtends } from './extends.js';
 import { finishMerge, mergeCompose } from './merge.js';
-import { get, isMap, isSeq, map, text, writtenText } from './nodes.js';
+import { get, isMap, isSeq, map, sameValue, text, writtenText } from './nodes.js';
 import { rewriteIssue } from './paths.js';
 import { applyProfiles, selectedProfiles } from './profiles.js';
 import type { Reading } from './reading.js';
-import { rebaseFile } from './rebase.js';
+import { absoluteDefinitionPaths, rebaseFile } from './rebase.js';
 import { translateCompose } from './translate.js';
 
 export const COMPOSE_TAGS: ReadonlySet<string> = new Set(['!reset', '!override']);
@@ -95,24 +95,26 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   // from the file itself or from the file named), then its include: applied. A later file may so
   // change an included service (only the including file may not define it again), and a base is
   // merged under the extending service of its file only, not over what earlier files say of it.
+  // The file an extends: names is interpolated with the variables of the file naming it (`using`):
+  // an included file's own .env reaches what it extends, as in Compose.
   const extendsFailed = new Set<string>();
-  const extend = async (root: Node, file: string): Promise<Node> => {
+  const extend = async (root: Node, file: string, using: Lookup): Promise<Node> => {
     const extended = await resolveExtends(
       root,
       file,
       async (written, at, node) => {
         const abs = path.resolve(projectDir, written);
         const read = await loader.read(abs, writtenText(node) ?? written, node.loc, at);
-        return read === null ? null : { id: abs, root: rebased(rebaseFile(interpolate(read, lookup), path.dirname(abs), projectDir)) };
+        return read === null ? null : { id: abs, root: rebased(keepSourceWhere(rebaseFile(interpolate(read, using), path.dirname(abs), projectDir), lookup)) };
       },
       issues,
     );
     for (const name of extended.failed) extendsFailed.add(name);
     return extended.root;
   };
-  const include: IncludeContext = { projectDir, lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
+  const include: IncludeContext = { projectDir, lookup, projectLookup: lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
   const files: Node[] = [];
-  for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string), include));
+  for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string, lookup), include));
   const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
 
   const translation = translateCompose(
@@ -240,12 +242,15 @@ function projectName(options: ComposeLoadOptions, roots: readonly Node[], lookup
 
 interface IncludeContext {
   readonly projectDir: string;
+  /** The variables of the including file. */
   readonly lookup: Lookup;
+  /** The project's variables: the only ones a converted manifest can name. */
+  readonly projectLookup: Lookup;
   readonly interpolate: (root: Node, lookup: Lookup) => Node;
   /** A file with its paths rebased, noted for messages. */
   readonly rebased: (root: Node) => Node;
-  /** A file with its extends: resolved. */
-  readonly extend: (root: Node, file: string) => Promise<Node>;
+  /** A file with its extends: resolved, the files it names interpolated with `lookup`. */
+  readonly extend: (root: Node, file: string, lookup: Lookup) => Promise<Node>;
   readonly loader: FileLoader;
   readonly display: (f: string) => string;
   readonly issues: Issues;
@@ -260,8 +265,9 @@ const COLLECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
  * `include:` of one file: each entry is read as a Compose application of its own (its relative
  * paths from its folder, its variables from its own .env under the including project's, its files'
  * own extends: and include: resolved in each before they merge), then its services, networks,
- * volumes, secrets and configs are added to the file; one the file defines too is an error. Other
- * files given with -f may change them: they merge after (as in Compose).
+ * volumes, secrets and configs are added to the file; one the file defines too is an error unless
+ * both definitions are identical (addIncluded). Other files given with -f may change them: they
+ * merge after (as in Compose).
  */
 async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
   const include = get(model, 'include');
@@ -299,13 +305,13 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     const roots: Node[] = [];
     for (const [j, file] of absolute.entries()) {
       const root = await c.loader.read(file, writtenText(named[j]) ?? '', item.loc, at);
-      if (root !== null) roots.push(c.rebased(keepSourceWhere(rebaseFile(c.interpolate(root, lookup), fromDir, c.projectDir), c.lookup)));
+      if (root !== null) roots.push(c.rebased(keepSourceWhere(rebaseFile(c.interpolate(root, lookup), fromDir, c.projectDir), c.projectLookup)));
     }
     if (roots.length !== absolute.length) continue;
     const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
     const included: Node[] = [];
-    for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string), nested));
-    addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.issues);
+    for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string, lookup), nested));
+    addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.projectDir, c.issues);
   }
   return map(out, model.loc);
 }
@@ -330,7 +336,21 @@ function keepSourceWhere(node: Node, lookup: Lookup): Node {
   }
 }
 
-function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, issues: Issues): void {
+/**
+ * Adds what an included project defines to the including file. A name both define is accepted when
+ * the two definitions are identical, and the including file's is kept: compose-go's include
+ * compares them too and refuses only different ones. Identical means the same meaning, not the same
+ * text: both are compared after their own interpolation (each with its variables: the included
+ * file's .env may give what the including file writes as it is) and with their relative paths
+ * rebased to the project folder, then made absolute, so a path counts by the file it names:
+ * `./data` in sub/compose.yaml is ./sub/data, not the including file's `./data`, while `../data`
+ * there and `./data` here are the same. Positions, comments and the order of a mapping's keys do
+ * not count; the order of a list, a value's type (`"2"` is not `2`) and the syntax (a port written
+ * long or short) do: such pairs are refused, the safe side. (compose-go compared the included
+ * definition, its paths already absolute and its syntax canonical, with the including one as
+ * written, so it refused more; its latest versions merge the including file's over it instead.)
+ */
+function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, projectDir: string, issues: Issues): void {
   if (!isMap(included)) return;
   for (const collection of COLLECTIONS) {
     const from = included.entries.get(collection);
@@ -340,6 +360,7 @@ function addIncluded(out: Map<string, MapEntry>, included: Node, file: string, i
     for (const [name, entry] of from.value.entries) {
       const existing = entries.get(name);
       if (existing !== undefined) {
+        if (sameValue(absoluteDefinitionPaths(collection, existing.value, projectDir), absoluteDefinitionPaths(collection, entry.value, projectDir))) continue;
         const { file: other, line, column } = entry.keyLoc;
         issues.error(existing.keyLoc, [collection, name], `is also defined by the included file ${file} (${other}:${line}:${column}): rename one of them`);
         continue;

@@ -69,6 +69,24 @@ export function writtenText(node: Node | undefined): string | undefined {
   return node?.kind === 'scalar' ? (node.written ?? node.source ?? text(node)) : undefined;
 }
 
+/**
+ * Whether two trees hold the same values: scalars by value and by spelling once interpolated
+ * (`text`: a mode 0440 is not 440, a version 1.10 not 1.1), lists in order, mappings key by key in
+ * any order, `!reset`/`!override` tags included. Positions and what a value was before
+ * interpolation or rebasing (`source`, `written`) do not count.
+ */
+export function sameValue(a: Node, b: Node): boolean {
+  if (a.tag !== b.tag) return false;
+  if (a.kind === 'scalar') return b.kind === 'scalar' && a.value === b.value && a.text === b.text;
+  if (a.kind === 'seq') return b.kind === 'seq' && a.items.length === b.items.length && a.items.every((item, i) => sameValue(item, b.items[i] as Node));
+  if (b.kind !== 'map' || a.entries.size !== b.entries.size) return false;
+  for (const [key, entry] of a.entries) {
+    const other = b.entries.get(key);
+    if (other === undefined || !sameValue(entry.value, other.value)) return false;
+  }
+  return true;
+}
+
 /** A mapping as key -> value, or a `KEY=VALUE` list read as one (values null for a bare KEY). */
 export function keyValueEntries(node: Node | undefined): [string, MapEntry][] {
   if (node?.kind === 'map') return [...node.entries];

@@ -7,16 +7,34 @@ import path from 'node:path';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { isMap, isSeq, scalar, text } from './nodes.js';
 
+/** The top-level sections whose definitions hold paths. */
+const PATHS_IN: ReadonlySet<string> = new Set(['services', 'secrets', 'configs']);
+
 /** `node` (a whole Compose file) with its relative paths rewritten from `fromDir` to `projectDir`. */
 export function rebaseFile(root: Node, fromDir: string, projectDir: string): Node {
   if (fromDir === projectDir || !isMap(root)) return root;
   const to = (written: string): string => rebasePath(written, fromDir, projectDir);
   return mapEntries(root, (key, value) => {
-    if (key === 'services') return mapEntries(value, (_name, service) => rebaseService(service, to));
-    if (key === 'secrets' || key === 'configs') return mapEntries(value, (_name, def) => mapEntries(def, (field, v) => (field === 'file' ? rewrite(v, to) : v)));
     if (key === 'include') return mapItems(value, (item) => (isMap(item) ? mapEntries(item, (field, v) => (['path', 'env_file', 'project_directory'].includes(field) ? rewriteAll(v, to) : v)) : rewrite(item, to)));
-    return value;
+    return PATHS_IN.has(key) ? mapEntries(value, (_name, def) => rebaseDefinition(key, def, to)) : value;
   });
+}
+
+/**
+ * A top-level definition (`services.web`, `secrets.pw`) whose relative paths are already relative
+ * to the project folder, with its paths made absolute (`~` kept): two definitions naming the same
+ * files compare equal however each spells them (load.ts: a resource an including file defines
+ * again). For comparing only: the paths lose how they were written.
+ */
+export function absoluteDefinitionPaths(collection: string, def: Node, projectDir: string): Node {
+  return rebaseDefinition(collection, def, (written) => (written.startsWith('~') ? written : path.resolve(projectDir, written)));
+}
+
+/** The relative paths of one definition of the top-level `collection` rewritten with `to` (a network or a volume has none). */
+function rebaseDefinition(collection: string, def: Node, to: (p: string) => string): Node {
+  if (collection === 'services') return rebaseService(def, to);
+  if (collection === 'secrets' || collection === 'configs') return mapEntries(def, (field, v) => (field === 'file' ? rewrite(v, to) : v));
+  return def;
 }
 
 /** A relative path written in `fromDir`, as a path relative to `projectDir` ("./x" or "../x"). */

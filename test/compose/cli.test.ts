@@ -1,5 +1,6 @@
 // The Compose options of the CLI, without an Engine: default files, --as, -p, --profile, moor convert.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { manifestLoader } from '../../src/cli/manifest-options.js';
 import { runCli, withProject } from '../manifest/helpers.js';
@@ -119,6 +120,43 @@ test("a value an included file takes from its own .env: moor convert writes it a
     assert.ok(loaded.ok);
     assert.deepEqual(loaded.desired.containers.db?.sensitiveEnvironment, ['MODE', 'PW']);
   });
+});
+
+/** `moor convert` of the app/ folder of `files`; its manifest must read back there (`moor validate`). */
+async function convertReadBack(files: Readonly<Record<string, string>>, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+  return withProject(files, async (dir) => {
+    const run = await runCli(['convert'], { cwd: `${dir}/app`, env });
+    assert.equal(run.code, 0, run.stderr);
+    await writeFile(`${dir}/app/moor.yaml`, run.stdout);
+    const back = await runCli(['validate', '-f', 'moor.yaml'], { cwd: `${dir}/app`, env });
+    assert.equal(back.code, 0, back.stderr);
+    return run;
+  });
+}
+
+test('a value that a file extended from an included file takes from the included file\'s .env: moor convert writes it as a value and warns, and the manifest reads back', async () => {
+  const run = await convertReadBack(
+    {
+      'app/compose.yaml': 'include: [sub/compose.yaml]\n',
+      'app/sub/compose.yaml': 'services:\n  web:\n    extends: { file: base.yaml, service: base }\n',
+      'app/sub/base.yaml': 'services:\n  base:\n    image: x/base:${TAG}\n    environment: { MODE: "${MODE}" }\n',
+      'app/sub/.env': 'TAG=2\n',
+    },
+    { MODE: 'prod' },
+  );
+  assert.match(run.stdout, /    image: x\/base:2\n    environment:\n      MODE: "\$\{MODE\}"\n/);
+  assert.match(run.stderr, /^sub\/base\.yaml:3:12: warning: "x\/base:\$\{TAG\}" is written as its value, which comes from an included file's \.env/m);
+});
+
+test('a value that a file included by an included file takes from the intermediate file\'s .env: moor convert writes it as a value and warns, and the manifest reads back', async () => {
+  const run = await convertReadBack({
+    'app/compose.yaml': 'include: [a/compose.yaml]\n',
+    'app/a/compose.yaml': 'include: [b/compose.yaml]\n',
+    'app/a/.env': 'TAG=2\n',
+    'app/a/b/compose.yaml': 'services:\n  s:\n    image: x/s:${TAG}\n',
+  });
+  assert.match(run.stdout, /    image: x\/s:2\n/);
+  assert.match(run.stderr, /^a\/b\/compose\.yaml:3:12: warning: "x\/s:\$\{TAG\}" is written as its value/m);
 });
 
 test('moor --help lists convert', async () => {

@@ -376,6 +376,64 @@ services:
   assert.deepEqual((desired.containers.app as DesiredContainer).dependsOn, { metrics: { condition: 'service_started' } });
 });
 
+test('include: a name the including file defines identically (once each file is interpolated with its variables, relative paths naming the same files) is accepted, as in Compose; a different definition is still refused', async () => {
+  const sub = `services:
+  metrics:
+    environment: { LEVEL: "\${LEVEL}" }
+    image: x/metrics:\${TAG}
+    volumes: [../conf/m.yml:/etc/m.yml:ro, ./data:/data]
+    env_file: m.env
+networks:
+  back: { driver: bridge }
+volumes:
+  cache: {}
+configs:
+  conf: { file: ./m.env }
+`;
+  const root = (data: string, tag = '2'): string => `include: [sub/compose.yaml]
+services:
+  metrics:
+    image: x/metrics:${tag}
+    environment: { LEVEL: info }
+    volumes: [./conf/m.yml:/etc/m.yml:ro, ${data}:/data]
+    env_file: sub/m.env
+  app: { image: x/app:1, networks: [back], volumes: [cache:/cache] }
+networks:
+  back: { driver: bridge }
+volumes:
+  cache: {}
+configs:
+  conf: { file: sub/m.env }
+`;
+  const extraFiles = { 'sub/compose.yaml': sub, 'sub/.env': 'TAG=2\nLEVEL=info\n', 'sub/m.env': 'A=1\n', 'conf/m.yml': '', 'sub/data/x': '', 'data/x': '' };
+  const { desired } = await composeDesired(root('./sub/data'), { extraFiles });
+  const metrics = (desired.containers.metrics as DesiredContainer).spec;
+  assert.equal(metrics.image, 'x/metrics:2');
+  assert.deepEqual(metrics.environment, { A: '1', LEVEL: 'info' });
+  assert.deepEqual(metrics.mounts.map((m) => (m.type === 'bind' ? m.source.replace(/^.*\/app\//, '') : '')), ['sub/data', 'conf/m.yml']);
+  assert.deepEqual(Object.keys(desired.networks), ['back', 'default']);
+  // ./data here is not ./data of sub/compose.yaml (sub/data); another value (the tag) is another definition.
+  const message = 'services.metrics: is also defined by the included file sub/compose.yaml (sub/compose.yaml:2:3): rename one of them';
+  assert.deepEqual(await composeIssues(root('./data'), { extraFiles }), [`compose.yaml:3:3: ${message}`]);
+  assert.deepEqual(await composeIssues(root('./sub/data', '3'), { extraFiles }), [`compose.yaml:3:3: ${message}`]);
+});
+
+test('extends: {file} in an included file reads that file with the variables of the included file (its .env under the project environment), as Compose does', async () => {
+  const extraFiles = {
+    'sub/compose.yaml': 'services:\n  web:\n    extends: { file: base.yaml, service: base }\n',
+    'sub/base.yaml': 'services:\n  base:\n    image: x/base:${TAG}\n    environment: { LEVEL: "${LEVEL}" }\n',
+    'sub/.env': 'TAG=2\nLEVEL=info\n',
+  };
+  const { desired } = await composeDesired('include: [sub/compose.yaml]\n', { env: { LEVEL: 'debug' }, extraFiles });
+  const web = (desired.containers.web as DesiredContainer).spec;
+  assert.equal(web.image, 'x/base:2');
+  assert.deepEqual(web.environment, { LEVEL: 'debug' });
+  // The project's own files do not see the included file's variables.
+  const issues = await composeIssues('include: [sub/compose.yaml]\nservices:\n  app:\n    extends: { file: sub/base.yaml, service: base }\n', { env: { LEVEL: 'debug' }, extraFiles });
+  assert.equal(issues.length, 1);
+  assert.match(issues[0] as string, /^sub\/base\.yaml:3:12: .*TAG/);
+});
+
 test('messages about translated values name the Compose path and its position, not moor\'s', async () => {
   const issues = await composeIssues(`services:
   web:

@@ -16,7 +16,9 @@
 //   - env_file, the bind mount, secrets, configs and profiles: in one part only (appended lists).
 // A service extending one in its own file extends a real service, which must stand alone (an
 // image, no published port, a whole healthcheck): its values are checked too. An included project
-// is one file or two (path: [sub/compose.yaml, sub/override.yaml], merged before it is included).
+// is one file or two (path: [sub/compose.yaml, sub/override.yaml], merged before it is included);
+// a network, volume, secret or config it defines may be defined again, identically, by the
+// including file.
 import path from 'node:path';
 import fc from 'fast-check';
 import { Document, Pair, Scalar, type YAMLMap, isMap, isScalar } from 'yaml';
@@ -552,18 +554,26 @@ export function layoutProject(l: Logical, layout: Layout, pick: Choice): Project
     if (pick()) files.set(chooseFrom(pick, included.paths), 'name', `${DECOY}included`);
   }
 
-  // Each top-level object in one file (a project file or the included one).
+  // Each top-level object in one file (a project file or the included one); one of the included
+  // file is sometimes defined again, identically, by the file that includes it (its file: path
+  // spelled from its own folder), which Compose accepts.
   const homes = [...project, ...includedFiles];
-  for (const n of l.networks) files.section(chooseFrom(pick, homes), 'networks')[n] = pick() ? {} : pick() ? null : { labels: { 'com.example.network': n } };
-  for (const v of l.volumes) files.section(chooseFrom(pick, homes), 'volumes')[v] = pick() ? {} : null;
-  if (l.services.some((s) => s.secretFile !== 'none')) {
+  const includer = included === null ? null : (project[included.by] ?? 'compose.yaml');
+  const define = (section: string, key: string, spell: (where: Where) => unknown): void => {
     const home = chooseFrom(pick, homes);
-    files.section(home, 'secrets').db_pw = { file: relative(whereOf(home), l.secretSource, pick) };
+    files.section(home, section)[key] = spell(whereOf(home));
+    if (includer !== null && includedFiles.includes(home) && pick()) files.section(includer, section)[key] = spell(whereOf(includer));
+  };
+  for (const n of l.networks) {
+    const value = pick() ? {} : pick() ? null : { labels: { 'com.example.network': n } };
+    define('networks', n, () => value);
   }
-  if (l.services.some((s) => s.config !== 'none')) {
-    const home = chooseFrom(pick, homes);
-    files.section(home, 'configs').app_conf = { file: relative(whereOf(home), l.configSource, pick) };
+  for (const v of l.volumes) {
+    const value = pick() ? {} : null;
+    define('volumes', v, () => value);
   }
+  if (l.services.some((s) => s.secretFile !== 'none')) define('secrets', 'db_pw', (where) => ({ file: relative(where, l.secretSource, pick) }));
+  if (l.services.some((s) => s.config !== 'none')) define('configs', 'app_conf', (where) => ({ file: relative(where, l.configSource, pick) }));
 
   const services: LogicalService[] = [];
   for (const s of l.services) {

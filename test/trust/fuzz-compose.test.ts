@@ -9,8 +9,9 @@
 //     or spread over 2-3 files given with -f (each service cut into parts merged with Compose's
 //     rules: decoys replaced by later files, mappings and lists merged key by key), with an
 //     `include:`d file (in the project folder, or in sub/ with its own .env and relative paths
-//     rebased: env_file, bind mounts, secret and config files), and services that `extends:` one in
-//     their file or in base.yaml / sub/base.yaml (a chain of two there), all in random combination
+//     rebased: env_file, bind mounts, secret and config files; what it defines at the top level
+//     sometimes defined again, identically, by the including file), and services that `extends:`
+//     one in their file or in base.yaml / sub/base.yaml (a chain of two there), all in random combination
 //     (fuzz-compose-project.ts says how), load without an error, and the values generated are in
 //     the desired model;
 //   - the same projects mutated (as text, in any of their files or .env files; as a tree: wrong
