@@ -84,6 +84,12 @@ export async function undoFailedReplacements(engine: EngineClient, project: stri
   return undone;
 }
 
+/** `container/web: the previous container (4f1c0a2b9e3d) is shop_web again, as before the apply`. */
+export function describeUndone(u: UndoneReplacement): string {
+  const previous = `the previous container (${u.previousId.slice(0, 12)})`;
+  return u.error === null ? `${u.object}: ${previous} is ${u.engineName} again, as before the apply` : `${u.object}: ${previous} could not be restored: ${u.error.message}`;
+}
+
 async function inspectOrNull(engine: EngineClient, name: string): Promise<ContainerInspect | null> {
   try {
     return await engine.containers.inspect(name);

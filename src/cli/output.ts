@@ -1,6 +1,7 @@
 // Output shared by the reconciling commands: colour policy, manifest warnings, apply progress and
 // the final report. Colour only on a terminal, never with NO_COLOR or --no-color.
 import type { ApplyResult } from '../apply/apply.js';
+import { describeUndone } from '../apply/replacements.js';
 import type { ApplyEvent } from '../apply/execute.js';
 import { formatIssue, type Issue } from '../manifest/issues.js';
 import { describeStep } from '../plan/steps.js';
@@ -63,11 +64,7 @@ export function renderReport(report: ApplyResult, elapsedMs: number, verb: 'Appl
   for (const o of report.outcomes.filter((x) => x.status === 'failed')) lines.push(`  failed:  ${describeStep(o.step)}: ${errorText(o.error)}`);
   for (const o of report.outcomes.filter((x) => x.status === 'skipped')) lines.push(`  skipped: ${describeStep(o.step)}`);
   for (const o of report.outcomes.filter((x) => x.status === 'cancelled')) lines.push(`  not started: ${describeStep(o.step)}`);
-  for (const u of report.undone) {
-    lines.push(u.error === null
-      ? `  put back: ${u.object}: the previous container (${u.previousId.slice(0, 12)}) is ${u.engineName} again, as before the apply`
-      : `  not put back: ${u.object}: the previous container (${u.previousId.slice(0, 12)}) could not be restored: ${u.error.message}`);
-  }
+  for (const u of report.undone) lines.push(`  ${u.error === null ? 'put back' : 'not put back'}: ${describeUndone(u)}`);
   lines.push('Run moor apply again to converge from here.');
   return `${lines.join('\n')}\n`;
 }

@@ -8,8 +8,9 @@
 //
 // Must not: schedule anything (loop.ts does), print anything (the watcher logs the report).
 import { createHash } from 'node:crypto';
-import { applyPlan } from '../apply/apply.js';
+import { applyPlan, type ApplyResult } from '../apply/apply.js';
 import type { ApplyEvent, ApplyReport } from '../apply/execute.js';
+import { describeUndone } from '../apply/replacements.js';
 import { imagesNeedingCredentials, type RegistryAuthLookup } from '../apply/registry-auth.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
@@ -33,7 +34,7 @@ import type { DesiredSource, SourceLoad } from './source.js';
 export interface Pipeline {
   observe(project: string, signal: AbortSignal): Promise<ObservedProject>;
   plan(desired: DesiredProject, observed: ObservedProject): Plan;
-  apply(desired: DesiredProject, observed: ObservedProject, plan: Plan, signal: AbortSignal, onEvent: (event: ApplyEvent) => void): Promise<ApplyReport>;
+  apply(desired: DesiredProject, observed: ObservedProject, plan: Plan, signal: AbortSignal, onEvent: (event: ApplyEvent) => void): Promise<ApplyResult>;
 }
 
 /**
@@ -52,7 +53,9 @@ export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<P
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, ...planOptions, newId: randomId }),
     apply: async (desired, observed, plan, signal, onEvent) => {
       const lookup = registryAuth === undefined ? undefined : await registryAuth(imagesNeedingCredentials(plan.steps), signal);
-      return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, ...(lookup === undefined ? {} : { registryAuth: lookup }) });
+      // A replaced container is removed only once its replacement runs as the manifest says, and
+      // put back if it does not (the flap guard then holds the plan back).
+      return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, verifyReplacements: true, ...(lookup === undefined ? {} : { registryAuth: lookup }) });
     },
   };
 }
@@ -90,6 +93,8 @@ export interface CycleReport {
   /** Objects changed by a drift repair, by kind. */
   readonly repaired: Readonly<Record<string, number>>;
   readonly failedSteps: readonly string[];
+  /** Replaced containers put back because their replacement did not start or run (apply/replacements.ts). */
+  readonly putBack: readonly string[];
   /** Plan errors (they block the apply). */
   readonly problems: readonly string[];
   /** Why the manifest was refused, `file:line:col: message`. */
@@ -135,9 +140,9 @@ const REFRESH: ReadonlySet<TriggerKind> = new Set(['interval', 'sync', 'retry'])
 /** Swarm's verdicts on an update that did not take (research §1.2). */
 const NOT_TAKEN: ReadonlySet<string> = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
 
-type Outcome = Pick<CycleReport, 'result' | 'summary' | 'changes' | 'applied' | 'drift' | 'repaired' | 'failedSteps' | 'problems' | 'error' | 'note' | 'retryInMs' | 'engineUp'>;
+type Outcome = Pick<CycleReport, 'result' | 'summary' | 'changes' | 'applied' | 'drift' | 'repaired' | 'failedSteps' | 'putBack' | 'problems' | 'error' | 'note' | 'retryInMs' | 'engineUp'>;
 
-const NOTHING: Outcome = { result: 'ok', summary: null, changes: [], applied: false, drift: false, repaired: {}, failedSteps: [], problems: [], error: null, note: null, retryInMs: null, engineUp: null };
+const NOTHING: Outcome = { result: 'ok', summary: null, changes: [], applied: false, drift: false, repaired: {}, failedSteps: [], putBack: [], problems: [], error: null, note: null, retryInMs: null, engineUp: null };
 
 /** What the desired state says, secrets included (kept in memory only, never printed). */
 function desiredFingerprint(desired: DesiredProject): string {
@@ -265,7 +270,7 @@ export class Reconciler {
     }
 
     this.#o.selfWrites.writing(plan.changes.map((c) => `${c.kind}/${c.name}`));
-    let report: ApplyReport;
+    let report: ApplyResult;
     try {
       report = await pipeline.apply(desired, observed, plan, signal, this.#o.onStep ?? (() => undefined));
     } catch (err: unknown) {
@@ -280,7 +285,7 @@ export class Reconciler {
     if (!report.ok) {
       if (failedSteps.length === 0 && signal.aborted) return { ...base, result: 'cancelled', applied: true, note: `${report.counts.cancelled} step(s) not run: stopping` };
       const hold = this.#flap.failed(fingerprint, `${failedSteps.length} step(s) failed, ${report.counts.skipped} skipped`);
-      return { ...base, result: 'failed', applied: true, failedSteps, retryInMs: hold.retryInMs, note: hold.reason };
+      return { ...base, result: 'failed', applied: true, failedSteps, putBack: report.undone.map(describeUndone), retryInMs: hold.retryInMs, note: hold.reason };
     }
     this.#convergedDesired = desiredNow;
     const hold = this.#flap.succeeded(fingerprint, drift);

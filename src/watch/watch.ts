@@ -113,6 +113,7 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
     drift: r.applied ? r.drift : undefined,
     durationMs: Math.round(r.durationMs),
     failedSteps: some(r.failedSteps),
+    putBack: some(r.putBack),
     problems: some(r.problems),
     issues: some(r.issues),
     warnings: some(r.warnings),

@@ -50,13 +50,14 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds() }),
     apply: async (_desired, _observed, plan) => {
       r.applied.push(plan);
-      return executeSteps(
+      const report = await executeSteps(
         plan.steps,
         async (step) => {
           if (r.failStep(step)) throw new Error(`the Engine refused ${step.key}`);
         },
         { concurrency: 1 },
       );
+      return { ...report, undone: [] };
     },
   };
   r.reconciler = new Reconciler({

@@ -72,6 +72,7 @@ function report(over: Partial<CycleReport>): CycleReport {
     drift: false,
     repaired: {},
     failedSteps: [],
+    putBack: [],
     problems: [],
     issues: [],
     warnings: [],
