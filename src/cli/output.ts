@@ -33,6 +33,8 @@ export function progressPrinter(out: Writable, color: boolean): (event: ApplyEve
   return (event) => {
     switch (event.type) {
       case 'step-start':
+        // A wait may take minutes (a healthcheck's start period): say that it is under way.
+        if (event.step.op === 'container.wait') out.write(`  ${paint(color, '36', 'waiting')} ${describeStep(event.step).replace(/^wait /, '')}\n`);
         return;
       case 'step-done':
         out.write(`  ${paint(color, '32', 'ok')}      ${describeStep(event.step)} (${seconds(event.durationMs)})\n`);

@@ -86,7 +86,9 @@ describe('container replacement', { concurrency: true }, () => {
     writeFileSync(join(dir, 'moor.yaml'), web(name, { value: '2', command: '["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 3600"]', check: '["CMD", "test", "-f", "/tmp/ready"]' }));
     const r = await moor(dir, 'apply', '--yes', '--wait', '--wait-timeout', '60s');
     assert.equal(r.code, 0, all(r));
+    const waiting = r.stdout.indexOf(`waiting for container ${name}_web to run as the manifest says`);
     const verified = r.stdout.indexOf(`ok      wait for container ${name}_web to run as the manifest says`);
+    assert.ok(waiting > 0 && verified > waiting, `the wait is announced when it starts:\n${r.stdout}`);
     const removed = r.stdout.indexOf(`ok      remove previous container ${id.slice(0, 12)}_previous_${name}_web`);
     assert.ok(verified > 0 && removed > verified, `verified, then removed:\n${r.stdout}`);
     const live = await run.engine.containers.inspect(`${name}_web`);
