@@ -250,7 +250,7 @@ export class Reconciler {
       changes: plan.changes.map((c) => `${c.action} ${c.kind}/${c.name}: ${c.reason}`),
       problems: plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
     };
-    const fingerprint = planFingerprint(plan);
+    const fingerprint = planFingerprint(plan, desired);
     if (base.problems.length > 0) {
       const hold = this.#flap.failed(fingerprint, 'the plan has errors');
       return { ...base, result: 'failed', note: hold.reason, retryInMs: hold.retryInMs };

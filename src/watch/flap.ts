@@ -4,20 +4,38 @@
 // tool undoing them, a container that keeps dying, or a perpetual diff in moor itself). A different
 // plan (the manifest was fixed, the drift changed) is applied at once.
 import { stableStringify, sha256Hex } from '../model/hash.js';
+import type { DesiredProject } from '../model/desired.js';
 import type { Plan } from '../plan/build.js';
 import { backoffDelay, validateBackoff, type BackoffPolicy, type Random } from './backoff.js';
 import type { Clock } from './clock.js';
 
 /**
- * What the plan changes, and how: actions, objects and field values, and the environments it
- * sends (its changes show some of those values as "(sensitive)": a plan with another value is
- * another plan). Engine names are left out: new secret versions get random ones. Kept in memory
- * only, never printed.
+ * What the plan changes, and how: actions, objects and field values, the environments it sends,
+ * and the contents of the secret and config versions it creates (its changes show some of those
+ * values as "(sensitive)": a plan with another value is another plan). The names of new secret and
+ * config versions are left out, wherever they appear (a service moved to a new version): a
+ * secret's is drawn at random, so a rotation planned again is the same plan. Kept in memory only,
+ * never printed.
  */
-export function planFingerprint(plan: Plan): string {
+export function planFingerprint(plan: Plan, desired: DesiredProject): string {
   const changes = plan.changes.map((c) => [c.action, c.kind, c.name, c.fields.map((f) => [f.path, f.before ?? null, f.after ?? null])]);
   const environments = plan.steps.flatMap((s) => (s.op === 'container.create' || s.op === 'service.create' || s.op === 'service.update' ? [[s.object, s.spec.environment]] : []));
-  return sha256Hex(stableStringify([changes, environments]));
+  const contents: [string, string][] = [];
+  const versions = new Map<string, string>();
+  for (const step of plan.steps) {
+    if (step.op === 'secret.create') {
+      versions.set(step.engineName, `(new version of secret ${step.name})`);
+      const secret = desired.secrets[step.name];
+      if (secret !== undefined && !secret.external) contents.push([step.object, sha256Hex(secret.data.reveal())]);
+    } else if (step.op === 'config.create') {
+      versions.set(step.engineName, `(new version of config ${step.name})`);
+      const config = desired.configs[step.name];
+      if (config !== undefined && !config.external) contents.push([step.object, sha256Hex(config.data)]);
+    }
+  }
+  let text = stableStringify([changes, environments, contents]);
+  for (const [version, placeholder] of versions) text = text.split(version).join(placeholder);
+  return sha256Hex(text);
 }
 
 function seconds(ms: number): string {
