@@ -3,11 +3,12 @@
 // The plan replaces a container in steps (plan/build.ts): create the new one under a temporary
 // name, stop the old one and rename it aside, give the new one the name, start it, and only then
 // remove the old one (`container.remove-previous`). When the new container does not start — or,
-// with `apply --wait`, does not come to run as the manifest says (healthy, when it has a
-// healthcheck; `verifyReplacements` puts that wait before the removal) — the removal is skipped,
-// and `undoFailedReplacements` swaps the previous container back in: the new one is stopped and
-// removed, the previous one gets its name back and is started again if it was running. The
-// replacement is then as if it had never been tried, and the next apply tries it again.
+// with `apply --wait` and in `moor watch`, does not come to run as the manifest says (healthy,
+// when it has a healthcheck; `verifyReplacements` puts that wait before the removal) — the
+// removal is skipped, and `undoFailedReplacements` swaps the previous container back in: the new
+// one is stopped and removed, the previous one gets its name back and is started again if it was
+// running. The replacement is then as if it had never been tried, and the next apply tries it
+// again.
 //
 // A run that was interrupted (Ctrl-C, SIGTERM) undoes nothing: the next plan finds the container
 // aside as a leftover of an interrupted replace, and removes it.
@@ -34,7 +35,7 @@ export interface UndoneReplacement {
 /**
  * The steps with a wait before each removal of a replaced container: the new container must run
  * as the manifest says (running; healthy, with a healthcheck; exited 0 for a one-shot container)
- * before the previous one is removed. For `apply --wait`.
+ * before the previous one is removed. For `apply --wait` and `moor watch`.
  */
 export function verifyReplacements(steps: readonly Step[]): Step[] {
   const out: Step[] = [];
