@@ -1,8 +1,9 @@
 // `extends:` — a service built on another one, in the same file (`extends: base` or
-// `{service: base}`) or another (`{service: base, file: common.yaml}`), as in Compose: the base
-// service (itself resolved first) is merged under the extending one with the merge rules of
-// merge.ts. Chains are followed; a cycle, a missing service or an unreadable file is an error at
-// the `extends:` that names it.
+// `{service: base}`; also a service the file's `include:` brings, as Compose applies a file's
+// `include:` before its `extends:`) or another (`{service: base, file: common.yaml}`, read as it
+// is, without its `include:`), as in Compose: the base service (itself resolved first) is merged
+// under the extending one with the merge rules of merge.ts. Chains are followed; a cycle, a
+// missing service or an unreadable file is an error at the `extends:` that names it.
 import { quoteValue, type Issues, type ValuePath } from '../manifest/issues.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { mergeCompose } from './merge.js';
@@ -11,11 +12,24 @@ import { entryOf, get, isMap, map, text } from './nodes.js';
 /** Reads another Compose file for `extends: {file}` (written relative to the project folder); null after reporting why not. */
 export type ExtendsFileLoader = (file: string, at: ValuePath, atNode: Node) => Promise<{ readonly id: string; readonly root: Node } | null>;
 
-/** The model with every extends chain merged in, and the services whose chain failed (reported). */
-export async function resolveExtends(root: Node, mainId: string, load: ExtendsFileLoader, issues: Issues): Promise<{ root: Node; failed: ReadonlySet<string> }> {
+/**
+ * The services a file's `include:` brings (their own `extends:` already resolved, their relative
+ * paths already rebased), where a base the file does not define itself is looked for.
+ */
+export interface IncludedServices {
+  readonly services: ReadonlyMap<string, Node>;
+  /** Those whose own extends chain had an error (reported where it is). */
+  readonly failed: ReadonlySet<string>;
+}
+
+/**
+ * The model with every extends chain merged in, and the services whose chain failed (reported).
+ * `included`: what the file's `include:` brings (none: the file has no `include:`).
+ */
+export async function resolveExtends(root: Node, mainId: string, load: ExtendsFileLoader, issues: Issues, included?: IncludedServices): Promise<{ root: Node; failed: ReadonlySet<string> }> {
   const services = get(root, 'services');
   if (!isMap(services)) return { root, failed: new Set() };
-  const resolver = new Resolver(load, issues);
+  const resolver = new Resolver(load, issues, included);
   const entries = new Map<string, MapEntry>();
   const failed = new Set<string>();
   for (const [name, entry] of services.entries) {
@@ -38,10 +52,12 @@ class Resolver {
   readonly #issues: Issues;
   readonly #done = new Map<string, Node>();
   readonly #failed = new Set<string>();
+  readonly #included: IncludedServices | undefined;
 
-  constructor(load: ExtendsFileLoader, issues: Issues) {
+  constructor(load: ExtendsFileLoader, issues: Issues, included: IncludedServices | undefined) {
     this.#load = load;
     this.#issues = issues;
+    this.#included = included;
   }
 
   /** Whether the chain of a service (`file#name`) had an error. */
@@ -89,8 +105,15 @@ class Resolver {
       from = loaded;
     }
     const base = get(get(from.root, 'services'), baseName);
-    // Without file:, the base is a service of the same file (each file's extends: is resolved before the files merge).
-    const where = fileName === undefined ? ' in this file' : ` in ${fileName}`;
+    // Without file:, the base is a service of the same file (each file's extends: is resolved before
+    // the files merge), else one its include: brings: already resolved, it ends the chain. The file
+    // a file: names is read as it is: what it includes is not looked in, as in Compose.
+    const brought = fileName === undefined && base === undefined ? this.#included?.services.get(baseName) : undefined;
+    if (brought !== undefined) {
+      if (this.#included?.failed.has(baseName) === true) this.#failed.add(key);
+      return mergeCompose(brought, own, this.#issues, ['services', name]);
+    }
+    const where = fileName !== undefined ? ` in ${fileName}` : this.#included === undefined ? ' in this file' : ' in this file or in the files it includes';
     if (base === undefined) {
       this.#fail(key, (isMap(ext) ? (get(ext, 'service') as Node) : ext).loc, path, `extends the service ${quoteValue(baseName)}, which is not defined${where}`);
       return own;

@@ -1,7 +1,7 @@
 // loadCompose: Compose files -> DesiredProject, through the same tail as moor.yaml:
 //
 //   read, parse (Compose's !reset / !override allowed) -> project name -> per file: interpolate
-//   (with COMPOSE_PROJECT_NAME), extends, include -> merge in order (Compose's rules, merge.ts)
+//   (with COMPOSE_PROJECT_NAME), include, extends -> merge in order (Compose's rules, merge.ts)
 //   -> profiles -> translate to a moor tree (translate.ts) -> resolveTree (schema, files,
 //   normalisation, checks) -> messages rewritten to Compose paths (paths.ts)
 //
@@ -18,7 +18,7 @@ import { type Issue, Issues, positionKey, quoteValue } from '../manifest/issues.
 import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
 import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
-import { resolveExtends } from './extends.js';
+import { type IncludedServices, resolveExtends } from './extends.js';
 import { finishMerge, mergeCompose } from './merge.js';
 import { get, isMap, isSeq, map, sameValue, text, writtenText } from './nodes.js';
 import { rewriteIssue } from './paths.js';
@@ -91,14 +91,17 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   };
 
   const loader = new FileLoader(projectDir, display, issues, options.maxManifestBytes ?? MAX_MANIFEST_BYTES);
-  // Each file is read as Compose reads it, before the files merge: its extends: resolved (a base
-  // from the file itself or from the file named), then its include: applied. A later file may so
-  // change an included service (only the including file may not define it again), and a base is
-  // merged under the extending service of its file only, not over what earlier files say of it.
-  // The file an extends: names is interpolated with the variables of the file naming it (`using`):
-  // an included file's own .env reaches what it extends, as in Compose.
+  // Each file is read as Compose reads it, before the files merge: what its include: brings read
+  // first, then its extends: resolved (a base from the file itself, else from what it includes, or
+  // from the file named), then what it includes added to it. A later file may so change an included
+  // service (only the including file may not define it again), and a base is merged under the
+  // extending service of its file only, not over what earlier files say of it. The file an
+  // extends: names is interpolated with the variables of the file naming it (`using`): an included
+  // file's own .env reaches what it extends, as in Compose.
   const extendsFailed = new Set<string>();
-  const extend = async (root: Node, file: string, using: Lookup): Promise<Node> => {
+  const extend = async (root: Node, file: string, using: Lookup, brought?: ReadonlyMap<string, Node>): Promise<Node> => {
+    // The included files were read first: a failed chain there is already recorded (by name, as imageExplained is).
+    const included: IncludedServices | undefined = brought === undefined ? undefined : { services: brought, failed: extendsFailed };
     const extended = await resolveExtends(
       root,
       file,
@@ -108,13 +111,14 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
         return read === null ? null : { id: abs, root: rebased(keepSourceWhere(rebaseFile(interpolate(read, using), path.dirname(abs), projectDir), lookup)) };
       },
       issues,
+      included,
     );
     for (const name of extended.failed) extendsFailed.add(name);
     return extended.root;
   };
   const include: IncludeContext = { projectDir, lookup, projectLookup: lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
   const files: Node[] = [];
-  for (const [i, root] of roots.entries()) files.push(await includeFiles(await extend(interpolate(root, lookup), absolute[i] as string, lookup), include));
+  for (const [i, root] of roots.entries()) files.push(await readComposeFile(interpolate(root, lookup), absolute[i] as string, include));
   const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
 
   const translation = translateCompose(
@@ -249,8 +253,11 @@ interface IncludeContext {
   readonly interpolate: (root: Node, lookup: Lookup) => Node;
   /** A file with its paths rebased, noted for messages. */
   readonly rebased: (root: Node) => Node;
-  /** A file with its extends: resolved, the files it names interpolated with `lookup`. */
-  readonly extend: (root: Node, file: string, lookup: Lookup) => Promise<Node>;
+  /**
+   * A file with its extends: resolved, the files it names interpolated with `lookup`; a base it
+   * does not define may be one of `brought` (what its include: brings; none: it has no include:).
+   */
+  readonly extend: (root: Node, file: string, lookup: Lookup, brought?: ReadonlyMap<string, Node>) => Promise<Node>;
   readonly loader: FileLoader;
   readonly display: (f: string) => string;
   readonly issues: Issues;
@@ -262,21 +269,54 @@ interface IncludeContext {
 const COLLECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
 
 /**
- * `include:` of one file: each entry is read as a Compose application of its own (its relative
- * paths from its folder, its variables from its own .env under the including project's, its files'
- * own extends: and include: resolved in each before they merge), then its services, networks,
- * volumes, secrets and configs are added to the file; one the file defines too is an error unless
- * both definitions are identical (addIncluded). Other files given with -f may change them: they
- * merge after (as in Compose).
+ * One file (interpolated, its paths rebased), as Compose reads it before the files merge: what its
+ * `include:` brings is read first (readIncluded), then its `extends:` is resolved, a base it does
+ * not define itself being looked for in what it includes (compose-go applies a file's include:
+ * before its extends:), then what it includes is added to it (addIncluded).
  */
-async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
+async function readComposeFile(model: Node, file: string, c: IncludeContext): Promise<Node> {
+  const included = await readIncluded(model, c);
+  const extended = await c.extend(model, file, c.lookup, included === null ? undefined : broughtServices(included));
+  if (included === null || !isMap(extended)) return extended;
+  const out = new Map<string, MapEntry>([...extended.entries].filter(([k]) => k !== 'include'));
+  for (const { model: brought, file: from } of included) addIncluded(out, brought, from, c.projectDir, c.issues);
+  return map(out, extended.loc);
+}
+
+/** The services that what a file includes brings, each from the first entry that brings it (as addIncluded keeps it). */
+function broughtServices(included: readonly Included[]): Map<string, Node> {
+  const services = new Map<string, Node>();
+  for (const { model } of included) {
+    const from = get(model, 'services');
+    if (!isMap(from)) continue;
+    for (const [name, entry] of from.entries) if (!services.has(name)) services.set(name, entry.value);
+  }
+  return services;
+}
+
+/** What one include: entry brings: its files merged, and the first of them as the entry names it (for messages). */
+interface Included {
+  readonly model: Node;
+  readonly file: string;
+}
+
+/**
+ * `include:` of one file (null: it has none): each entry is read as a Compose application of its
+ * own (its relative paths from its folder, its variables from its own .env under the including
+ * project's, its files' own include: and extends: resolved in each before they merge); its
+ * services, networks, volumes, secrets and configs are then added to the file (readComposeFile);
+ * one the file defines too is an error unless both definitions are identical (addIncluded). Other
+ * files given with -f may change them: they merge after (as in Compose). An entry that cannot be
+ * read is reported, and left out.
+ */
+async function readIncluded(model: Node, c: IncludeContext): Promise<Included[] | null> {
   const include = get(model, 'include');
-  if (!isMap(model) || include === undefined) return model;
-  const out = new Map<string, MapEntry>([...model.entries].filter(([k]) => k !== 'include'));
+  if (!isMap(model) || include === undefined) return null;
   if (!isSeq(include)) {
     c.issues.error(include.loc, ['include'], 'include is a list of files (or of {path, project_directory, env_file})');
-    return map(out, model.loc);
+    return [];
   }
+  const out: Included[] = [];
   for (const [i, item] of include.items.entries()) {
     const at = ['include', i];
     const paths = isMap(item) ? get(item, 'path') : item;
@@ -309,11 +349,11 @@ async function includeFiles(model: Node, c: IncludeContext): Promise<Node> {
     }
     if (roots.length !== absolute.length) continue;
     const nested: IncludeContext = { ...c, lookup, seen: new Set([...c.seen, ...absolute]), depth: c.depth + 1 };
-    const included: Node[] = [];
-    for (const [j, root] of roots.entries()) included.push(await includeFiles(await c.extend(root, absolute[j] as string, lookup), nested));
-    addIncluded(out, included.reduce((base, over) => mergeCompose(base, over, c.issues)), files[0] as string, c.projectDir, c.issues);
+    const read: Node[] = [];
+    for (const [j, root] of roots.entries()) read.push(await readComposeFile(root, absolute[j] as string, nested));
+    out.push({ model: read.reduce((base, over) => mergeCompose(base, over, c.issues)), file: files[0] as string });
   }
-  return map(out, model.loc);
+  return out;
 }
 
 /**

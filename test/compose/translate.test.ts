@@ -434,6 +434,96 @@ test('extends: {file} in an included file reads that file with the variables of 
   assert.match(issues[0] as string, /^sub\/base\.yaml:3:12: .*TAG/);
 });
 
+test('extends: a service may extend one that an included file brings, as in Compose (a file\'s include: is applied before its extends:): its values are merged under the extending service, its relative paths stay those of its own folder', async () => {
+  const extraFiles = {
+    'sub/compose.yaml': 'services:\n  metrics:\n    image: x/metrics:${TAG}\n    environment: { A: "1", LEVEL: "${LEVEL}" }\n    env_file: m.env\n    volumes: [./conf:/conf]\n    ports: ["9100:9100"]\n',
+    'sub/.env': 'TAG=2\nLEVEL=info\n',
+    'sub/m.env': 'FROM_FILE=sub\n',
+    'sub/conf': '',
+    local: '',
+  };
+  const { desired } = await composeDesired(
+    `include: [sub/compose.yaml]
+services:
+  app:
+    extends: metrics
+    environment: { B: "2" }
+    volumes: [./local:/local]
+    ports: !override ["8080:80"]
+`,
+    { env: { LEVEL: 'debug' }, extraFiles },
+  );
+  const app = (desired.containers.app as DesiredContainer).spec;
+  assert.equal(app.image, 'x/metrics:2');
+  assert.deepEqual(app.environment, { A: '1', B: '2', FROM_FILE: 'sub', LEVEL: 'debug' });
+  assert.deepEqual(app.mounts.map((m) => (m.type === 'bind' ? m.source.replace(/^.*\/app\//, '') : '')), ['sub/conf', 'local']);
+  assert.deepEqual(app.ports.map((p) => p.published), [8080]);
+  // The included service itself is unchanged.
+  const metrics = (desired.containers.metrics as DesiredContainer).spec;
+  assert.deepEqual(metrics.environment, { A: '1', FROM_FILE: 'sub', LEVEL: 'debug' });
+  assert.deepEqual(metrics.ports.map((p) => p.published), [9100]);
+});
+
+test('extends: a chain may go through a service an included file brings: one of the file extends another that extends the included one, itself built on a base of its own folder', async () => {
+  const { desired } = await composeDesired(
+    `include:
+  - path: sub/compose.yaml
+services:
+  worker:
+    extends: { service: app }
+    command: [work]
+  app:
+    extends: { service: metrics }
+    environment: { B: "2" }
+`,
+    {
+      extraFiles: {
+        'sub/compose.yaml': 'include: [deep/compose.yaml]\nservices:\n  metrics:\n    extends: { file: base.yaml, service: base }\n    environment: { A: "1" }\n  helper:\n    extends: deep\n',
+        'sub/base.yaml': 'services:\n  base:\n    image: x/base:1\n    volumes: [./conf:/conf]\n',
+        'sub/deep/compose.yaml': 'services:\n  deep:\n    image: x/deep:1\n    volumes: [./data:/data]\n',
+        'sub/conf': '',
+        'sub/deep/data/x': '',
+      },
+    },
+  );
+  const source = (spec: ContainerSpec): string[] => spec.mounts.map((m) => (m.type === 'bind' ? m.source.replace(/^.*\/app\//, '') : ''));
+  const worker = (desired.containers.worker as DesiredContainer).spec;
+  assert.equal(worker.image, 'x/base:1');
+  assert.deepEqual(worker.command, ['work']);
+  assert.deepEqual(worker.environment, { A: '1', B: '2' });
+  assert.deepEqual(source(worker), ['sub/conf']);
+  // An included file's services may extend what that file includes, too.
+  const helper = (desired.containers.helper as DesiredContainer).spec;
+  assert.equal(helper.image, 'x/deep:1');
+  assert.deepEqual(source(helper), ['sub/deep/data']);
+  assert.deepEqual(Object.keys(desired.containers).sort(), ['app', 'deep', 'helper', 'metrics', 'worker']);
+});
+
+test('extends: a service defined neither in its file nor in what the file includes is an error naming both; a file: is read as it is, without what it includes, as in Compose', async () => {
+  const extraFiles = {
+    'sub/compose.yaml': 'include: [deep.yaml]\nservices:\n  metrics: { image: x/metrics:1 }\n',
+    'sub/deep.yaml': 'services:\n  deep: { image: x/deep:1 }\n',
+  };
+  const issues = await composeIssues(
+    `include: [sub/compose.yaml]
+services:
+  a: { extends: nope }
+  b: { extends: { file: sub/compose.yaml, service: deep } }
+  c: { extends: { service: a } }
+`,
+    { extraFiles },
+  );
+  assert.deepEqual(issues, [
+    'compose.yaml:3:17: services.a.extends: extends the service "nope", which is not defined in this file or in the files it includes',
+    'compose.yaml:4:52: services.b.extends: extends the service "deep", which is not defined in sub/compose.yaml',
+  ]);
+  // An included file's services do not see the including file's.
+  const reverse = await composeIssues('include: [sub/compose.yaml]\nservices:\n  main: { image: x/main:1 }\n', {
+    extraFiles: { 'sub/compose.yaml': 'services:\n  metrics: { extends: main }\n' },
+  });
+  assert.deepEqual(reverse, ['sub/compose.yaml:2:23: services.metrics.extends: extends the service "main", which is not defined in this file']);
+});
+
 test('messages about translated values name the Compose path and its position, not moor\'s', async () => {
   const issues = await composeIssues(`services:
   web:

@@ -1,10 +1,11 @@
 // What the Compose fuzzer (fuzz-compose.test.ts) generates: a logical project (what it means, before
 // any spelling is chosen), and the files that say it. A project is one compose.yaml, or 2-3 files
 // given with -f, an `include:`d file (in the project folder, or in sub/ with its own .env and
-// relative paths), and services that `extends:` another one, in their file or in base.yaml or
-// sub/base.yaml (a chain of two there). Each service is cut into parts, one per file that says
-// something of it, merged in the order Compose merges them (compose-go's loader: per file,
-// `extends:` then `include:`, then the file merged over the earlier ones):
+// relative paths), and services that `extends:` another one, in their file (or in a file that
+// file includes) or in base.yaml or sub/base.yaml (a chain of two there). Each service is cut into
+// parts, one per file that says something of it, merged in the order Compose merges them
+// (compose-go's loader: per file, `include:` then `extends:`, then the file merged over the
+// earlier ones):
 //   - replaced values (image, command, restart, replicas, memory, CPUs, each healthcheck field):
 //     the value in one part, other values (decoys) in earlier parts, the same value again in later
 //     ones;
@@ -15,10 +16,11 @@
 //     (a list item means service_started, as Compose's merge makes it);
 //   - env_file, the bind mount, secrets, configs and profiles: in one part only (appended lists).
 // A service extending one in its own file extends a real service, which must stand alone (an
-// image, no published port, a whole healthcheck): its values are checked too. An included project
-// is one file or two (path: [sub/compose.yaml, sub/override.yaml], merged before it is included);
-// a network, volume, secret or config it defines may be defined again, identically, by the
-// including file.
+// image, no published port, a whole healthcheck): its values are checked too; in the file that
+// includes another, that service may be one the included file brings (its relative paths spelled
+// from its own folder). An included project is one file or two (path: [sub/compose.yaml,
+// sub/override.yaml], merged before it is included); a network, volume, secret or config it
+// defines may be defined again, identically, by the including file.
 import path from 'node:path';
 import fc from 'fast-check';
 import { Document, Pair, Scalar, type YAMLMap, isMap, isScalar } from 'yaml';
@@ -598,7 +600,10 @@ export function layoutProject(l: Logical, layout: Layout, pick: Choice): Project
     const at = slots[j] ?? 'compose.yaml';
     if (ext.inFile) {
       const base = `${s.name}-base`;
-      files.section(at, 'services')[base] = spellPart(partAt(j), whereOf(at), pick);
+      // In the file that includes another, the base may be one the included file brings: Compose
+      // applies a file's include: before its extends:.
+      const baseHome = included !== null && at === includer && pick() ? chooseFrom(pick, included.paths) : at;
+      files.section(baseHome, 'services')[base] = spellPart(partAt(j), whereOf(baseHome), pick);
       services.push(asService(partAt(j), base));
       continue;
     }

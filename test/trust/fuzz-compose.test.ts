@@ -11,7 +11,8 @@
 //     `include:`d file (in the project folder, or in sub/ with its own .env and relative paths
 //     rebased: env_file, bind mounts, secret and config files; what it defines at the top level
 //     sometimes defined again, identically, by the including file), and services that `extends:`
-//     one in their file or in base.yaml / sub/base.yaml (a chain of two there), all in random combination
+//     one in their file (or one the file's include: brings) or in base.yaml / sub/base.yaml (a
+//     chain of two there), all in random combination
 //     (fuzz-compose-project.ts says how), load without an error, and the values generated are in
 //     the desired model;
 //   - the same projects mutated (as text, in any of their files or .env files; as a tree: wrong
