@@ -22,11 +22,13 @@ export const PLAN_OPTIONS = {
 } as const;
 
 /**
- * `--retry-failed`, for plan and apply only: a one-off decision of a person. A watcher given it
- * would send a failing spec again on every cycle, which is the flap it exists to prevent.
+ * `--retry-failed` and `--adopt`, for plan and apply only: one-off decisions of a person. A watcher
+ * given --retry-failed would send a failing spec again on every cycle, which is the flap it exists
+ * to prevent; taking over what another tool made is decided once, not on every cycle.
  */
-export const RETRY_OPTIONS = {
+export const ONE_OFF_OPTIONS = {
   'retry-failed': { type: 'boolean' },
+  adopt: { type: 'string', multiple: true },
 } as const;
 
 export const PLAN_OPTIONS_HELP = `Planning options:
@@ -35,22 +37,42 @@ export const PLAN_OPTIONS_HELP = `Planning options:
       --pull POLICY          missing (default): pull images that are not present;
                              never: a missing image is an error`;
 
-export const RETRY_OPTIONS_HELP = `      --retry-failed         Send again a service spec whose last rollout Swarm rolled back (without
+export const ONE_OFF_OPTIONS_HELP = `      --retry-failed         Send again a service spec whose last rollout Swarm rolled back (without
                              it, that service is held back with a warning), and restart a rollout
-                             Swarm paused`;
+                             Swarm paused
+      --adopt service/NAME   Take over the service NAME of the manifest although moor did not make
+                             it (a service docker stack deploy made under the same name): it is
+                             updated to the manifest's spec, with moor's labels, instead of refused
+                             as a name conflict. Repeatable. Networks, volumes and containers cannot
+                             be adopted (the Engine never changes their labels)`;
 
 export interface PlanOptionValues {
   readonly 'prune-volumes'?: boolean | undefined;
   readonly 'replace-volumes'?: boolean | undefined;
   readonly pull?: string | undefined;
   readonly 'retry-failed'?: boolean | undefined;
+  readonly adopt?: readonly string[] | undefined;
 }
 
-export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P; retryFailed: boolean } {
+export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P; retryFailed: boolean; adopt: string[] } {
   const pull = values.pull ?? 'missing';
   const known = allowed.find((a) => a === pull);
   if (known === undefined) throw new UsageError(`--pull must be ${allowed.join(', ').replace(/, ([^,]*)$/, ' or $1')}, not '${pull}'`);
-  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known, retryFailed: values['retry-failed'] === true };
+  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known, retryFailed: values['retry-failed'] === true, adopt: adoptFrom(values.adopt ?? []) };
+}
+
+/** `--adopt service/NAME`: the services' names. Other kinds cannot be adopted: their labels never change. */
+function adoptFrom(values: readonly string[]): string[] {
+  return [...new Set(values.map((value) => {
+    const slash = value.indexOf('/');
+    const kind = slash === -1 ? '' : value.slice(0, slash);
+    const name = value.slice(slash + 1);
+    if (kind === 'service' && name !== '') return name;
+    if (['network', 'volume', 'container', 'secret', 'config'].includes(kind)) {
+      throw new UsageError(`--adopt ${value}: only services can be adopted: the Engine never changes a ${kind}'s labels, by which moor knows what it owns${kind === 'network' || kind === 'volume' ? ` (use the existing ${kind} with external: true and its name)` : ''}`);
+    }
+    throw new UsageError(`--adopt takes service/NAME, not '${value}'`);
+  }))];
 }
 
 export interface PlannedRun {
@@ -74,6 +96,7 @@ export async function observeAndPlan(
     replaceVolumes: options.replaceVolumes,
     pull: options.pull,
     retryFailed: options.retryFailed === true,
+    adopt: options.adopt ?? [],
     teardown: options.destroy === true,
     newId: seededIds(seed),
   });

@@ -172,6 +172,11 @@ export interface ObservedProject {
     readonly container: ReadonlyMap<string, UnownedObject>;
     readonly service: ReadonlyMap<string, UnownedObject>;
   };
+  /**
+   * Services named as the project names its services (`<project>_...`) that no moor project owns:
+   * what `--adopt service/NAME` may take over (a `docker stack deploy` of the same name made them).
+   */
+  readonly adoptable: readonly ObservedService[];
   /** Images present on the Engine: reference (see model/images.ts imageKey) -> image id. */
   readonly images: ReadonlyMap<string, string>;
 }

@@ -140,6 +140,7 @@ export async function observeProject(engine: EngineClient, project: string, opti
       container: unowned(containers, (c) => c.Id, (c) => (c.Names[0] ?? c.Id).replace(/^\//, ''), (c) => c.Labels),
       service: unowned(services, (s) => s.ID, (s) => s.Spec.Name ?? s.ID, (s) => s.Spec.Labels),
     },
+    adoptable: services.filter((s) => s.Spec.Labels?.[LABEL_PROJECT] === undefined && (s.Spec.Name ?? '').startsWith(`${project}_`)).map((s) => observeService(s, networkNames)),
     images: imageIds,
   };
 }

@@ -54,6 +54,12 @@ export interface PlanOptions {
    */
   readonly retryFailed?: boolean;
   /**
+   * Services of the manifest to take over when a service of their Engine name exists that no moor
+   * project owns (`--adopt service/NAME`: moving from `docker stack deploy`): updated to the
+   * manifest's spec, with moor's labels, instead of refused as a name conflict. Default none.
+   */
+  readonly adopt?: readonly string[];
+  /**
    * The plan removes the whole project (`moor destroy`, against an empty desired project): the
    * deletions say so instead of "no longer in the manifest", and a kept volume names `--volumes`.
    */
@@ -205,7 +211,8 @@ const res = (kind: string, engineName: string): string => `${kind}:${engineName}
 export function buildPlan(desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Plan {
   const b = new Builder(observed.images, options.pull, options.teardown === true);
   checkEngine(b, desired, observed);
-  checkOwnership(b, desired, observed);
+  const adopt = new Set(options.adopt ?? []);
+  checkOwnership(b, desired, observed, adopt);
   const r = resolveNames(desired, observed, options.newId);
   checkVersionedNames(b, r);
 
@@ -216,7 +223,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const replacedNetworks = planNetworks(b, desired, observed, ownedContainersById);
   const replacedVolumes = planVolumes(b, desired, observed, options);
   planSecretsAndConfigs(b, desired, observed, r);
-  const serviceOutcome = planServices(b, desired, observed, services, replacedNetworks, replacedVolumes, options.retryFailed === true);
+  const serviceOutcome = planServices(b, desired, observed, services, replacedNetworks, replacedVolumes, options.retryFailed === true, adopt);
   planContainers(b, desired, observed, containers, replacedNetworks, replacedVolumes);
   planRemovals(b, desired, observed, ownedContainersById, options);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
@@ -262,7 +269,18 @@ function checkEngine(b: Builder, desired: DesiredProject, observed: ObservedProj
   }
 }
 
-function checkOwnership(b: Builder, desired: DesiredProject, observed: ObservedProject): void {
+function checkOwnership(b: Builder, desired: DesiredProject, observed: ObservedProject, adopt: ReadonlySet<string>): void {
+  for (const name of [...adopt].sort()) {
+    const svc = desired.services[name];
+    const id = objectId('service', name);
+    if (svc === undefined) {
+      b.problem('error', id, `--adopt service/${name}: the manifest has no service ${name}`);
+    } else if (observed.services.some((s) => s.engineName === svc.engineName)) {
+      b.problem('warning', id, `--adopt service/${name}: service ${svc.engineName} is this project's already; nothing to adopt`);
+    } else if (!observed.unowned.service.has(svc.engineName)) {
+      b.problem('warning', id, `--adopt service/${name}: no service ${svc.engineName} exists to adopt; it is created`);
+    }
+  }
   const wanted: [ObjectKind, string, string, boolean][] = [
     ...Object.values(desired.networks).map((n) => ['network', n.name, n.engineName, n.external] as [ObjectKind, string, string, boolean]),
     ...Object.values(desired.volumes).map((v) => ['volume', v.name, v.engineName, v.external] as [ObjectKind, string, string, boolean]),
@@ -276,9 +294,13 @@ function checkOwnership(b: Builder, desired: DesiredProject, observed: ObservedP
       if (foreign === undefined && !owned) b.problem('error', objectId(kind, name), `external ${kind} ${engineName} does not exist on the Engine`);
       continue;
     }
-    if (foreign !== undefined) {
-      const owner = foreign.ownerProject === null ? 'was not created by moor' : `belongs to moor project ${foreign.ownerProject}`;
-      b.problem('error', objectId(kind, name), `${kind} ${engineName} already exists and ${owner}; moor will not take it over (rename the ${kind}, or remove the existing one)`);
+    if (foreign === undefined) continue;
+    if (foreign.ownerProject === null && kind === 'service' && adopt.has(name)) continue;
+    if (foreign.ownerProject !== null) {
+      b.problem('error', objectId(kind, name), `${kind} ${engineName} already exists and belongs to moor project ${foreign.ownerProject}; moor will not take it over (rename the ${kind}, or remove the existing one)`);
+    } else {
+      const adoptHint = kind === 'service' ? `; to take it over, updating it to the manifest's spec, run with --adopt service/${name}` : '';
+      b.problem('error', objectId(kind, name), `${kind} ${engineName} already exists and was not created by moor; moor will not take it over (rename the ${kind}, or remove the existing one${adoptHint})`);
     }
   }
   for (const kind of ['secret', 'config'] as const) {
@@ -560,12 +582,18 @@ function planServices(
   replacedNetworks: Set<string>,
   replacedVolumes: Set<string>,
   retryFailed: boolean,
+  adopt: ReadonlySet<string>,
 ): ServiceOutcome {
   const outcome: ServiceOutcome = { updated: new Set(), recreated: new Set() };
   const createKeys = new Map<string, string>();
   for (const svc of Object.values(desired.services)) {
     const spec = specs.get(svc.name) as ServiceSpec;
-    const live = observed.services.find((s) => s.engineName === svc.engineName);
+    const owned = observed.services.find((s) => s.engineName === svc.engineName);
+    // A service taken over (--adopt) is planned as if it were the project's: it is always updated,
+    // if only to get moor's labels.
+    const adopted = owned === undefined && adopt.has(svc.name) ? observed.adoptable.find((s) => s.engineName === svc.engineName) : undefined;
+    const live = owned ?? adopted;
+    const adoption = adopted === undefined ? '' : `adopted (--adopt): it was not made by moor; `;
     const id = objectId('service', svc.name);
     for (const m of spec.mounts) {
       if (m.type === 'volume' && replacedVolumes.has(m.source)) {
@@ -584,13 +612,13 @@ function planServices(
       releaseServiceRefs(b, remove, live.spec, null);
       releasePreviousRefs(b, remove, live);
       createKeys.set(svc.name, b.add(id, 'create', { op: 'service.create', engineName: svc.engineName, spec }, [remove, ...serviceDeps(b, id, spec)]));
-      b.change({ action: 'replace', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, newEngineName: svc.engineName, dataLoss: false, reason: verdict.reason, fields: verdict.fields });
+      b.change({ action: 'replace', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, newEngineName: svc.engineName, dataLoss: false, reason: adoption + verdict.reason, fields: verdict.fields });
       outcome.recreated.add(svc.name);
       continue;
     }
     if (onReplacedNetwork.length === 0 && holdRollout(b, id, spec, live, verdict.action === 'update', retryFailed)) continue;
     const retry = verdict.action === 'none' && retryFailed && isPaused(live);
-    if (verdict.action === 'none' && onReplacedNetwork.length === 0 && !retry) continue;
+    if (verdict.action === 'none' && onReplacedNetwork.length === 0 && !retry && adopted === undefined) continue;
     let detach: string | undefined;
     if (onReplacedNetwork.length > 0) {
       // The Engine refuses to remove a network a service uses: move the service off it first,
@@ -613,8 +641,10 @@ function planServices(
       ? verdict.reason + (onReplacedNetwork.length > 0 ? '; its network is replaced' : '')
       : onReplacedNetwork.length > 0
         ? `network ${onReplacedNetwork.join(', ')} is replaced`
-        : `its paused rollout is restarted (--retry-failed): ${live.updateStatus?.message ?? ''}`;
-    b.change({ action: 'update', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, reason, fields: verdict.action === 'update' ? verdict.fields : [] });
+        : retry
+          ? `its paused rollout is restarted (--retry-failed): ${live.updateStatus?.message ?? ''}`
+          : 'its spec is the manifest\'s already (only moor\'s labels are added)';
+    b.change({ action: 'update', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, reason: adoption + reason, fields: verdict.action === 'update' ? verdict.fields : [] });
   }
   for (const svc of Object.values(desired.services)) {
     const key = createKeys.get(svc.name);

@@ -21,6 +21,8 @@ export interface SavedPlanOptions {
   readonly pull: 'missing' | 'never';
   /** --retry-failed (absent in plans saved before it existed: false). */
   readonly retryFailed?: boolean;
+  /** --adopt: services taken over (absent in plans saved before it existed: none). */
+  readonly adopt?: readonly string[];
   /** A destroy plan: the desired state is empty. */
   readonly destroy: boolean;
 }
@@ -94,7 +96,7 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
     fail(file, '"reading" is malformed');
   }
   const options = value.options;
-  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean')) {
+  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean') || (options.adopt !== undefined && (!Array.isArray(options.adopt) || !(options.adopt as unknown[]).every((a) => typeof a === 'string')))) {
     fail(file, '"options" is malformed');
   }
   const plan = value.plan;

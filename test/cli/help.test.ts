@@ -29,3 +29,17 @@ test('an unknown option is a usage error for every command, never an internal er
     });
   }
 });
+
+test('--adopt takes service/NAME, for plan and apply only, and not with a saved plan', async () => {
+  const usage = async (args: string[], message: RegExp): Promise<void> => {
+    await assert.rejects(run(bin, args, { cwd: '/' }), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1, args.join(' '));
+      assert.match(err.stderr, message, args.join(' '));
+      return true;
+    });
+  };
+  await usage(['plan', '--adopt', 'api'], /--adopt takes service\/NAME, not 'api'/);
+  await usage(['apply', '--adopt', 'volume/data'], /--adopt volume\/data: only services can be adopted: the Engine never changes a volume's labels/);
+  await usage(['apply', '--plan', 'plan.json', '--adopt', 'service/api'], /--adopt cannot be given with --plan: the saved plan was made with its own options/);
+  await usage(['watch', '--adopt', 'service/api'], /Unknown option '--adopt'/);
+});

@@ -564,3 +564,47 @@ describe('the fingerprint a saved plan is checked against', () => {
     assert.notEqual(plan(desired, stopped).observedFingerprint, base, 'a container of the project');
   });
 });
+
+describe('adopting a service moor did not make (--adopt)', () => {
+  const desired = () => project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api', { environment: { MODE: 'fast' } })] });
+  /** The Engine as `docker stack deploy shop` left it: service shop_api, without moor's labels. */
+  const stackMade = (environment: Record<string, string>): ObservedProject => {
+    const made = observeAsApplied(project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api', { environment })] }));
+    const service = { ...made.services[0]!, id: 'stackmadeid0001', version: 42 };
+    return { ...made, services: [], unowned: unowned('service', 'shop_api'), adoptable: [service] };
+  };
+  const warnings = (p: Plan): string[] => p.problems.filter((x) => x.severity === 'warning').map((x) => x.message);
+
+  test('without --adopt, the name conflict is an error that says how to take the service over', () => {
+    assert.deepEqual(errors(plan(desired(), stackMade({ MODE: 'fast' }))), [
+      "service shop_api already exists and was not created by moor; moor will not take it over (rename the service, or remove the existing one; to take it over, updating it to the manifest's spec, run with --adopt service/api)",
+    ]);
+  });
+
+  test('with --adopt, it is updated in place, versioned, even when its spec already matches (it gets moor\'s labels)', () => {
+    const same = plan(desired(), stackMade({ MODE: 'fast' }), { adopt: ['api'] });
+    assert.deepEqual(same.problems, []);
+    assert.deepEqual(same.changes.map((c) => `${c.action} ${c.kind}/${c.name}: ${c.reason}`), [
+      "update service/api: adopted (--adopt): it was not made by moor; its spec is the manifest's already (only moor's labels are added)",
+    ]);
+    const update = step(same, 'service/api:update');
+    assert.ok(update.op === 'service.update' && update.id === 'stackmadeid0001' && update.version === 42);
+
+    const changed = plan(desired(), stackMade({ MODE: 'slow' }), { adopt: ['api'] });
+    assert.deepEqual(changed.changes.map((c) => [c.action, c.reason, c.fields.map((f) => `${f.path}: ${String(f.before)} -> ${String(f.after)}`)]), [
+      ['update', 'adopted (--adopt): it was not made by moor; environment changed', ['environment.MODE: slow -> fast']],
+    ]);
+  });
+
+  test('a service of another moor project is never adopted; an --adopt with nothing to take over says so', () => {
+    const otherProject = { ...stackMade({ MODE: 'fast' }), unowned: unowned('service', 'shop_api', 'blog'), adoptable: [] };
+    assert.match(errors(plan(desired(), otherProject, { adopt: ['api'] }))[0]!, /service shop_api already exists and belongs to moor project blog; moor will not take it over/);
+    assert.deepEqual(errors(plan(desired(), stackMade({ MODE: 'fast' }), { adopt: ['api', 'web'] })), ['--adopt service/web: the manifest has no service web']);
+    const fresh = plan(desired(), emptyObserved(), { adopt: ['api'] });
+    assert.deepEqual(warnings(fresh), ['--adopt service/api: no service shop_api exists to adopt; it is created']);
+    assert.equal(changeOf(fresh, 'service/api')?.action, 'create');
+    const owned = plan(desired(), observeAsApplied(desired()), { adopt: ['api'] });
+    assert.deepEqual(warnings(owned), ['--adopt service/api: service shop_api is this project\'s already; nothing to adopt']);
+    assert.deepEqual(owned.changes, []);
+  });
+});

@@ -167,6 +167,7 @@ export function emptyObserved(over: Partial<ObservedProject> = {}): ObservedProj
     containers: [],
     services: [],
     unowned: emptyUnowned(),
+    adoptable: [],
     images: new Map([[imageKey(IMAGE), 'sha256:busybox']]),
     ...over,
   };

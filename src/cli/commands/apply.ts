@@ -21,7 +21,7 @@ import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, readingVal
 import { paint, progressPrinter, pullProgressPrinter, renderReport, useColor, writeManifestWarnings } from '../output.js';
 import { dockerConfigRegistryAuth, imagesNeedingCredentials, type RegistryAuthLookup, type RegistryAuthSource } from '../../apply/registry-auth.js';
 import { waitProgress } from '../wait-output.js';
-import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan, RETRY_OPTIONS, RETRY_OPTIONS_HELP } from '../reconcile.js';
+import { emptyProject, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, type PlannedRun, planOptionsFrom, readSavedPlan, ONE_OFF_OPTIONS, ONE_OFF_OPTIONS_HELP } from '../reconcile.js';
 
 export const APPLY_OPTIONS = {
   yes: { type: 'boolean', short: 'y' },
@@ -169,7 +169,7 @@ and running apply again converges from there.
 ${MANIFEST_OPTIONS_HELP}
 
 ${PLAN_OPTIONS_HELP.replace('missing (default): pull images that are not present;', 'missing (default): pull images that are not present;\n                             always: pull every image of the manifest first;')}
-${RETRY_OPTIONS_HELP}
+${ONE_OFF_OPTIONS_HELP}
 
 Apply options:
   -y, --yes                  Do not ask for confirmation
@@ -196,7 +196,7 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
   async run(args, ctx) {
     const { values } = parseArgs({
       args: [...args],
-      options: { ...MANIFEST_OPTIONS, ...PLAN_OPTIONS, ...RETRY_OPTIONS, ...ENGINE_OPTIONS, ...APPLY_OPTIONS, plan: { type: 'string' }, wait: { type: 'boolean' }, 'wait-timeout': { type: 'string' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
+      options: { ...MANIFEST_OPTIONS, ...PLAN_OPTIONS, ...ONE_OFF_OPTIONS, ...ENGINE_OPTIONS, ...APPLY_OPTIONS, plan: { type: 'string' }, wait: { type: 'boolean' }, 'wait-timeout': { type: 'string' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } },
       strict: true,
     });
     if (values.help === true) {
@@ -209,7 +209,7 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
     const waitTimeoutMs = values.wait === true ? waitTimeoutFrom(values['wait-timeout']) : undefined;
 
     if (values.plan !== undefined) {
-      for (const flag of ['prune-volumes', 'replace-volumes', 'pull', 'retry-failed'] as const) {
+      for (const flag of ['prune-volumes', 'replace-volumes', 'pull', 'retry-failed', 'adopt'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be given with --plan: the saved plan was made with its own options`);
       }
       const saved = readSavedPlan(path.resolve(ctx.cwd, values.plan));

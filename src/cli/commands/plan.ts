@@ -6,7 +6,7 @@ import type { Command } from '../command.js';
 import { ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles, savedReading } from '../manifest-options.js';
 import { useColor, writeManifestWarnings } from '../output.js';
-import { connectEarly, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, RETRY_OPTIONS, RETRY_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
+import { connectEarly, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, ONE_OFF_OPTIONS, ONE_OFF_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
 
 export const command: Command = {
   name: 'plan',
@@ -18,7 +18,7 @@ Engine, and prints every change with a field-by-field diff. Changes nothing.
 ${MANIFEST_OPTIONS_HELP}
 
 ${PLAN_OPTIONS_HELP}
-${RETRY_OPTIONS_HELP}
+${ONE_OFF_OPTIONS_HELP}
 
 Output options:
       --json                 Print the plan as JSON (format_version 1, see the README)
@@ -36,7 +36,7 @@ with --detailed-exitcode, 2 when the plan has changes.
       options: {
         ...MANIFEST_OPTIONS,
         ...PLAN_OPTIONS,
-        ...RETRY_OPTIONS,
+        ...ONE_OFF_OPTIONS,
         ...ENGINE_OPTIONS,
         json: { type: 'boolean' },
         out: { type: 'string' },
