@@ -74,6 +74,8 @@ export async function applyPlan(engine: EngineClient, desired: DesiredProject, o
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     cost: (step) => stepCost(step, options.awaitRollouts ?? false),
     hold: holdServiceWrites(steps, options.awaitRollouts ?? false),
+    // A depends_on wait or a replacement's verification may last minutes: it takes no slot.
+    passive: (step) => step.op === 'container.wait',
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });

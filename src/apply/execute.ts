@@ -5,6 +5,7 @@
 //     other step still runs, and the report says which did what;
 //   - a cancelled run (signal aborted, e.g. SIGTERM) starts no new step, lets the running ones
 //     finish, and reports the rest as not run;
+//   - steps that only wait (passive) take no slot of the concurrency limit;
 //   - of the steps ready at once, the one with the costliest chain of work behind it starts first,
 //     and held steps start once the steps they are held for have settled (schedule.ts); order
 //     never changes what runs, only when.
@@ -51,6 +52,11 @@ export interface ExecuteOptions {
    * a failure does not skip them). Should the run go idle with held steps ready, they start then.
    */
   readonly hold?: Hold | null;
+  /**
+   * Steps that only wait (for a container to turn healthy...) and so take none of the
+   * `concurrency` slots: a slow healthcheck does not hold up the steps that do the work.
+   */
+  readonly passive?: (step: Step) => boolean;
   /** Milliseconds clock, injectable for tests. */
   readonly now?: () => number;
 }
@@ -86,8 +92,11 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
     for (const next of dependants.get(step.key) ?? []) skip(next, cause);
   };
 
+  const passive = options.passive ?? (() => false);
+  /** Passive steps under way (they never reject: a failure is an outcome). */
+  const passiveRuns = new Set<Promise<void>>();
   const start = (step: Step): void => {
-    void queue.add(async () => {
+    const task = async (): Promise<void> => {
       if (signal.aborted) return; // reported as cancelled below
       const began = now();
       emit({ type: 'step-start', step });
@@ -110,7 +119,22 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
       }
       settle({ step, status: 'done', durationMs });
       startAll(ready);
-    }, { priority: priority(step) });
+    };
+    if (passive(step)) {
+      const under = task();
+      passiveRuns.add(under);
+      void under.finally(() => passiveRuns.delete(under));
+    } else {
+      void queue.add(task, { priority: priority(step) });
+    }
+  };
+  /** Until nothing runs any more: the queue idle and no passive step under way (each may start more). */
+  const idle = async (): Promise<void> => {
+    for (;;) {
+      await queue.onIdle();
+      if (passiveRuns.size === 0) return;
+      await Promise.all([...passiveRuns]);
+    }
   };
   // The queue runs a step at once while it has a free slot: steps that become ready together are
   // added costliest first, so that the free slots go to them (the sort is stable: plan order
@@ -124,12 +148,12 @@ export async function executeSteps(steps: readonly Step[], run: StepRunner, opti
   };
 
   startAll(steps.filter((step) => step.after.length === 0));
-  await queue.onIdle();
+  await idle();
   // Held for steps that can no longer settle (they wait for a held step): never stall on them.
   while (parked.length > 0 && !signal.aborted) {
     holdFor = 0;
     startAll(parked.splice(0));
-    await queue.onIdle();
+    await idle();
   }
 
   const ordered = steps.map((step) => outcomes.get(step.key) ?? { step, status: 'cancelled' as const, durationMs: 0 });

@@ -113,3 +113,35 @@ describe('executing a plan', () => {
     await assert.rejects(executeSteps([], async () => undefined, { concurrency: 0 }), /concurrency must be a whole number of at least 1, got 0/);
   });
 });
+
+describe('passive steps', () => {
+  test('a step that only waits takes none of the slots: with one slot, the work goes on beside it', async () => {
+    const steps = [step('wait'), step('a'), step('b', ['a']), step('after-wait', ['wait'])];
+    const log: string[] = [];
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const report = await executeSteps(steps, async (s) => {
+      log.push(`start ${s.key}`);
+      // Without the passive path the only slot is the wait's, b never runs: fail instead of hanging.
+      if (s.key === 'wait') await Promise.race([gate, sleep(2000).then(() => Promise.reject(new Error('b never ran beside the wait')))]);
+      if (s.key === 'b') release(); // b could not run if the wait held the only slot
+      log.push(`end ${s.key}`);
+    }, { concurrency: 1, passive: (s) => s.key === 'wait' });
+    assert.equal(report.ok, true);
+    assert.ok(log.indexOf('end b') < log.indexOf('end wait'), log.join(', '));
+    assert.ok(log.indexOf('start after-wait') > log.indexOf('end wait'), 'what waits for a passive step still waits for it');
+  });
+
+  test('a passive step that fails skips its dependants, and the run waits for passive steps before it reports', async () => {
+    const steps = [step('wait'), step('next', ['wait']), step('other')];
+    const report = await executeSteps(steps, async (s) => {
+      if (s.key === 'wait') {
+        await sleep(20);
+        throw new Error('never healthy');
+      }
+    }, { concurrency: 1, passive: (s) => s.key === 'wait' });
+    assert.deepEqual(report.outcomes.map((o) => `${o.step.key}:${o.status}`), ['wait:failed', 'next:skipped', 'other:done']);
+  });
+});
