@@ -942,7 +942,11 @@ function planRemovals(
  */
 function fingerprintObserved(observed: ObservedProject, desired: DesiredProject): string {
   const imageKeys = [...new Set([...Object.values(desired.containers).map((c) => c.spec.image), ...Object.values(desired.services).map((s) => s.spec.image)].map(imageKey))].sort();
+  // The services --adopt could take over (only when there are any: older saved plans keep their fingerprint).
+  const wanted = new Set(Object.values(desired.services).map((s) => s.engineName));
+  const adoptable = observed.adoptable.filter((s) => wanted.has(s.engineName)).map((s) => [s.engineName, s.id, s.version]);
   return specHash({
+    ...(adoptable.length === 0 ? {} : { adoptable }),
     engine: observed.engine.swarm,
     networks: observed.networks.map((n) => [n.engineName, n.id]),
     volumes: observed.volumes.map((v) => [v.engineName, v.spec]),

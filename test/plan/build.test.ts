@@ -596,6 +596,13 @@ describe('adopting a service moor did not make (--adopt)', () => {
     ]);
   });
 
+  test('a saved plan that adopts is stale once the service to adopt changed', () => {
+    const observed = stackMade({ MODE: 'fast' });
+    const base = plan(desired(), observed, { adopt: ['api'] }).observedFingerprint;
+    const moved = { ...observed, adoptable: observed.adoptable.map((s) => ({ ...s, version: s.version + 1 })) };
+    assert.notEqual(plan(desired(), moved, { adopt: ['api'] }).observedFingerprint, base);
+  });
+
   test('a service of another moor project is never adopted; an --adopt with nothing to take over says so', () => {
     const otherProject = { ...stackMade({ MODE: 'fast' }), unowned: unowned('service', 'shop_api', 'blog'), adoptable: [] };
     assert.match(errors(plan(desired(), otherProject, { adopt: ['api'] }))[0]!, /service shop_api already exists and belongs to moor project blog; moor will not take it over/);
