@@ -10,7 +10,7 @@ import { type DesiredProject, type StringMap, workloadOf } from '../model/desire
 import { parseObjectId } from '../model/kinds.js';
 import { saltedFingerprint, sha256Hex } from '../model/hash.js';
 import type { Plan } from './build.js';
-import type { Step } from './steps.js';
+import { sendsSpec, type Step } from './steps.js';
 
 export const SAVED_PLAN_FORMAT = 'moor-plan';
 export const SAVED_PLAN_VERSION = 1;
@@ -128,8 +128,8 @@ export function stepsForSaving(steps: readonly Step[], desired: DesiredProject, 
     );
   };
   return steps.map((step) => {
+    if (!sendsSpec(step)) return step;
     if (step.op === 'container.create') return { ...step, spec: { ...step.spec, environment: hide(step, 'container', step.spec.environment) } };
-    if (step.op === 'service.create' || step.op === 'service.update') return { ...step, spec: { ...step.spec, environment: hide(step, 'service', step.spec.environment) } };
-    return step;
+    return { ...step, spec: { ...step.spec, environment: hide(step, 'service', step.spec.environment) } };
   });
 }

@@ -118,6 +118,18 @@ export type StepOp =
 export type Step = StepBase & StepOp;
 export type StepKind = StepOp['op'];
 
+/** A step that sends a container's or a service's spec, its environment with it. */
+export type SpecStep = Extract<Step, { readonly op: 'container.create' | 'service.create' | 'service.update' }>;
+
+/**
+ * Whether a step sends a spec: what a saved plan fingerprints and the watch's flap guard compares
+ * of the environments (both hide or hash the values, never print them). A new kind of step that
+ * sends a spec belongs here.
+ */
+export function sendsSpec(step: Step): step is SpecStep {
+  return step.op === 'container.create' || step.op === 'service.create' || step.op === 'service.update';
+}
+
 /** A one-line description of a step, for progress output and reports. */
 export function describeStep(step: Step): string {
   switch (step.op) {

@@ -6,6 +6,7 @@
 import { stableStringify, sha256Hex } from '../model/hash.js';
 import type { DesiredProject } from '../model/desired.js';
 import type { Plan } from '../plan/build.js';
+import { sendsSpec } from '../plan/steps.js';
 import { backoffDelay, validateBackoff, type BackoffPolicy, type Random } from './backoff.js';
 import type { Clock } from './clock.js';
 
@@ -19,7 +20,7 @@ import type { Clock } from './clock.js';
  */
 export function planFingerprint(plan: Plan, desired: DesiredProject): string {
   const changes = plan.changes.map((c) => [c.action, c.kind, c.name, c.fields.map((f) => [f.path, f.before ?? null, f.after ?? null])]);
-  const environments = plan.steps.flatMap((s) => (s.op === 'container.create' || s.op === 'service.create' || s.op === 'service.update' ? [[s.object, s.spec.environment]] : []));
+  const environments = plan.steps.filter(sendsSpec).map((s) => [s.object, s.spec.environment]);
   const contents: [string, string][] = [];
   const versions = new Map<string, string>();
   for (const step of plan.steps) {
