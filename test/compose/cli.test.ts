@@ -159,6 +159,17 @@ test('a value that a file included by an included file takes from the intermedia
   assert.match(run.stderr, /^a\/b\/compose\.yaml:3:12: warning: "x\/s:\$\{TAG\}" is written as its value/m);
 });
 
+test('moor convert warns once about a value from an included .env that several services take from one base', async () => {
+  const run = await convertReadBack({
+    'app/compose.yaml': 'include: [sub/compose.yaml]\n',
+    'app/sub/compose.yaml': 'services:\n  a:\n    extends: { file: base.yaml, service: base }\n  b:\n    extends: { file: base.yaml, service: base }\n',
+    'app/sub/base.yaml': 'services:\n  base:\n    image: x/base:${TAG}\n',
+    'app/sub/.env': 'TAG=2\n',
+  });
+  assert.equal(run.stdout.match(/image: x\/base:2\n/g)?.length, 2, run.stdout);
+  assert.equal(run.stderr.match(/^sub\/base\.yaml:3:12: warning: "x\/base:\$\{TAG\}" is written as its value/gm)?.length, 1, run.stderr);
+});
+
 test('moor --help lists convert', async () => {
   const run = await runCli(['--help'], { cwd: '/' });
   assert.match(run.stdout, /^ {2}convert +Print the moor manifest equivalent to Compose files$/m);

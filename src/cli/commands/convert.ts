@@ -55,10 +55,15 @@ Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
       `moor manifest converted from ${files.map((f) => path.basename(f)).join(', ')} by: moor convert --as ${c?.reading ?? 'containers'}`,
       `Relative paths start at this file's folder; \${VARIABLES} come from the environment, then .env.`,
     ];
-    // Never the value itself: only where it is, and how it was written.
+    // Never the value itself: only where it is, and how it was written; once per place (services
+    // extending one base share its value).
+    const warned = new Set<string>();
     for (const node of inlinedValues(tree)) {
       const message = `${quoteValue(node.source ?? '')} is written as its value, which comes from an included file's .env (the manifest cannot name that file's variables): check that it is no secret before you commit the manifest`;
-      ctx.stderr.write(`${formatIssue({ severity: 'warning', ...node.loc, path: '', message })}\n`);
+      const line = formatIssue({ severity: 'warning', ...node.loc, path: '', message });
+      if (warned.has(line)) continue;
+      warned.add(line);
+      ctx.stderr.write(`${line}\n`);
     }
     ctx.stdout.write(emitYaml(tree, header));
     return 0;
