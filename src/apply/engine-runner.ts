@@ -238,10 +238,11 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
       signal,
       read: () => observeRuntime(engine, project, { containers: [engineName], signal }),
     });
-    const status = result.statuses[0];
-    if (result.outcome === 'converged' || status === undefined) return;
+    if (result.outcome === 'converged') return;
     if (result.outcome === 'cancelled') throw new StepError(`stopped waiting for container ${engineName}`);
-    throw new StepError(`container ${engineName} does not run as the manifest says: ${status.summary}${status.reason === null ? '' : `: ${status.reason}`}`);
+    const status = result.statuses[0];
+    const why = status === undefined ? result.outcome : `${status.summary}${status.reason === null ? '' : `: ${status.reason}`}`;
+    throw new StepError(`container ${engineName} does not run as the manifest says: ${why}`);
   };
 
   return async (step: Step, signal: AbortSignal): Promise<void> => {
