@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import type { EngineClient } from '../engine/client.js';
 import type { DesiredProject } from '../model/desired.js';
 import { randomSeed, seededIds } from '../model/hash.js';
+import { parseObjectId } from '../model/kinds.js';
 import type { ObservedProject } from '../model/observed.js';
 import { listEngine, observeProject, type EngineListing } from '../observe/observe.js';
 import type { CommandContext } from './command.js';
@@ -64,14 +65,11 @@ export function planOptionsFrom<P extends string>(values: PlanOptionValues, allo
 /** `--adopt service/NAME`: the services' names. Other kinds cannot be adopted: their labels never change. */
 function adoptFrom(values: readonly string[]): string[] {
   return [...new Set(values.map((value) => {
-    const slash = value.indexOf('/');
-    const kind = slash === -1 ? '' : value.slice(0, slash);
-    const name = value.slice(slash + 1);
-    if (kind === 'service' && name !== '') return name;
-    if (['network', 'volume', 'container', 'secret', 'config'].includes(kind)) {
-      throw new UsageError(`--adopt ${value}: only services can be adopted: the Engine never changes a ${kind}'s labels, by which moor knows what it owns${kind === 'network' || kind === 'volume' ? ` (use the existing ${kind} with external: true and its name)` : ''}`);
-    }
-    throw new UsageError(`--adopt takes service/NAME, not '${value}'`);
+    const id = parseObjectId(value);
+    if (id === null) throw new UsageError(`--adopt takes service/NAME, not '${value}'`);
+    const { kind, name } = id;
+    if (kind === 'service') return name;
+    throw new UsageError(`--adopt ${value}: only services can be adopted: the Engine never changes a ${kind}'s labels, by which moor knows what it owns${kind === 'network' || kind === 'volume' ? ` (use the existing ${kind} with external: true and its name)` : ''}`);
   }))];
 }
 
