@@ -46,6 +46,8 @@ export interface WatchOptions {
   /** /healthz answers 503 after this many failed cycles in a row. */
   readonly unhealthyAfter: number;
   readonly listen: ListenAddress | null;
+  /** With `listen`: POST /sync must prove it knows this secret (src/watch/server.ts). */
+  readonly syncSecret?: Buffer;
   readonly logger: Logger;
   /** Stops the watcher gracefully. */
   readonly signal: AbortSignal;
@@ -244,8 +246,11 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
         health: () => status.health(),
         metrics: () => status.registry.render(),
         sync: () => loop.notify({ kind: 'sync', detail: 'POST /sync' }),
+      }, {
+        ...(options.syncSecret === undefined ? {} : { syncSecret: options.syncSecret }),
+        onSyncRefused: (reason, from) => log.log('warn', 'sync refused', { from, reason }),
       });
-      log.log('info', 'listening', { address: server.address, endpoints: ['GET /healthz', 'GET /metrics', 'POST /sync'] });
+      log.log('info', 'listening', { address: server.address, endpoints: ['GET /healthz', 'GET /metrics', 'POST /sync'], syncAuth: options.syncSecret === undefined ? 'none' : 'secret' });
       options.onListening?.(server.address);
     }
     log.log('info', 'watch started', {

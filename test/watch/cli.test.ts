@@ -11,6 +11,8 @@ import { runMoor } from '../support/cli.js';
 function folder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'moor-watch-cli-'));
   writeFileSync(join(dir, 'moor.yaml'), 'project: clitest\n');
+  writeFileSync(join(dir, 'empty-secret'), '\n');
+  writeFileSync(join(dir, 'two-lines'), 'one\ntwo\n');
   return dir;
 }
 
@@ -18,7 +20,7 @@ describe('moor watch options', () => {
   test('--help documents every option', async () => {
     const r = await runMoor(['watch', '--help']);
     assert.equal(r.code, 0);
-    for (const flag of ['--interval', '--dry-run', '--listen', '--unhealthy-after', '--log-format', '--shutdown-timeout', '--git', '--ref', '--path', '--workdir', '--file', '--env-file', '--prune-volumes', '--pull', '--host']) {
+    for (const flag of ['--interval', '--dry-run', '--listen', '--sync-secret-file', '--unhealthy-after', '--log-format', '--shutdown-timeout', '--git', '--ref', '--path', '--workdir', '--file', '--env-file', '--prune-volumes', '--pull', '--host']) {
       assert.ok(r.stdout.includes(flag), `${flag} is in the help`);
     }
     assert.match((await runMoor(['--help'])).stdout, /^ {2}watch +Apply, then keep the project converged/m);
@@ -30,6 +32,10 @@ describe('moor watch options', () => {
       [['--interval', '500ms'], /--interval must be at least 1s, got 500ms/],
       [['--log-format', 'xml'], /--log-format must be json or text, not 'xml'/],
       [['--listen', ':9090'], /--listen: expected HOST:PORT such as 127\.0\.0\.1:9090/],
+      [['--sync-secret-file', 'moor.yaml'], /--sync-secret-file needs --listen HOST:PORT: it guards POST \/sync/],
+      [['--listen', '127.0.0.1:0', '--sync-secret-file', 'missing'], /--sync-secret-file .*missing: cannot read it: ENOENT/],
+      [['--listen', '127.0.0.1:0', '--sync-secret-file', 'empty-secret'], /--sync-secret-file .*empty-secret: the file is empty/],
+      [['--listen', '127.0.0.1:0', '--sync-secret-file', 'two-lines'], /--sync-secret-file .*two-lines: the secret must be one line/],
       [['--unhealthy-after', '0'], /--unhealthy-after must be a whole number from 1 to 1000/],
       [['--ref', 'main'], /--ref needs --git URL/],
       [['--pull', 'always'], /--pull must be missing or never, not 'always'/],

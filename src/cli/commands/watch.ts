@@ -3,6 +3,7 @@
 // cycle soon after, the interval is the full resync. The loop itself is src/watch/; this file
 // only turns options into its inputs and its end into an exit status.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '../../apply/lock.js';
 import { dockerConfigRegistryAuth } from '../../apply/registry-auth.js';
@@ -31,6 +32,7 @@ const WATCH_OPTIONS = {
   path: { type: 'string' },
   workdir: { type: 'string' },
   listen: { type: 'string' },
+  'sync-secret-file': { type: 'string' },
   'unhealthy-after': { type: 'string' },
   'log-format': { type: 'string' },
   'shutdown-timeout': { type: 'string' },
@@ -49,6 +51,21 @@ function countOption(flag: string, text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new UsageError(`--${flag} must be a whole number from 1 to 1000, not '${text}'`);
   return n;
+}
+
+/** The secret of --sync-secret-file: the file's content without its final line break. */
+function readSyncSecret(file: string): Buffer {
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch (err: unknown) {
+    throw new UsageError(`--sync-secret-file ${file}: cannot read it: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const end = content.at(-1) === 0x0a ? (content.at(-2) === 0x0d ? content.length - 2 : content.length - 1) : content.length;
+  const secret = content.subarray(0, end);
+  if (secret.length === 0) throw new UsageError(`--sync-secret-file ${file}: the file is empty`);
+  if (/[\r\n]/.test(secret.toString('latin1'))) throw new UsageError(`--sync-secret-file ${file}: the secret must be one line`);
+  return secret;
 }
 
 /** The default Git work folder: one per URL, ref and path, next to the locks. */
@@ -94,7 +111,12 @@ Watch options:
       --interval DURATION    Full resync period (default 30s; at least 1s), e.g. 30s, 5m, 1h
       --dry-run              Report drift and the changes each cycle would make; change nothing
       --listen HOST:PORT     Serve GET /healthz, GET /metrics (Prometheus) and POST /sync there
-                             (default: no listener; no authentication: bind to loopback)
+                             (default: no listener; /healthz and /metrics are read-only)
+      --sync-secret-file FILE
+                             POST /sync must prove it knows the secret in FILE: a webhook
+                             signed with it (X-Hub-Signature-256: GitHub, Gitea, Forgejo),
+                             X-Gitlab-Token: SECRET, or Authorization: Bearer SECRET; else 401.
+                             Without it, POST /sync is open: bind to loopback
       --unhealthy-after N    /healthz answers 503 after N failed cycles in a row (default 3)
       --log-format FORMAT    text (default) or json: one record per line, on stderr
       --shutdown-timeout DURATION
@@ -135,6 +157,9 @@ work folder is locked by another moor) or when the running steps outlive --shutd
     const format = values['log-format'] ?? 'text';
     if (!LOG_FORMATS.includes(format as LogFormat)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, not '${format}'`);
     const listen = values.listen === undefined ? null : parseListen(values.listen);
+    const syncSecretFile = values['sync-secret-file'];
+    if (syncSecretFile !== undefined && listen === null) throw new UsageError('--sync-secret-file needs --listen HOST:PORT: it guards POST /sync');
+    const syncSecret = syncSecretFile === undefined ? undefined : readSyncSecret(path.resolve(ctx.cwd, syncSecretFile));
     const planOptions = planOptionsFrom(values, ['missing', 'never'] as const);
     for (const flag of ['ref', 'path', 'workdir'] as const) {
       if (values[flag] !== undefined && values.git === undefined) throw new UsageError(`--${flag} needs --git URL`);
@@ -182,6 +207,7 @@ work folder is locked by another moor) or when the running steps outlive --shutd
         dryRun: values['dry-run'] === true,
         unhealthyAfter,
         listen,
+        ...(syncSecret === undefined ? {} : { syncSecret }),
         logger,
         signal: ctx.signal,
         shutdownTimeoutMs,
