@@ -23,13 +23,15 @@ export const PLAN_OPTIONS = {
 } as const;
 
 /**
- * `--retry-failed` and `--adopt`, for plan and apply only: one-off decisions of a person. A watcher
- * given --retry-failed would send a failing spec again on every cycle, which is the flap it exists
- * to prevent; taking over what another tool made is decided once, not on every cycle.
+ * `--retry-failed`, `--adopt` and `--replace`, for plan and apply only: one-off decisions of a
+ * person. A watcher given --retry-failed would send a failing spec again on every cycle, which is
+ * the flap it exists to prevent; taking over what another tool made is decided once, not on every
+ * cycle; and a watcher given --replace would replace on every cycle.
  */
 export const ONE_OFF_OPTIONS = {
   'retry-failed': { type: 'boolean' },
   adopt: { type: 'string', multiple: true },
+  replace: { type: 'string', multiple: true },
 } as const;
 
 export const PLAN_OPTIONS_HELP = `Planning options:
@@ -45,7 +47,12 @@ export const ONE_OFF_OPTIONS_HELP = `      --retry-failed         Send again a s
                              it (a service docker stack deploy made under the same name): it is
                              updated to the manifest's spec, with moor's labels, instead of refused
                              as a name conflict. Repeatable. Networks, volumes and containers cannot
-                             be adopted (the Engine never changes their labels)`;
+                             be adopted (the Engine never changes their labels)
+      --replace container/NAME, --replace service/NAME
+                             Replace it although nothing changed (after a bind-mounted file or a
+                             re-pulled tag changed): a container is created anew and swapped in, as
+                             for any replacement; a service's tasks are all restarted, following its
+                             update_config (docker service update --force). Repeatable`;
 
 export interface PlanOptionValues {
   readonly 'prune-volumes'?: boolean | undefined;
@@ -53,13 +60,25 @@ export interface PlanOptionValues {
   readonly pull?: string | undefined;
   readonly 'retry-failed'?: boolean | undefined;
   readonly adopt?: readonly string[] | undefined;
+  readonly replace?: readonly string[] | undefined;
 }
 
-export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P; retryFailed: boolean; adopt: string[] } {
+export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P; retryFailed: boolean; adopt: string[]; replace: string[] } {
   const pull = values.pull ?? 'missing';
   const known = allowed.find((a) => a === pull);
   if (known === undefined) throw new UsageError(`--pull must be ${allowed.join(', ').replace(/, ([^,]*)$/, ' or $1')}, not '${pull}'`);
-  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known, retryFailed: values['retry-failed'] === true, adopt: adoptFrom(values.adopt ?? []) };
+  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known, retryFailed: values['retry-failed'] === true, adopt: adoptFrom(values.adopt ?? []), replace: replaceFrom(values.replace ?? []) };
+}
+
+/** `--replace container/NAME` or `service/NAME`: the ids. What other kinds are made of decides when they are recreated. */
+function replaceFrom(values: readonly string[]): string[] {
+  return [...new Set(values.map((value) => {
+    const id = parseObjectId(value);
+    if (id === null) throw new UsageError(`--replace takes container/NAME or service/NAME, not '${value}'`);
+    if (id.kind === 'container' || id.kind === 'service') return `${id.kind}/${id.name}`;
+    const when = id.kind === 'secret' || id.kind === 'config' ? 'a new version is made when its content changes' : `it is recreated when its ${id.kind === 'network' ? 'driver or options' : 'driver or options (with --replace-volumes: its data is lost)'} change`;
+    throw new UsageError(`--replace ${value}: only containers and services can be replaced on demand; a ${id.kind} is made of what the manifest says of it: ${when}`);
+  }))].sort();
 }
 
 /** `--adopt service/NAME`: the services' names. Other kinds cannot be adopted: their labels never change. */
@@ -95,6 +114,7 @@ export async function observeAndPlan(
     pull: options.pull,
     retryFailed: options.retryFailed === true,
     adopt: options.adopt ?? [],
+    replace: options.replace ?? [],
     teardown: options.destroy === true,
     newId: seededIds(seed),
   });

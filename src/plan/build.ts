@@ -27,7 +27,7 @@ import { workloadOf } from '../model/desired.js';
 import { saltedFingerprint, specHash, type IdSource } from '../model/hash.js';
 import { oldestFirst } from '../model/duplicates.js';
 import { imageKey } from '../model/images.js';
-import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS } from '../model/kinds.js';
+import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS, parseObjectId } from '../model/kinds.js';
 import { MAX_SWARM_NAME_LENGTH } from '../model/labels.js';
 import type {
   ObservedConfig,
@@ -59,6 +59,13 @@ export interface PlanOptions {
    * manifest's spec, with moor's labels, instead of refused as a name conflict. Default none.
    */
   readonly adopt?: readonly string[];
+  /**
+   * Containers and services of the manifest to replace although nothing changed (`--replace
+   * container/NAME`, `--replace service/NAME`, as ids): a container is created anew
+   * (create-then-swap), a service's tasks are restarted (its ForceUpdate raised, so Swarm rolls
+   * every task following its update_config). Default none.
+   */
+  readonly replace?: readonly string[];
   /**
    * The plan removes the whole project (`moor destroy`, against an empty desired project): the
    * deletions say so instead of "no longer in the manifest", and a kept volume names `--volumes`.
@@ -213,6 +220,8 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   checkEngine(b, desired, observed);
   const adopt = new Set(options.adopt ?? []);
   checkOwnership(b, desired, observed, adopt);
+  const replace = new Set(options.replace ?? []);
+  checkReplace(b, desired, observed, replace);
   const r = resolveNames(desired, observed, options.newId);
   checkVersionedNames(b, r);
 
@@ -223,8 +232,8 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const replacedNetworks = planNetworks(b, desired, observed, ownedContainersById);
   const replacedVolumes = planVolumes(b, desired, observed, options);
   planSecretsAndConfigs(b, desired, observed, r);
-  const serviceOutcome = planServices(b, desired, observed, services, replacedNetworks, replacedVolumes, options.retryFailed === true, adopt);
-  planContainers(b, desired, observed, containers, replacedNetworks, replacedVolumes);
+  const serviceOutcome = planServices(b, desired, observed, services, { replacedNetworks, replacedVolumes, retryFailed: options.retryFailed === true, adopt, replace });
+  planContainers(b, desired, observed, containers, { replacedNetworks, replacedVolumes, replace });
   planRemovals(b, desired, observed, ownedContainersById, options);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
 
@@ -266,6 +275,22 @@ function checkEngine(b: Builder, desired: DesiredProject, observed: ObservedProj
     b.problem('error', null, `the manifest has Swarm objects (services, secrets, configs or overlay networks), but Swarm is ${observed.engine.swarm} on this Engine: run 'docker swarm init' or point moor at a Swarm manager`);
   } else if (!observed.engine.swarmManager) {
     b.problem('error', null, 'this Engine is a Swarm worker: Swarm objects can only be managed through a manager node');
+  }
+}
+
+/** --replace: only objects of the manifest; one not on the Engine yet is created anyway. */
+function checkReplace(b: Builder, desired: DesiredProject, observed: ObservedProject, replace: ReadonlySet<string>): void {
+  for (const id of [...replace].sort()) {
+    const parsed = parseObjectId(id);
+    const kind = parsed?.kind;
+    const name = parsed?.name ?? '';
+    const wanted = kind === 'container' ? desired.containers[name] : kind === 'service' ? desired.services[name] : undefined;
+    if (wanted === undefined) {
+      b.problem('error', id, `--replace ${id}: the manifest has no ${kind ?? 'object'} ${name}`);
+      continue;
+    }
+    const live = kind === 'container' ? observed.containers.some((c) => c.engineName === wanted.engineName) : observed.services.some((s) => s.engineName === wanted.engineName);
+    if (!live) b.problem('warning', id, `--replace ${id}: ${kind} ${wanted.engineName} is not on the Engine yet; it is created`);
   }
 }
 
@@ -574,16 +599,22 @@ function holdRollout(b: Builder, id: ObjectId, spec: ServiceSpec, live: Observed
   return false;
 }
 
-function planServices(
-  b: Builder,
-  desired: DesiredProject,
-  observed: ObservedProject,
-  specs: Map<string, ServiceSpec>,
-  replacedNetworks: Set<string>,
-  replacedVolumes: Set<string>,
-  retryFailed: boolean,
-  adopt: ReadonlySet<string>,
-): ServiceOutcome {
+/** What else decides a workload's plan besides its spec and its live state. */
+interface WorkloadContext {
+  /** Engine names of the networks and volumes the plan recreates. */
+  readonly replacedNetworks: ReadonlySet<string>;
+  readonly replacedVolumes: ReadonlySet<string>;
+  /** Ids of the objects to replace although unchanged (--replace). */
+  readonly replace: ReadonlySet<string>;
+}
+
+interface ServiceContext extends WorkloadContext {
+  readonly retryFailed: boolean;
+  readonly adopt: ReadonlySet<string>;
+}
+
+function planServices(b: Builder, desired: DesiredProject, observed: ObservedProject, specs: Map<string, ServiceSpec>, context: ServiceContext): ServiceOutcome {
+  const { replacedNetworks, replacedVolumes, retryFailed, adopt } = context;
   const outcome: ServiceOutcome = { updated: new Set(), recreated: new Set() };
   const createKeys = new Map<string, string>();
   for (const svc of Object.values(desired.services)) {
@@ -618,7 +649,8 @@ function planServices(
     }
     if (onReplacedNetwork.length === 0 && holdRollout(b, id, spec, live, verdict.action === 'update', retryFailed)) continue;
     const retry = verdict.action === 'none' && retryFailed && isPaused(live);
-    if (verdict.action === 'none' && onReplacedNetwork.length === 0 && !retry && adopted === undefined) continue;
+    const restart = context.replace.has(id);
+    if (verdict.action === 'none' && onReplacedNetwork.length === 0 && !retry && !restart && adopted === undefined) continue;
     let detach: string | undefined;
     if (onReplacedNetwork.length > 0) {
       // The Engine refuses to remove a network a service uses: move the service off it first,
@@ -631,7 +663,7 @@ function planServices(
     const update = b.add(
       id,
       'update',
-      { op: 'service.update', engineName: svc.engineName, id: live.id, version: detach === undefined ? live.version : null, spec, ...(retry ? { bumpForceUpdate: true as const } : {}) },
+      { op: 'service.update', engineName: svc.engineName, id: live.id, version: detach === undefined ? live.version : null, spec, ...(retry || restart ? { bumpForceUpdate: true as const } : {}) },
       [detach, ...serviceDeps(b, id, spec)],
     );
     releaseServiceRefs(b, update, live.spec, spec);
@@ -643,8 +675,11 @@ function planServices(
         ? `network ${onReplacedNetwork.join(', ')} is replaced`
         : retry
           ? `its paused rollout is restarted (--retry-failed): ${live.updateStatus?.message ?? ''}`
-          : 'its spec is the manifest\'s already (only moor\'s labels are added)';
-    b.change({ action: 'update', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, reason: adoption + reason, fields: verdict.action === 'update' ? verdict.fields : [] });
+          : restart
+            ? ''
+            : 'its spec is the manifest\'s already (only moor\'s labels are added)';
+    const restarted = restart ? `${reason === '' ? '' : `${reason}; `}every task is replaced (--replace: Swarm restarts them following update_config)` : reason;
+    b.change({ action: 'update', kind: 'service', name: svc.name, engineName: svc.engineName, id: live.id, reason: adoption + restarted, fields: verdict.action === 'update' ? verdict.fields : [] });
   }
   for (const svc of Object.values(desired.services)) {
     const key = createKeys.get(svc.name);
@@ -679,14 +714,7 @@ function removeContainer(b: Builder, id: ObjectId, suffix: string, live: Observe
   return remove;
 }
 
-function planContainers(
-  b: Builder,
-  desired: DesiredProject,
-  observed: ObservedProject,
-  specs: Map<string, ContainerSpec>,
-  replacedNetworks: Set<string>,
-  replacedVolumes: Set<string>,
-): void {
+function planContainers(b: Builder, desired: DesiredProject, observed: ObservedProject, specs: Map<string, ContainerSpec>, context: WorkloadContext): void {
   /** Logical name -> the key of its start step, when the plan starts it. */
   const starts = new Map<string, string>();
   for (const ctr of Object.values(desired.containers)) {
@@ -703,7 +731,7 @@ function planContainers(
       leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover));
       b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [] });
     }
-    const start = planContainer(b, ctr, spec, live, observed, replacedNetworks, replacedVolumes, leftovers);
+    const start = planContainer(b, ctr, spec, live, observed, context, leftovers);
     if (start !== undefined) starts.set(ctr.name, start);
   }
   // depends_on: a container starts after the containers it depends on are started, healthy or
@@ -738,10 +766,10 @@ function planContainer(
   spec: ContainerSpec,
   live: ObservedContainer | undefined,
   observed: ObservedProject,
-  replacedNetworks: Set<string>,
-  replacedVolumes: Set<string>,
+  context: WorkloadContext,
   leftovers: readonly string[],
 ): string | undefined {
+  const { replacedNetworks, replacedVolumes } = context;
   const id = objectId('container', ctr.name);
   const create = (engineName: string, replaces: string | null, after: (string | undefined)[] = []): string =>
     b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces }, [...after, ...leftovers, ...containerDeps(b, id, spec)]);
@@ -755,6 +783,10 @@ function planContainer(
   const usesReplacedVolume = spec.mounts.some((m) => m.type === 'volume' && replacedVolumes.has(m.source));
   if (usesReplacedVolume && verdict.action !== 'replace') {
     verdict = { action: 'replace', fields: verdict.action === 'none' ? [] : verdict.fields, reason: 'a volume it mounts is recreated' };
+  }
+  if (context.replace.has(id) && verdict.action !== 'replace') {
+    const also = verdict.action === 'update' ? `; ${verdict.reason}` : '';
+    verdict = { action: 'replace', fields: verdict.action === 'none' ? [] : verdict.fields, reason: `replacement asked for (--replace)${also}` };
   }
   if (verdict.action === 'none') {
     const reattach = Object.keys(live.spec?.networks ?? {}).filter((n) => replacedNetworks.has(n));

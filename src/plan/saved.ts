@@ -23,6 +23,8 @@ export interface SavedPlanOptions {
   readonly retryFailed?: boolean;
   /** --adopt: services taken over (absent in plans saved before it existed: none). */
   readonly adopt?: readonly string[];
+  /** --replace: ids of the containers and services replaced (absent in plans saved before it existed: none). */
+  readonly replace?: readonly string[];
   /** A destroy plan: the desired state is empty. */
   readonly destroy: boolean;
 }
@@ -96,7 +98,7 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
     fail(file, '"reading" is malformed');
   }
   const options = value.options;
-  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean') || (options.adopt !== undefined && (!Array.isArray(options.adopt) || !(options.adopt as unknown[]).every((a) => typeof a === 'string')))) {
+  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean') || !isOptionalStringList(options.adopt) || !isOptionalStringList(options.replace)) {
     fail(file, '"options" is malformed');
   }
   const plan = value.plan;
@@ -132,4 +134,8 @@ export function stepsForSaving(steps: readonly Step[], desired: DesiredProject, 
     if (step.op === 'container.create') return { ...step, spec: { ...step.spec, environment: hide(step, 'container', step.spec.environment) } };
     return { ...step, spec: { ...step.spec, environment: hide(step, 'service', step.spec.environment) } };
   });
+}
+
+function isOptionalStringList(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && (value as unknown[]).every((a) => typeof a === 'string'));
 }

@@ -115,4 +115,50 @@ describe('container replacement', { concurrency: true }, () => {
       await run.engine.containers.remove(foreign.id, { force: true });
     }
   });
+
+  test('--replace: an unchanged container is swapped for a new one and an unchanged service has its tasks restarted; plan --replace changes nothing; the next plan is empty', async () => {
+    const name = run.newProject();
+    const dir = mkdtempSync(join(tmpdir(), 'moor-swap-'));
+    writeFileSync(join(dir, 'moor.yaml'), `${web(name, { value: '1' })}services:
+  api:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    stop_grace_period: 1s
+`);
+    const first = await moor(dir, 'apply', '--yes', '--wait', '--wait-timeout', '60s');
+    assert.equal(first.code, 0, all(first));
+    const before = { container: (await run.engine.containers.inspect(`${name}_web`)).Id, service: await run.engine.services.inspect(`${name}_api`) };
+    const runningTasks = async (): Promise<string[]> => (await run.engine.tasks.list({ filters: { service: [`${name}_api`], 'desired-state': ['running'] } })).map((t) => t.ID);
+    const tasksBefore = await runningTasks();
+
+    // Planned and saved, then applied from the file: the options are saved with the plan.
+    const file = join(dir, 'replace.plan');
+    const planned = await moor(dir, 'plan', '--replace', 'container/web', '--replace', 'service/api', '--detailed-exitcode', '--out', file);
+    assert.equal(planned.code, 2, all(planned));
+    assert.match(planned.stdout, /^-\/\+ container web \([^)]*\): replacement asked for \(--replace\)$/m, planned.stdout);
+    assert.match(planned.stdout, /^~ service api \([^)]*\): every task is replaced \(--replace: Swarm restarts them following update_config\)$/m, planned.stdout);
+    assert.equal((await run.engine.containers.inspect(`${name}_web`)).Id, before.container, 'plan changed nothing');
+    assert.equal((await run.engine.services.inspect(`${name}_api`)).Version?.Index, before.service.Version?.Index, 'plan changed nothing');
+
+    const applied = await moor(dir, 'apply', '--plan', file, '--wait', '--wait-timeout', '60s');
+    assert.equal(applied.code, 0, all(applied));
+    const container = await run.engine.containers.inspect(`${name}_web`);
+    assert.notEqual(container.Id, before.container, 'a new container');
+    assert.equal(container.State.Running, true);
+    assert.deepEqual((await projectContainers(name)).map((c) => c.name), [`${name}_web`], 'the previous container is gone');
+    const service = await run.engine.services.inspect(`${name}_api`);
+    assert.equal(service.ID, before.service.ID, 'the same service, updated (not recreated)');
+    assert.equal(service.Spec?.TaskTemplate?.ForceUpdate, (before.service.Spec?.TaskTemplate?.ForceUpdate ?? 0) + 1);
+    const tasksAfter = await runningTasks();
+    assert.equal(tasksAfter.length, 1);
+    assert.ok(!tasksBefore.includes(tasksAfter[0] as string), `a new task: ${tasksBefore.join(',')} -> ${tasksAfter.join(',')}`);
+
+    // And straight away, without a saved plan.
+    const direct = await moor(dir, 'apply', '--yes', '--replace', 'container/web');
+    assert.equal(direct.code, 0, all(direct));
+    assert.notEqual((await run.engine.containers.inspect(`${name}_web`)).Id, container.Id);
+
+    const again = await moor(dir, 'plan', '--detailed-exitcode');
+    assert.equal(again.code, 0, all(again));
+  });
 });

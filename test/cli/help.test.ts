@@ -30,16 +30,26 @@ test('an unknown option is a usage error for every command, never an internal er
   }
 });
 
+async function usage(args: string[], message: RegExp): Promise<void> {
+  await assert.rejects(run(bin, args, { cwd: '/' }), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 1, args.join(' '));
+    assert.match(err.stderr, message, args.join(' '));
+    return true;
+  });
+}
+
 test('--adopt takes service/NAME, for plan and apply only, and not with a saved plan', async () => {
-  const usage = async (args: string[], message: RegExp): Promise<void> => {
-    await assert.rejects(run(bin, args, { cwd: '/' }), (err: { code: number; stderr: string }) => {
-      assert.equal(err.code, 1, args.join(' '));
-      assert.match(err.stderr, message, args.join(' '));
-      return true;
-    });
-  };
   await usage(['plan', '--adopt', 'api'], /--adopt takes service\/NAME, not 'api'/);
   await usage(['apply', '--adopt', 'volume/data'], /--adopt volume\/data: only services can be adopted: the Engine never changes a volume's labels/);
   await usage(['apply', '--plan', 'plan.json', '--adopt', 'service/api'], /--adopt cannot be given with --plan: the saved plan was made with its own options/);
   await usage(['watch', '--adopt', 'service/api'], /Unknown option '--adopt'/);
+});
+
+test('--replace takes container/NAME or service/NAME, for plan and apply only, and not with a saved plan', async () => {
+  await usage(['plan', '--replace', 'web'], /--replace takes container\/NAME or service\/NAME, not 'web'/);
+  await usage(['apply', '--replace', 'volume/data'], /--replace volume\/data: only containers and services can be replaced on demand; a volume is made of what the manifest says of it: it is recreated when its driver or options \(with --replace-volumes: its data is lost\) change/);
+  await usage(['plan', '--replace', 'secret/db_pw'], /--replace secret\/db_pw: .*a new version is made when its content changes/);
+  await usage(['apply', '--plan', 'plan.json', '--replace', 'container/web'], /--replace cannot be given with --plan: the saved plan was made with its own options/);
+  await usage(['watch', '--replace', 'container/web'], /Unknown option '--replace'/);
+  await usage(['destroy', '--replace', 'container/web'], /Unknown option '--replace'/);
 });

@@ -615,3 +615,48 @@ describe('adopting a service moor did not make (--adopt)', () => {
     assert.deepEqual(owned.changes, []);
   });
 });
+
+describe('replacing what did not change (--replace)', () => {
+  const desired = (restart: 'no' | 'always' = 'no') =>
+    project({ networks: [net('backend', { driver: 'overlay' })], containers: [ctr('web', { restart: { name: restart, maxRetries: 0 } })], services: [svc('api', { environment: { MODE: 'fast' } })] });
+  const warnings = (p: Plan): string[] => p.problems.filter((x) => x.severity === 'warning').map((x) => x.message);
+  const said = (p: Plan): string[] => p.changes.map((c) => `${c.action} ${c.kind}/${c.name}: ${c.reason}`);
+
+  test('an unchanged container is replaced create-then-swap, as for any replacement; an unchanged service gets its tasks restarted, versioned', () => {
+    const observed = observeAsApplied(desired());
+    assert.deepEqual(plan(desired(), observed).changes, [], 'nothing to do without --replace');
+    const p = plan(desired(), observed, { replace: ['container/web', 'service/api'] });
+    assert.deepEqual(p.problems, []);
+    assert.deepEqual(said(p), [
+      'replace container/web: replacement asked for (--replace)',
+      'update service/api: every task is replaced (--replace: Swarm restarts them following update_config)',
+    ]);
+    assert.deepEqual(keys(p).filter((k) => k.startsWith('container/web')), ['container/web:create', 'container/web:stop-old', 'container/web:rename-old', 'container/web:rename', 'container/web:start', 'container/web:remove-old']);
+    const update = step(p, 'service/api:update');
+    const live = observed.services[0]!;
+    assert.ok(update.op === 'service.update' && update.bumpForceUpdate === true && update.version === live.version, JSON.stringify(update));
+  });
+
+  test('a container that would be updated in place is replaced instead, with both reasons; a changed service is updated and restarted in one write', () => {
+    const observed = observeAsApplied(project({ networks: [net('backend', { driver: 'overlay' })], containers: [ctr('web', { restart: { name: 'no', maxRetries: 0 } })], services: [svc('api', { environment: { MODE: 'slow' } })] }));
+    const inPlace = plan(desired('always'), observed);
+    assert.equal(changeOf(inPlace, 'container/web')?.action, 'update');
+    const p = plan(desired('always'), observed, { replace: ['container/web', 'service/api'] });
+    assert.deepEqual(said(p), [
+      `replace container/web: replacement asked for (--replace); ${changeOf(inPlace, 'container/web')?.reason ?? ''}`,
+      'update service/api: environment changed; every task is replaced (--replace: Swarm restarts them following update_config)',
+    ]);
+    assert.deepEqual(changeOf(p, 'container/web')?.fields, changeOf(inPlace, 'container/web')?.fields, 'the plan still shows what changes');
+    assert.deepEqual(p.steps.filter((s) => s.object === 'service/api').map((s) => s.op), ['service.update']);
+  });
+
+  test('an object the manifest lacks is an error; one not on the Engine yet is created, with a warning', () => {
+    assert.deepEqual(errors(plan(desired(), observeAsApplied(desired()), { replace: ['container/db', 'service/web'] })), [
+      '--replace container/db: the manifest has no container db',
+      '--replace service/web: the manifest has no service web',
+    ]);
+    const fresh = plan(desired(), emptyObserved(), { replace: ['container/web'] });
+    assert.deepEqual(warnings(fresh), ['--replace container/web: container shop_web is not on the Engine yet; it is created']);
+    assert.equal(changeOf(fresh, 'container/web')?.action, 'create');
+  });
+});
