@@ -23,15 +23,17 @@ export const PLAN_OPTIONS = {
 } as const;
 
 /**
- * `--retry-failed`, `--adopt` and `--replace`, for plan and apply only: one-off decisions of a
- * person. A watcher given --retry-failed would send a failing spec again on every cycle, which is
- * the flap it exists to prevent; taking over what another tool made is decided once, not on every
- * cycle; and a watcher given --replace would replace on every cycle.
+ * `--retry-failed`, `--adopt`, `--replace` and `--target`, for plan and apply only: one-off
+ * decisions of a person. A watcher given --retry-failed would send a failing spec again on every
+ * cycle, which is the flap it exists to prevent; taking over what another tool made is decided
+ * once, not on every cycle; a watcher given --replace would replace on every cycle; and one given
+ * --target would keep the rest of the project unconverged for good.
  */
 export const ONE_OFF_OPTIONS = {
   'retry-failed': { type: 'boolean' },
   adopt: { type: 'string', multiple: true },
   replace: { type: 'string', multiple: true },
+  target: { type: 'string', multiple: true },
 } as const;
 
 export const PLAN_OPTIONS_HELP = `Planning options:
@@ -52,7 +54,11 @@ export const ONE_OFF_OPTIONS_HELP = `      --retry-failed         Send again a s
                              Replace it although nothing changed (after a bind-mounted file or a
                              re-pulled tag changed): a container is created anew and swapped in, as
                              for any replacement; a service's tasks are all restarted, following its
-                             update_config (docker service update --force). Repeatable`;
+                             update_config (docker service update --force). Repeatable
+      --target KIND/NAME     Plan only this object (container/web, service/api, network/front...)
+                             and what it needs (the network it joins, the secret version it moves
+                             to...); every other change is left out, and a warning counts them.
+                             Repeatable. For a fix that cannot wait, not for every day`;
 
 export interface PlanOptionValues {
   readonly 'prune-volumes'?: boolean | undefined;
@@ -61,13 +67,23 @@ export interface PlanOptionValues {
   readonly 'retry-failed'?: boolean | undefined;
   readonly adopt?: readonly string[] | undefined;
   readonly replace?: readonly string[] | undefined;
+  readonly target?: readonly string[] | undefined;
 }
 
-export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P; retryFailed: boolean; adopt: string[]; replace: string[] } {
+export function planOptionsFrom<P extends string>(values: PlanOptionValues, allowed: readonly P[]): { pruneVolumes: boolean; replaceVolumes: boolean; pull: P; retryFailed: boolean; adopt: string[]; replace: string[]; target: string[] } {
   const pull = values.pull ?? 'missing';
   const known = allowed.find((a) => a === pull);
   if (known === undefined) throw new UsageError(`--pull must be ${allowed.join(', ').replace(/, ([^,]*)$/, ' or $1')}, not '${pull}'`);
-  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known, retryFailed: values['retry-failed'] === true, adopt: adoptFrom(values.adopt ?? []), replace: replaceFrom(values.replace ?? []) };
+  return { pruneVolumes: values['prune-volumes'] === true, replaceVolumes: values['replace-volumes'] === true, pull: known, retryFailed: values['retry-failed'] === true, adopt: adoptFrom(values.adopt ?? []), replace: replaceFrom(values.replace ?? []), target: targetFrom(values.target ?? []) };
+}
+
+/** `--target KIND/NAME`: the ids, of any kind. */
+function targetFrom(values: readonly string[]): string[] {
+  return [...new Set(values.map((value) => {
+    const id = parseObjectId(value);
+    if (id === null) throw new UsageError(`--target takes KIND/NAME (container/web, service/api, network/front, volume/data, secret/NAME or config/NAME), not '${value}'`);
+    return `${id.kind}/${id.name}`;
+  }))].sort();
 }
 
 /** `--replace container/NAME` or `service/NAME`: the ids. What other kinds are made of decides when they are recreated. */
@@ -115,6 +131,7 @@ export async function observeAndPlan(
     retryFailed: options.retryFailed === true,
     adopt: options.adopt ?? [],
     replace: options.replace ?? [],
+    target: options.target ?? [],
     teardown: options.destroy === true,
     newId: seededIds(seed),
   });

@@ -38,6 +38,7 @@ import type {
   ObservedService,
 } from '../model/observed.js';
 import type { ContainerReplacement, Step, StepOp } from './steps.js';
+import { cutToTargets } from './target.js';
 
 export interface PlanOptions {
   /** Delete owned volumes that are no longer in the manifest (data loss). */
@@ -66,6 +67,12 @@ export interface PlanOptions {
    * every task following its update_config). Default none.
    */
   readonly replace?: readonly string[];
+  /**
+   * Plan only these objects (ids such as `container/web`) and what they need (`--target`: see
+   * plan/target.ts); the others' changes, and their errors, are left out, and a warning counts
+   * them. Default: everything.
+   */
+  readonly target?: readonly string[];
   /**
    * The plan removes the whole project (`moor destroy`, against an empty desired project): the
    * deletions say so instead of "no longer in the manifest", and a kept volume names `--volumes`.
@@ -240,17 +247,27 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const changes = [...b.changes]
     .sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || x.name.localeCompare(y.name) || x.engineName.localeCompare(y.engineName))
     .map((c) => (c.kind === 'container' || c.kind === 'service' ? { ...c, fields: hideSensitiveEnvironment(c.fields, workloadOf(desired, c.kind, c.name)?.sensitiveEnvironment ?? []) } : c));
+  let steps: readonly Step[] = b.steps();
+  let problems: readonly PlanProblem[] = b.problems;
+  let planned: readonly Change[] = changes;
+  const targets = [...new Set(options.target ?? [])].sort();
+  if (targets.length > 0) {
+    for (const t of targets) {
+      if (!inManifest(desired, t) && !changes.some((c) => `${c.kind}/${c.name}` === t)) b.problem('error', t, `--target ${t}: neither the manifest nor the project on the Engine has it`);
+    }
+    ({ changes: planned, steps, problems } = cutToTargets(changes, steps, b.problems, targets));
+  }
   const summary = { create: 0, update: 0, replace: 0, delete: 0 };
-  for (const c of changes) summary[c.action] += 1;
+  for (const c of planned) summary[c.action] += 1;
   const secretFingerprints: Record<string, string> = {};
   for (const s of Object.values(desired.secrets)) {
     if (!s.external) secretFingerprints[s.name] = saltedFingerprint(s.data.reveal(), options.newId());
   }
   return {
     project: desired.project,
-    changes,
-    steps: b.steps(),
-    problems: b.problems,
+    changes: planned,
+    steps,
+    problems,
     summary,
     observedFingerprint: fingerprintObserved(observed, desired),
     secretFingerprints,
@@ -259,6 +276,11 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
 
 // ---------------------------------------------------------------------------------------------
 // Pre-flight checks
+
+function inManifest(desired: DesiredProject, id: string): boolean {
+  const parsed = parseObjectId(id);
+  return parsed !== null && Object.hasOwn(desired[`${parsed.kind}s`], parsed.name);
+}
 
 function usesSwarm(desired: DesiredProject): boolean {
   return (

@@ -25,6 +25,8 @@ export interface SavedPlanOptions {
   readonly adopt?: readonly string[];
   /** --replace: ids of the containers and services replaced (absent in plans saved before it existed: none). */
   readonly replace?: readonly string[];
+  /** --target: ids of the objects planned (absent in plans saved before it existed: all). */
+  readonly target?: readonly string[];
   /** A destroy plan: the desired state is empty. */
   readonly destroy: boolean;
 }
@@ -98,7 +100,7 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
     fail(file, '"reading" is malformed');
   }
   const options = value.options;
-  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean') || !isOptionalStringList(options.adopt) || !isOptionalStringList(options.replace)) {
+  if (!isRecord(options) || typeof options.pruneVolumes !== 'boolean' || typeof options.replaceVolumes !== 'boolean' || typeof options.destroy !== 'boolean' || (options.pull !== 'missing' && options.pull !== 'never') || (options.retryFailed !== undefined && typeof options.retryFailed !== 'boolean') || !isOptionalStringList(options.adopt) || !isOptionalStringList(options.replace) || !isOptionalStringList(options.target)) {
     fail(file, '"options" is malformed');
   }
   const plan = value.plan;

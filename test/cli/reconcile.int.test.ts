@@ -125,6 +125,33 @@ describe('moor plan, apply and destroy', () => {
     assertNoCanary(all(stale), all(edited), all(rotated));
   });
 
+  test('apply --target changes only the target and what it needs; the rest stays pending, and the plan says so', async () => {
+    const name = run.newProject();
+    const dir = projectDir(name);
+    assert.equal((await moor(dir, 'apply', '--yes')).code, 0);
+    const api = await run.engine.services.inspect(`${name}_api`);
+    const tool = await run.engine.containers.inspect(`${name}_tool`);
+    writeFileSync(join(dir, 'moor.yaml'), readFileSync(join(dir, 'moor.yaml'), 'utf8').replaceAll('one', 'two'));
+
+    const applied = await moor(dir, 'apply', '--yes', '--target', 'container/tool');
+    assert.equal(applied.code, 0, all(applied));
+    assert.match(applied.stdout, /^Plan for project \S+: 0 to create, 0 to update, 1 to replace, 0 to delete\.$/m, applied.stdout);
+    assert.match(all(applied), /--target: only container\/tool and what it needs are planned; 2 other changes left out \(run without --target to see the whole plan\)/);
+    const after = await run.engine.containers.inspect(`${name}_tool`);
+    assert.notEqual(after.Id, tool.Id);
+    assert.ok(after.Config.Env?.includes('STAGE=two'));
+    assert.equal((await run.engine.services.inspect(`${name}_api`)).Version?.Index, api.Version?.Index, 'the service was not touched');
+
+    // What was left out is still to do; a target brings the config version its service moves to.
+    const rest = await moor(dir, 'plan', '--detailed-exitcode', '--json');
+    assert.equal(rest.code, 2, all(rest));
+    const changes = (JSON.parse(rest.stdout) as { changes: { action: string; kind: string; name: string }[] }).changes.map((c) => `${c.action} ${c.kind}/${c.name}`);
+    assert.deepEqual(changes, ['replace config/motd', 'update service/api']);
+    const service = await moor(dir, 'apply', '--yes', '--target', 'service/api');
+    assert.equal(service.code, 0, all(service));
+    assert.equal((await moor(dir, 'plan', '--detailed-exitcode')).code, 0);
+  });
+
   test('on a terminal, apply asks, and a "no" changes nothing', async () => {
     const name = run.newProject();
     const dir = projectDir(name);

@@ -660,3 +660,49 @@ describe('replacing what did not change (--replace)', () => {
     assert.equal(changeOf(fresh, 'container/web')?.action, 'create');
   });
 });
+
+describe('a plan cut down to some objects (--target)', () => {
+  const ids = (p: Plan): string[] => p.changes.map((c) => `${c.action} ${c.kind}/${c.name}`);
+  const warnings = (p: Plan): string[] => p.problems.filter((x) => x.severity === 'warning').map((x) => x.message);
+  const objectsOf = (p: Plan): string[] => [...new Set(p.steps.map((s) => s.object))].sort();
+
+  test('a target brings what it needs (its network, its volume, what it depends on), nothing else; a warning counts what is left out', () => {
+    const p = plan(fullProject(), emptyObserved(), { target: ['container/web'] });
+    assert.deepEqual(ids(p), ['create network/default', 'create volume/data', 'create container/db', 'create container/web']);
+    assert.deepEqual(objectsOf(p), ['container/db', 'container/web', 'network/default', 'volume/data']);
+    assert.deepEqual(p.summary, { create: 4, update: 0, replace: 0, delete: 0 });
+    assert.deepEqual(warnings(p), ['--target: only container/web and what it needs are planned; 5 other changes left out (run without --target to see the whole plan)']);
+    for (const s of p.steps) for (const dep of s.after) assert.ok(p.steps.some((x) => x.key === dep), `${s.key} waits for ${dep}, which is in the plan`);
+
+    const api = plan(fullProject(), emptyObserved(), { target: ['service/api', 'service/agent'] });
+    assert.deepEqual(ids(api), ['create network/backend', 'create secret/db_pw', 'create config/site', 'create service/agent', 'create service/api']);
+    assert.match(warnings(api)[0] ?? '', /^--target: only service\/agent, service\/api and what they need are planned; 4 other changes left out/);
+  });
+
+  test('an object is in whole or not at all: a replaced network brings every container it must be rid of first', () => {
+    const observed = observeAsApplied(project({ networks: [net('default')], containers: [ctr('web'), ctr('db')] }));
+    const changed = project({ networks: [net('default', { internal: true })], containers: [ctr('web', { environment: { A: '1' } }), ctr('db')] });
+    const p = plan(changed, observed, { target: ['network/default'] });
+    assert.deepEqual(ids(p), ['replace network/default', 'update container/db', 'replace container/web']);
+    assert.deepEqual(objectsOf(p), ['container/db', 'container/web', 'network/default']);
+    assert.deepEqual(p.steps, plan(changed, observed).steps, 'here, the whole plan');
+    assert.deepEqual(warnings(p), [], 'nothing left out, nothing to warn about');
+  });
+
+  test('a target deletes what the manifest no longer has; the others\' errors do not block it, and are counted', () => {
+    const observed = observeAsApplied(project({ volumes: [vol('data')], containers: [ctr('old'), ctr('web')] }));
+    const desired = project({ volumes: [vol('data', { driver: 'other' })], containers: [ctr('web', { environment: { A: '2' } })] });
+    assert.equal(errors(plan(desired, observed)).length, 1, 'the volume needs --replace-volumes');
+    const p = plan(desired, observed, { target: ['container/old'] });
+    assert.deepEqual(ids(p), ['delete container/old']);
+    assert.deepEqual(errors(p), []);
+    assert.deepEqual(warnings(p), ['--target: only container/old and what it needs are planned; 2 other changes and 1 error of other objects left out (run without --target to see the whole plan)']);
+  });
+
+  test('a target neither in the manifest nor on the Engine is an error; an unchanged one makes an empty plan', () => {
+    const desired = project({ containers: [ctr('web')] });
+    assert.deepEqual(errors(plan(desired, emptyObserved(), { target: ['container/nope'] })), ['--target container/nope: neither the manifest nor the project on the Engine has it']);
+    const same = plan(desired, observeAsApplied(desired), { target: ['container/web'] });
+    assert.deepEqual([same.changes, same.steps, same.problems], [[], [], []]);
+  });
+});

@@ -209,7 +209,7 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
     const waitTimeoutMs = values.wait === true ? waitTimeoutFrom(values['wait-timeout']) : undefined;
 
     if (values.plan !== undefined) {
-      for (const flag of ['prune-volumes', 'replace-volumes', 'pull', 'retry-failed', 'adopt', 'replace'] as const) {
+      for (const flag of ['prune-volumes', 'replace-volumes', 'pull', 'retry-failed', 'adopt', 'replace', 'target'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be given with --plan: the saved plan was made with its own options`);
       }
       const saved = readSavedPlan(path.resolve(ctx.cwd, values.plan));
