@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 
@@ -52,4 +55,17 @@ test('--replace takes container/NAME or service/NAME, for plan and apply only, a
   await usage(['apply', '--plan', 'plan.json', '--replace', 'container/web'], /--replace cannot be given with --plan: the saved plan was made with its own options/);
   await usage(['watch', '--replace', 'container/web'], /Unknown option '--replace'/);
   await usage(['destroy', '--replace', 'container/web'], /Unknown option '--replace'/);
+});
+
+test('--env-file is moor\'s alone: Node never reads it, so a NODE_OPTIONS in it runs nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'moor-envfile-'));
+  const marker = join(dir, 'ran');
+  writeFileSync(join(dir, 'evil.cjs'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'x');\n`);
+  writeFileSync(join(dir, 'prod.env'), `NODE_OPTIONS=--require ${join(dir, 'evil.cjs')}\nTAG=1.2\n`);
+  writeFileSync(join(dir, 'moor.yaml'), 'project: envfile\ncontainers:\n  web: { image: "busybox:${TAG}" }\n');
+  const { stdout } = await run(bin, ['validate', '--env-file', 'prod.env'], { cwd: dir });
+  assert.match(stdout, /^valid: project envfile/);
+  assert.equal(existsSync(marker), false, 'the env file\'s NODE_OPTIONS ran code');
+  // A missing env file is moor's error (exit 1), not Node's (exit 9).
+  await usage(['validate', '-f', join(dir, 'moor.yaml'), '--env-file', join(dir, 'nope.env')], /nope\.env: cannot read the env file: no such file/);
 });
