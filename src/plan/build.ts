@@ -11,7 +11,7 @@ import type { Change, FieldChange, PlanProblem } from '../diff/changes.js';
 import { SENSITIVE } from '../diff/changes.js';
 import { compareContainer, compareNetwork, compareService, compareVolume, describeFields } from '../diff/compare.js';
 import { diffFields, newFields } from '../diff/fields.js';
-import { hideSensitiveEnvironment } from '../diff/sensitive.js';
+import { hideSecretValues, hideSensitiveEnvironment, projectSecretTexts, redactSecrets } from '../diff/sensitive.js';
 import { resolveContainerSpec, resolveNames, resolveServiceSpec, serviceRefs, type Resolution } from '../diff/resolve.js';
 import type {
   ContainerSpec,
@@ -244,9 +244,13 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   planRemovals(b, desired, observed, ownedContainersById, options);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
 
+  // A secret's value used elsewhere (a label, a config, a command built from the same variable) is
+  // hidden there too.
+  const secrets = projectSecretTexts(desired);
   const changes = [...b.changes]
     .sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || x.name.localeCompare(y.name) || x.engineName.localeCompare(y.engineName))
-    .map((c) => (c.kind === 'container' || c.kind === 'service' ? { ...c, fields: hideSensitiveEnvironment(c.fields, workloadOf(desired, c.kind, c.name)?.sensitiveEnvironment ?? []) } : c));
+    .map((c) => (c.kind === 'container' || c.kind === 'service' ? { ...c, fields: hideSensitiveEnvironment(c.fields, workloadOf(desired, c.kind, c.name)?.sensitiveEnvironment ?? []) } : c))
+    .map((c) => ({ ...c, fields: hideSecretValues(c.fields, secrets) }));
   let steps: readonly Step[] = b.steps();
   let problems: readonly PlanProblem[] = b.problems;
   let planned: readonly Change[] = changes;
@@ -257,6 +261,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
     }
     ({ changes: planned, steps, problems } = cutToTargets(changes, steps, b.problems, targets));
   }
+  problems = problems.map((p) => ({ ...p, message: redactSecrets(p.message, secrets) }));
   const summary = { create: 0, update: 0, replace: 0, delete: 0 };
   for (const c of planned) summary[c.action] += 1;
   const secretFingerprints: Record<string, string> = {};

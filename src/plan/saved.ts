@@ -8,6 +8,7 @@
 import { MoorError } from '../errors.js';
 import { type DesiredProject, type StringMap, workloadOf } from '../model/desired.js';
 import { parseObjectId } from '../model/kinds.js';
+import { projectSecretTexts } from '../diff/sensitive.js';
 import { saltedFingerprint, sha256Hex } from '../model/hash.js';
 import type { Plan } from './build.js';
 import { sendsSpec, type Step } from './steps.js';
@@ -114,7 +115,8 @@ export function parseSavedPlan(text: string, file: string): SavedPlan {
 /**
  * The steps as a saved plan holds them: in the specs of containers and services, each environment
  * value that may be a secret (the object's SensitiveEnvironment, and any value for a key the
- * manifest no longer sets) is replaced by a fingerprint salted from the plan's seed. `apply --plan`
+ * manifest no longer sets) is replaced by a fingerprint salted from the plan's seed, and so is any
+ * string of any step holding a secret's value (plan/build.ts hides the same in the changes). `apply --plan`
  * makes the same of the steps it plans again, so it still tells whether the manifest gives the
  * same plan, and the file never holds the value.
  */
@@ -131,11 +133,23 @@ export function stepsForSaving(steps: readonly Step[], desired: DesiredProject, 
       }),
     );
   };
+  const secrets = projectSecretTexts(desired);
   return steps.map((step) => {
-    if (!sendsSpec(step)) return step;
-    if (step.op === 'container.create') return { ...step, spec: { ...step.spec, environment: hide(step, 'container', step.spec.environment) } };
-    return { ...step, spec: { ...step.spec, environment: hide(step, 'service', step.spec.environment) } };
+    const hidden = !sendsSpec(step)
+      ? step
+      : step.op === 'container.create'
+        ? { ...step, spec: { ...step.spec, environment: hide(step, 'container', step.spec.environment) } }
+        : { ...step, spec: { ...step.spec, environment: hide(step, 'service', step.spec.environment) } };
+    return secrets.length === 0 ? hidden : (fingerprintSecrets(hidden, secrets, sha256Hex(`${seed}:${step.key}`).slice(0, 16)) as Step);
   });
+}
+
+/** Every string holding a secret's value (a label, a user, a command built from its variable) as a salted fingerprint. */
+function fingerprintSecrets(value: unknown, secrets: readonly string[], salt: string): unknown {
+  if (typeof value === 'string') return secrets.some((s) => value.includes(s)) ? `(sensitive: ${saltedFingerprint(Buffer.from(value), salt)})` : value;
+  if (Array.isArray(value)) return value.map((v) => fingerprintSecrets(v, secrets, salt));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [fingerprintSecrets(k, secrets, salt) as string, fingerprintSecrets(v, secrets, salt)]));
+  return value;
 }
 
 function isOptionalStringList(value: unknown): boolean {

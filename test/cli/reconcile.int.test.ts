@@ -152,6 +152,46 @@ describe('moor plan, apply and destroy', () => {
     assert.equal((await moor(dir, 'plan', '--detailed-exitcode')).code, 0);
   });
 
+  test('a secret\'s value used elsewhere (a label, a config, a user the Engine refuses) is hidden there too, before and after a rotation', async () => {
+    const name = run.newProject();
+    const dir = mkdtempSync(join(tmpdir(), 'moor-cli-'));
+    writeFileSync(join(dir, 'moor.yaml'), `project: ${name}
+secrets:
+  db_pw: { environment: DBPW }
+configs:
+  app: { content: "password=\${DBPW}\\n" }
+containers:
+  tool:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    labels: { pw: "\${DBPW}", tier: back }
+  bad:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    user: "\${DBPW}"
+`);
+    const as = (value: string) => (...args: string[]) => runMoor(args, { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks'), DBPW: value } });
+    const first = as(CANARY);
+    const file = join(dir, 'p.plan');
+    const planned = await first('plan', '--out', file);
+    const json = await first('plan', '--json');
+    assert.equal(planned.code, 0, all(planned));
+    assert.match(planned.stdout, /labels: \{"pw":"\(sensitive\)","tier":"back"\}/, planned.stdout);
+    // The saved plan holds fingerprints of those values, and is still applied as planned.
+    const applied = await first('apply', '--plan', file);
+    assert.equal(applied.code, 1, 'the Engine refuses the user');
+    assert.doesNotMatch(all(applied), /stale/);
+    assert.match(applied.stdout, /ok +start container \S+_tool/, applied.stdout);
+    assert.match(all(applied), /unable to find user \(sensitive\)/, all(applied));
+    const status = await first('status', '--json');
+    assert.equal((await run.engine.containers.inspect(`${name}_tool`)).Config.Labels?.['pw'], CANARY, 'the Engine has the real value');
+
+    const rotated = await as(`${CANARY}-2`)('plan');
+    assert.match(rotated.stdout, /labels\.pw: "\(sensitive\)" -> "\(sensitive\)"/, rotated.stdout);
+    assertNoCanary(planned.stdout, planned.stderr, readFileSync(file, 'utf8'), json.stdout, applied.stdout, applied.stderr, status.stdout, rotated.stdout, rotated.stderr);
+  });
+
   test('on a terminal, apply asks, and a "no" changes nothing', async () => {
     const name = run.newProject();
     const dir = projectDir(name);
