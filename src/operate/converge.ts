@@ -7,7 +7,7 @@
 //     (restart no / on-failure) that exited 0. Unhealthy, paused, or exited for good is a failure;
 //   - a service: as many running tasks *on its current spec* (the Engine's `_up-to-date`) as it
 //     wants: its replicas, or for a global service the nodes its placement allows. 0 wanted is
-//     converged. In Swarm a task with a healthcheck is only `running` once healthy;
+//     converged at once (no settle window). In Swarm a task with a healthcheck is only `running` once healthy;
 //   - UpdateStatus `paused`, `rollback_paused` and `rollback_completed` are failures (a rollback
 //     is Swarm saying the new spec does not work), `updating` and `rollback_started` are pending;
 //   - what looks converged must stay so for a settle window (a task that crashes a second after it
@@ -192,7 +192,9 @@ export function assessService(target: WaitTarget, rt: ServiceRuntime | undefined
     return assessment('pending', `${summary}, updating`, [`Swarm is updating it (${status.message})`, lastError].filter((x) => x !== null).join('; '), { details: failing });
   }
   if (running.length >= desired) {
-    const settleMs = status?.state === 'completed' ? 0 : monitorMs(service.spec);
+    // 0 wanted tasks (replicas: 0, or a global service no node may run) is converged at once:
+    // there is no task to watch for a crash.
+    const settleMs = status?.state === 'completed' || desired === 0 ? 0 : monitorMs(service.spec);
     return assessment('converged', summary, null, { settleMs, stability: running.map((t) => t.id).sort().join(',') });
   }
   const starting = tasks.filter((t) => t.upToDate && t.desiredState === 'running' && ACTIVE_TASK_STATES.has(t.state));

@@ -32,7 +32,10 @@ export interface ServiceFacts {
   readonly updateState: UpdateState | null;
   readonly updateMessage: string | null;
   readonly lastTaskError: string | null;
-  /** The last rollout Swarm rolled back, as moor recorded it. */
+  /**
+   * The last rollout Swarm rolled back, as moor recorded it, while the manifest still asks for
+   * that spec (the plan holds it back); null once the manifest moved on, record or not.
+   */
   readonly failedRollout: { readonly message: string } | null;
 }
 
@@ -73,7 +76,7 @@ function containerState(c: ObservedContainer): string {
   return `${s.status}${s.status === 'created' ? '' : ` (code ${s.exitCode})`}${restarts}`;
 }
 
-function serviceFacts(live: ObservedService, rt: ServiceRuntime | undefined, runtime: RuntimeSnapshot): ServiceFacts {
+function serviceFacts(live: ObservedService, rt: ServiceRuntime | undefined, runtime: RuntimeSnapshot, held: boolean): ServiceFacts {
   const tasks = rt?.tasks ?? [];
   const failing = failingTasks(tasks)[0];
   return {
@@ -83,7 +86,7 @@ function serviceFacts(live: ObservedService, rt: ServiceRuntime | undefined, run
     updateState: live.updateStatus?.state ?? null,
     updateMessage: live.updateStatus?.message ?? null,
     lastTaskError: failing === undefined ? null : describeTask(failing),
-    failedRollout: live.failedRollout === null ? null : { message: live.failedRollout.message },
+    failedRollout: live.failedRollout === null || !held ? null : { message: live.failedRollout.message },
   };
 }
 
@@ -105,8 +108,11 @@ interface Row {
   service: ServiceFacts | null;
 }
 
-/** The rows: one per logical name and kind, from the manifest and the Engine. */
-function rows(desired: DesiredProject, observed: ObservedProject, runtime: RuntimeSnapshot): Row[] {
+/**
+ * The rows: one per logical name and kind, from the manifest and the Engine. `held`: the services
+ * whose update the plan holds back (problem `rollout-held`).
+ */
+function rows(desired: DesiredProject, observed: ObservedProject, runtime: RuntimeSnapshot, held: ReadonlySet<string>): Row[] {
   const out: Row[] = [];
   const add = (kind: ObjectKind, names: Iterable<string>, describe: (name: string) => Omit<Row, 'kind' | 'name' | 'inManifest'>, inManifest: (name: string) => boolean): void => {
     for (const name of [...new Set(names)].sort()) out.push({ kind, name, inManifest: inManifest(name), ...describe(name) });
@@ -140,14 +146,18 @@ function rows(desired: DesiredProject, observed: ObservedProject, runtime: Runti
   add('service', [...Object.keys(desired.services), ...observed.services.map((s) => s.name)], (name) => {
     const live = observed.services.find((s) => s.name === name);
     if (live === undefined) return { engineName: null, state: 'not created', ...none };
-    const facts = serviceFacts(live, runtime.services.find((s) => s.service.id === live.id), runtime);
+    const facts = serviceFacts(live, runtime.services.find((s) => s.service.id === live.id), runtime, held.has(objectId('service', name)));
     return { engineName: live.engineName, state: serviceState(facts), container: null, service: facts };
   }, (name) => desired.services[name] !== undefined);
   return out;
 }
 
 export function projectStatus(desired: DesiredProject, observed: ObservedProject, runtime: RuntimeSnapshot, plan: Plan): ProjectStatus {
-  const objects: ObjectStatus[] = rows(desired, observed, runtime).map((row) => {
+  // WARNING: the io.moor.failed-* labels stay on a service until an update is sent to it, and a
+  // manifest reverted to the running spec sends none: a record is only news while the plan still
+  // holds its spec back, as it does exactly when the manifest asks for the spec that failed.
+  const held = new Set(plan.problems.flatMap((p) => (p.code === 'rollout-held' && p.object !== null ? [p.object] : [])));
+  const objects: ObjectStatus[] = rows(desired, observed, runtime, held).map((row) => {
     const id = objectId(row.kind, row.name);
     const changes = plan.changes.filter((c) => objectId(c.kind, c.name) === id);
     // Old secret and config versions waiting for deletion are housekeeping, not drift.

@@ -364,6 +364,18 @@ function checkOwnership(b: Builder, desired: DesiredProject, observed: ObservedP
   }
 }
 
+/**
+ * Why a create is planned. Usually the object is missing; but when an object moor does not own
+ * holds the name (checkOwnership reports it as an error), "not found on the Engine" would
+ * contradict that error.
+ */
+function createReason(observed: ObservedProject, kind: 'network' | 'volume' | 'container' | 'service', engineName: string): string {
+  const foreign = observed.unowned[kind].get(engineName);
+  if (foreign === undefined) return 'not found on the Engine';
+  const holder = foreign.ownerProject === null ? 'an object moor does not own' : `an object of moor project ${foreign.ownerProject}`;
+  return `its name is held by ${holder} (see the error)`;
+}
+
 function checkVersionedNames(b: Builder, r: Resolution): void {
   for (const [kind, map] of [['secret', r.secrets], ['config', r.configs]] as const) {
     for (const [name, engineName] of map) {
@@ -386,9 +398,9 @@ function createOp(obj: FixedObject): StepOp {
     : { op: 'volume.create', engineName: obj.engineName, spec: obj.spec };
 }
 
-function planFixedCreate(b: Builder, obj: FixedObject): void {
+function planFixedCreate(b: Builder, obj: FixedObject, observed: ObservedProject): void {
   b.provide(res(obj.kind, obj.engineName), b.add(objectId(obj.kind, obj.name), 'create', createOp(obj)));
-  b.change({ action: 'create', kind: obj.kind, name: obj.name, engineName: obj.engineName, reason: 'not found on the Engine', fields: newFields(obj.spec) });
+  b.change({ action: 'create', kind: obj.kind, name: obj.name, engineName: obj.engineName, reason: createReason(observed, obj.kind, obj.engineName), fields: newFields(obj.spec) });
 }
 
 function planFixedReplace(b: Builder, obj: FixedObject, liveId: string, remove: StepOp, fields: FieldChange[], reason: string): void {
@@ -404,7 +416,7 @@ function planNetworks(b: Builder, desired: DesiredProject, observed: ObservedPro
     if (net.external) continue;
     const { live, deduplicated } = keepOneNetwork(b, net, observed.networks.filter((n) => n.engineName === net.engineName));
     if (live === undefined) {
-      planFixedCreate(b, net);
+      planFixedCreate(b, net, observed);
       continue;
     }
     const fields = compareNetwork(net.spec, live.spec);
@@ -452,7 +464,7 @@ function planVolumes(b: Builder, desired: DesiredProject, observed: ObservedProj
     if (vol.external) continue;
     const live = observed.volumes.find((v) => v.engineName === vol.engineName);
     if (live === undefined) {
-      planFixedCreate(b, vol);
+      planFixedCreate(b, vol, observed);
       continue;
     }
     const fields = compareVolume(vol.spec, live.spec);
@@ -660,7 +672,7 @@ function planServices(b: Builder, desired: DesiredProject, observed: ObservedPro
     }
     if (live === undefined) {
       createKeys.set(svc.name, b.add(id, 'create', { op: 'service.create', engineName: svc.engineName, spec }, serviceDeps(b, id, spec)));
-      b.change({ action: 'create', kind: 'service', name: svc.name, engineName: svc.engineName, reason: 'not found on the Engine', fields: newFields(spec) });
+      b.change({ action: 'create', kind: 'service', name: svc.name, engineName: svc.engineName, reason: createReason(observed, 'service', svc.engineName), fields: newFields(spec) });
       continue;
     }
     const verdict = compareService(spec, live.spec);
@@ -802,7 +814,7 @@ function planContainer(
     b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces }, [...after, ...leftovers, ...containerDeps(b, id, spec)]);
   if (live === undefined) {
     const created = create(ctr.engineName, null);
-    b.change({ action: 'create', kind: 'container', name: ctr.name, engineName: ctr.engineName, reason: 'not found on the Engine', fields: newFields(spec) });
+    b.change({ action: 'create', kind: 'container', name: ctr.name, engineName: ctr.engineName, reason: createReason(observed, 'container', ctr.engineName), fields: newFields(spec) });
     return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [created]);
   }
   const imageId = observed.images.get(imageKey(spec.image)) ?? null;

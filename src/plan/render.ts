@@ -23,15 +23,42 @@ export function summaryLine(summary: PlanSummary): string {
 
 export function renderPlanText(plan: Plan, opts: TextOptions): string {
   const out: string[] = [];
+  const held = heldBack(plan.problems);
   if (plan.changes.length === 0) {
-    out.push(`No changes: the Engine matches the manifest of project ${plan.project}.`);
+    out.push(emptyHeadline(plan, held));
   } else {
-    out.push(`Plan for project ${plan.project}: ${summaryLine(plan.summary)}.`, '');
+    out.push(`Plan for project ${plan.project}: ${summaryLine(plan.summary)}${held === '' ? '' : `; ${held}`}.`, '');
     for (const change of plan.changes) out.push(...renderChange(change, opts), '');
     if (out[out.length - 1] === '') out.pop();
   }
   out.push(...renderProblems(plan.problems, opts));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * WARNING: "the Engine matches the manifest" only when nothing differs. A service held back (its
+ * spec rolled back by Swarm) or stuck in a rollout Swarm paused differs without a change to
+ * apply, and so does an object behind a plan error (a missing external network): saying it
+ * matches would contradict `moor status` and the warnings printed below.
+ */
+function emptyHeadline(plan: Plan, held: string): string {
+  if (held !== '') return `Nothing to apply for project ${plan.project}: ${held}.`;
+  if (plan.problems.some((p) => p.severity === 'error')) return `Nothing to apply for project ${plan.project}: the plan has errors (see below).`;
+  return `No changes: the Engine matches the manifest of project ${plan.project}.`;
+}
+
+/** The services whose difference from the manifest the plan leaves alone, in a few words ('' for none). */
+function heldBack(problems: readonly PlanProblem[]): string {
+  const count = (code: PlanProblem['code']): number => new Set(problems.filter((p) => p.code === code).map((p) => p.object)).size;
+  const services = (n: number): string => `${n} service${n === 1 ? '' : 's'}`;
+  const held = count('rollout-held');
+  const paused = count('rollout-paused');
+  const parts = [
+    held === 0 ? '' : `${services(held)} held back (${held === 1 ? 'its' : 'their'} last rollout was rolled back)`,
+    paused === 0 ? '' : `${services(paused)} with a rollout Swarm paused`,
+  ].filter((p) => p !== '');
+  if (parts.length === 0) return '';
+  return `${parts.join(', ')}; see the warning${held + paused === 1 ? '' : 's'}`;
 }
 
 function renderChange(change: Change, opts: TextOptions): string[] {

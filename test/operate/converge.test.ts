@@ -57,6 +57,16 @@ describe('services', () => {
     assert.equal(a.settleMs, 0);
   });
 
+  test('a service that wants 0 tasks is converged at once, with no settle window', () => {
+    const scaledDown = assessService(api, serviceRuntime('api', [], { spec: { replicas: 0 } }), []);
+    assert.equal(scaledDown.phase, 'converged');
+    assert.equal(scaledDown.summary, '0/0 tasks running');
+    assert.equal(scaledDown.settleMs, 0);
+    const nowhere = assessService(api, serviceRuntime('api', [], { spec: { mode: 'global', replicas: null, placement: { constraints: ['node.role==worker'], preferences: [], maxReplicas: null } } }), [node('n1')]);
+    assert.equal(nowhere.phase, 'converged');
+    assert.equal(nowhere.settleMs, 0);
+  });
+
   test('tasks of the previous spec do not count', () => {
     const a = assessService(api, serviceRuntime('api', [task({ upToDate: false }), task({ state: 'starting', slot: 1 })]), []);
     assert.equal(a.phase, 'pending');

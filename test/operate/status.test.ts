@@ -54,4 +54,28 @@ describe('project status', () => {
     assert.deepEqual(api?.service, { mode: 'replicated', runningTasks: 1, desiredTasks: 2, updateState: 'rollback_completed', updateMessage: 'rollback completed', lastTaskError: 'task feedfacefeed (slot 1) failed: task: non-zero exit (1), exit code 1', failedRollout: null });
     assert.equal(api?.state, '1/2 tasks running; update rollback completed: rollback completed; last task error: task feedfacefeed (slot 1) failed: task: non-zero exit (1), exit code 1');
   });
+
+  describe('a rollout Swarm rolled back, as moor recorded it', () => {
+    const failing = project({ networks: [net('default'), net('backend', { driver: 'overlay' })], volumes: [vol('data')], configs: [config('motd', 'hi\n')], containers: [ctr('web')], services: [svc('api', { replicas: 2, command: ['false'] })] });
+    /** The Engine after Swarm rolled `failing` back to `desired`, with moor's record of it. */
+    const recorded = (): ObservedProject => {
+      const observed = observeAsApplied(desired);
+      const failedHash = observeAsApplied(failing).services[0]?.specHash ?? '';
+      return { ...observed, services: observed.services.map((x) => ({ ...x, failedRollout: { specHash: failedHash, message: 'update rolled back due to failure' } })) };
+    };
+
+    test('is shown, and the service drifted, while the manifest still asks for the spec that failed', () => {
+      const api = statusOf(failing, recorded()).objects.find((o) => o.name === 'api');
+      assert.equal(api?.sync, 'drifted');
+      assert.deepEqual(api?.service?.failedRollout, { message: 'update rolled back due to failure' });
+      assert.match(api?.state ?? '', /last rollout rolled back: update rolled back due to failure/);
+    });
+
+    test('is not shown once the manifest is back to the running spec, though its labels stay', () => {
+      const api = statusOf(desired, recorded()).objects.find((o) => o.name === 'api');
+      assert.equal(api?.sync, 'in_sync');
+      assert.equal(api?.service?.failedRollout, null);
+      assert.doesNotMatch(api?.state ?? '', /rolled back/);
+    });
+  });
 });

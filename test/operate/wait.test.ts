@@ -48,6 +48,14 @@ describe('waiting for convergence', () => {
     assert.equal(result.elapsedMs, 2000);
   });
 
+  test('a service scaled to 0 replicas is converged on the first read, without waiting', async () => {
+    const options = scripted([{ ...empty, services: [serviceRuntime('api', [], { spec: { replicas: 0 } })] }]);
+    const result = await waitForConvergence([api], options);
+    assert.equal(result.outcome, 'converged');
+    assert.deepEqual(options.progress.map((p) => p[0]?.phase), ['converged']);
+    assert.equal(result.elapsedMs, 0);
+  });
+
   test('a container that restarts during its settle window starts the window again', async () => {
     const at = (restartCount: number): RuntimeSnapshot => ({ ...empty, containers: [containerRuntime('web', { restartCount })] });
     const options = scripted([at(0), at(1), at(1)]);

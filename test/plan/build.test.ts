@@ -520,6 +520,24 @@ describe('ownership and pre-flight', () => {
     assert.match(errors(other)[0]!, /belongs to moor project blog/);
   });
 
+  test('the create of a name held by an object moor does not own gives a reason that agrees with the error', () => {
+    const desired = project({ networks: [net('extra', { driver: 'overlay' })], volumes: [vol('data')], containers: [ctr('web', { networks: {} })], services: [svc('api', { networks: {} })] });
+    const held = new Map([
+      ['network/extra', unowned('network', 'shop_extra')],
+      ['volume/data', unowned('volume', 'shop_data')],
+      ['container/web', unowned('container', 'shop_web')],
+      ['service/api', unowned('service', 'shop_api', 'blog')],
+    ]);
+    for (const [id, foreign] of held) {
+      const p = plan(desired, emptyObserved({ unowned: foreign }));
+      assert.equal(errors(p).length, 1, id);
+      const expected = id === 'service/api' ? 'its name is held by an object of moor project blog (see the error)' : 'its name is held by an object moor does not own (see the error)';
+      assert.equal(changeOf(p, id)?.reason, expected, id);
+      const others = p.changes.filter((c) => `${c.kind}/${c.name}` !== id);
+      assert.ok(others.every((c) => c.reason === 'not found on the Engine'), id);
+    }
+  });
+
   test('objects of other projects are never part of a plan', () => {
     const desired = project({ networks: [net('default')] });
     const p = plan(desired, emptyObserved({ unowned: unowned('network', 'blog_default', 'blog') }));

@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { buildPlan, DEFAULT_PLAN_OPTIONS } from '../../src/plan/build.js';
 import { formatBytes, formatDuration, formatValue, renderPlanJson, renderPlanText } from '../../src/plan/render.js';
 import { assertGolden } from '../support/golden.js';
+import type { DesiredProject } from '../../src/model/desired.js';
+import type { ObservedProject } from '../../src/model/observed.js';
 import { config, ctr, net, observeAsApplied, project, secret, sequentialIds, svc, vol } from '../support/model.js';
 
 const before = project({
@@ -56,6 +58,41 @@ describe('plan rendering', () => {
     const empty = buildPlan(before, observeAsApplied(before), { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n') });
     assert.equal(renderPlanText(empty, { color: false }), 'No changes: the Engine matches the manifest of project shop.\n');
     assert.deepEqual(renderPlanJson(empty).changes, []);
+  });
+
+  describe('a plan with nothing to apply while the Engine differs does not say it matches', () => {
+    const base = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api'), svc('db')] });
+    const failing = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api', { command: ['false'] }), svc('db')] });
+    const planOf = (desired: DesiredProject, observed: ObservedProject) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n') });
+    /** api as Swarm left it after rolling `failing` back, with moor's record of that rollout. */
+    const rolledBack = (): ObservedProject => {
+      const observed = observeAsApplied(base);
+      const failedHash = observeAsApplied(failing).services.find((s) => s.name === 'api')?.specHash ?? '';
+      return { ...observed, services: observed.services.map((s) => (s.name === 'api' ? { ...s, failedRollout: { specHash: failedHash, message: 'rolled back' } } : s)) };
+    };
+    const headline = (text: string): string => text.split('\n')[0] ?? '';
+
+    test('a service held back after a rollback is named in the headline', () => {
+      const p = planOf(failing, rolledBack());
+      assert.deepEqual(p.changes, []);
+      assert.equal(headline(renderPlanText(p, { color: false })), 'Nothing to apply for project shop: 1 service held back (its last rollout was rolled back); see the warning.');
+    });
+
+    test('a service whose rollout Swarm paused is named in the headline', () => {
+      const observed = observeAsApplied(base);
+      const paused = { ...observed, services: observed.services.map((s) => (s.name === 'db' ? { ...s, updateStatus: { state: 'paused' as const, message: 'update paused' } } : s)) };
+      assert.equal(headline(renderPlanText(planOf(base, paused), { color: false })), 'Nothing to apply for project shop: 1 service with a rollout Swarm paused; see the warning.');
+    });
+
+    test('held services are counted beside the changes that do go ahead', () => {
+      const more = project({ networks: [net('backend', { driver: 'overlay' })], services: [svc('api', { command: ['false'] }), svc('db', { replicas: 2 })] });
+      assert.equal(headline(renderPlanText(planOf(more, rolledBack()), { color: false })), 'Plan for project shop: 0 to create, 1 to update, 0 to replace, 0 to delete; 1 service held back (its last rollout was rolled back); see the warning.');
+    });
+
+    test('a plan with errors and no change does not say the Engine matches', () => {
+      const external = project({ networks: [{ kind: 'network', name: 'proxy', external: true, engineName: 'traefik' }] });
+      assert.equal(headline(renderPlanText(planOf(external, observeAsApplied(external)), { color: false })), 'Nothing to apply for project shop: the plan has errors (see below).');
+    });
   });
 });
 

@@ -23,7 +23,7 @@ ${ONE_OFF_OPTIONS_HELP}
 Output options:
       --json                 Print the plan as JSON (format_version 1, see the README)
       --out FILE             Save the plan (mode 0600) for 'moor apply --plan FILE'
-      --detailed-exitcode    Exit 0 when there is nothing to change, 2 when there is, 1 on error
+      --detailed-exitcode    Exit 0 when there is nothing to apply, 2 when there is, 1 on error
       --no-color             No colours (also: NO_COLOR=1; colours are only used on a terminal)
 
 ${ENGINE_OPTIONS_HELP}
