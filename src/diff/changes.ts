@@ -60,9 +60,10 @@ export interface PlanProblem {
   /**
    * Set on the problems a caller may act on: `rollout-held`, a service update not sent because
    * Swarm rolled this exact spec back before; `rollout-paused`, a service whose rollout (or
-   * rollback) Swarm paused. `moor apply --wait` counts both as not converged.
+   * rollback) Swarm paused. `moor apply --wait` counts both as not converged. `target-cut`: the
+   * plan was cut down to `--target` objects, and changes (or errors) of others were left out.
    */
-  readonly code?: 'rollout-held' | 'rollout-paused';
+  readonly code?: 'rollout-held' | 'rollout-paused' | 'target-cut';
 }
 
 export const SENSITIVE = '(sensitive)';

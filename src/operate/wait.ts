@@ -85,7 +85,7 @@ export function waitTargets(plan: Plan, report?: ApplyReport): WaitTarget[] {
     targets.push({ kind: change.kind, name: change.name, engineName: change.action === 'replace' ? change.newEngineName : change.engineName, action: change.action, specHash: hash });
   }
   for (const problem of plan.problems) {
-    if (problem.code === undefined || problem.object === null || !problem.object.startsWith('service/')) continue;
+    if ((problem.code !== 'rollout-held' && problem.code !== 'rollout-paused') || problem.object === null || !problem.object.startsWith('service/')) continue;
     const name = problem.object.slice('service/'.length);
     if (targets.some((t) => t.kind === 'service' && t.name === name)) continue;
     const held = problem.code === 'rollout-held'

@@ -44,6 +44,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
 function emptyHeadline(plan: Plan, held: string): string {
   if (held !== '') return `Nothing to apply for project ${plan.project}: ${held}.`;
   if (plan.problems.some((p) => p.severity === 'error')) return `Nothing to apply for project ${plan.project}: the plan has errors (see below).`;
+  if (plan.problems.some((p) => p.code === 'target-cut')) return `Nothing to apply for project ${plan.project} to the --target objects: the changes of others were left out (see the warning).`;
   return `No changes: the Engine matches the manifest of project ${plan.project}.`;
 }
 

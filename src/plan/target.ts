@@ -41,7 +41,7 @@ export function cutToTargets(changes: readonly Change[], steps: readonly Step[],
   const notes: PlanProblem[] = [];
   if (leftOut > 0 || leftOutErrors > 0) {
     const what = [leftOut > 0 ? `${leftOut} other change${leftOut === 1 ? '' : 's'}` : '', leftOutErrors > 0 ? `${leftOutErrors} error${leftOutErrors === 1 ? '' : 's'} of other objects` : ''].filter((w) => w !== '').join(' and ');
-    notes.push({ severity: 'warning', object: null, message: `--target: only ${targets.join(', ')} and what ${targets.length === 1 ? 'it needs' : 'they need'} are planned; ${what} left out (run without --target to see the whole plan)` });
+    notes.push({ severity: 'warning', object: null, code: 'target-cut', message: `--target: only ${targets.join(', ')} and what ${targets.length === 1 ? 'it needs' : 'they need'} are planned; ${what} left out (run without --target to see the whole plan)` });
   }
   return { changes: kept, steps: steps.filter((s) => objects.has(s.object)), problems: [...keptProblems, ...notes], objects };
 }

@@ -93,6 +93,12 @@ describe('plan rendering', () => {
       const external = project({ networks: [{ kind: 'network', name: 'proxy', external: true, engineName: 'traefik' }] });
       assert.equal(headline(renderPlanText(planOf(external, observeAsApplied(external)), { color: false })), 'Nothing to apply for project shop: the plan has errors (see below).');
     });
+
+    test('a plan cut down to targets that need nothing does not say the Engine matches: other changes were left out', () => {
+      const cut = buildPlan(base, observeAsApplied(failing), { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n'), target: ['service/db'] });
+      assert.deepEqual(cut.changes, []);
+      assert.equal(headline(renderPlanText(cut, { color: false })), 'Nothing to apply for project shop to the --target objects: the changes of others were left out (see the warning).');
+    });
   });
 });
 
