@@ -10,8 +10,11 @@
 // running. The replacement is then as if it had never been tried, and the next apply tries it
 // again.
 //
-// A run that was interrupted (Ctrl-C, SIGTERM) undoes nothing: the next plan finds the container
-// aside as a leftover of an interrupted replace, and removes it.
+// A run interrupted gracefully (Ctrl-C, SIGTERM: the running steps finish, no new one starts)
+// undoes the replacements whose new container it left unstarted, so that the previous one runs
+// again rather than nothing at all; one whose new container has started is left as it is (the
+// next plan removes the previous container, aside, as a leftover of an interrupted replace). A
+// run killed outright undoes nothing: the next plan finds both as leftovers.
 //
 // Must not: touch a container other than the two of the replacement (checked by id and labels).
 import { isEngineError } from '../engine/errors.js';
@@ -55,17 +58,19 @@ export function verifyReplacements(steps: readonly Step[]): Step[] {
 /**
  * The replacements to undo: those whose new container was created but whose removal of the
  * previous one was skipped (a step between them failed: the stop, a rename, the start, the
- * verification, or a depends_on wait the start waited for). None after an interrupted run.
+ * verification, or a depends_on wait the start waited for). After an interrupted run, those whose
+ * new container was created and not started (the interruption cancelled the steps after).
  */
 export function replacementsToUndo(outcomes: readonly StepOutcome[], interrupted: boolean): { readonly object: ObjectId; readonly replacement: ContainerReplacement }[] {
-  if (interrupted) return [];
   const done = new Set(outcomes.filter((o) => o.status === 'done').map((o) => o.step.key));
-  const created = (object: ObjectId, previousId: string): boolean =>
-    outcomes.some(({ step }) => step.op === 'container.create' && step.object === object && step.replaces === previousId && done.has(step.key));
+  const did = (object: ObjectId, test: (step: Step) => boolean): boolean => outcomes.some(({ step }) => step.object === object && test(step) && done.has(step.key));
   const out: { object: ObjectId; replacement: ContainerReplacement }[] = [];
   for (const { step, status } of outcomes) {
-    if (step.op !== 'container.remove-previous' || status !== 'skipped') continue;
-    if (created(step.object, step.replacement.previousId)) out.push({ object: step.object, replacement: step.replacement });
+    if (step.op !== 'container.remove-previous' || (status !== 'skipped' && !(interrupted && status === 'cancelled'))) continue;
+    const r = step.replacement;
+    if (!did(step.object, (s) => s.op === 'container.create' && s.replaces === r.previousId)) continue;
+    if (interrupted && did(step.object, (s) => s.op === 'container.start' && s.engineName === r.engineName)) continue;
+    out.push({ object: step.object, replacement: r });
   }
   return out;
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { undoReplacement } from '../../src/apply/replacements.js';
 import { LABEL_PROJECT, LABEL_REPLACES } from '../../src/model/labels.js';
-import { runMoor, type CliResult } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { MOOR_BIN, runMoor, type CliResult } from '../support/cli.js';
 import { useProject } from '../support/project.js';
 
 const run = useProject('swap');
@@ -160,5 +161,63 @@ describe('container replacement', { concurrency: true }, () => {
 
     const again = await moor(dir, 'plan', '--detailed-exitcode');
     assert.equal(again.code, 0, all(again));
+  });
+
+  test('Ctrl-C while a replacement waits for what it depends on: the previous container is put back, running, not left stopped aside', async () => {
+    const name = run.newProject();
+    const dir = mkdtempSync(join(tmpdir(), 'moor-swap-'));
+    // web's start waits until db is healthy, which its replacement takes seconds to be.
+    const manifest = (value: string): string => `project: ${name}
+containers:
+  db:
+    image: moor/busybox:latest
+    command: ["sh", "-c", "sleep 6; touch /tmp/ok; exec sleep 3600"]
+    init: true
+    stop_grace_period: 1s
+    environment: { VERSION: "${value}" }
+    healthcheck: { test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1s, retries: 30 }
+  web:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    stop_grace_period: 1s
+    environment: { VERSION: "${value}" }
+    depends_on: { db: { condition: service_healthy } }
+`;
+    writeFileSync(join(dir, 'moor.yaml'), manifest('1'));
+    const first = await moor(dir, 'apply', '--yes');
+    assert.equal(first.code, 0, all(first));
+    const webBefore = (await run.engine.containers.inspect(`${name}_web`)).Id;
+
+    writeFileSync(join(dir, 'moor.yaml'), manifest('2'));
+    const child = spawn(MOOR_BIN, ['apply', '--yes'], { cwd: dir, env: { PATH: process.env.PATH ?? '', MOOR_LOCK_DIR: join(dir, '.locks') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const interrupted = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`never waited for db:\n${out}`)), 60_000);
+      const seen = (d: Buffer): void => {
+        out += d.toString();
+        // web's old container is stopped and aside once its rename is done; db's wait is on.
+        if (!child.killed && /ok +rename container \S+_web/.test(out) && /waiting for container \S+_db/.test(out)) {
+          clearTimeout(timer);
+          child.kill('SIGINT');
+          resolve();
+        }
+      };
+      child.stdout.on('data', seen);
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    });
+    assert.equal(await interrupted, 1, out);
+    assert.match(out, /put back: container\/web: the previous container \([0-9a-f]{12}\) is \S+_web again/, out);
+    const web = await run.engine.containers.inspect(`${name}_web`);
+    assert.equal(web.Id, webBefore, 'the previous container has its name again');
+    assert.equal(web.State.Running, true, 'and runs');
+    assert.ok(web.Config.Env?.includes('VERSION=1'));
+    assert.deepEqual((await projectContainers(name)).filter((c) => c.name.endsWith('_web')).map((c) => c.name), [`${name}_web`], 'the new one is gone');
+
+    // The next apply does the replacement again, and converges.
+    const again = await moor(dir, 'apply', '--yes');
+    assert.equal(again.code, 0, all(again));
+    assert.ok((await run.engine.containers.inspect(`${name}_web`)).Config.Env?.includes('VERSION=2'));
   });
 });

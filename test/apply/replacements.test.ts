@@ -43,13 +43,23 @@ describe('replaced containers', () => {
     }
   });
 
-  test('not undone: a replacement that was not created, whose removal itself failed, that succeeded, or in an interrupted run', () => {
+  test('not undone: a replacement that was not created, whose removal itself failed, or that succeeded', () => {
     const plan = replacingPlan();
     const skippedAll = { create: 'failed', 'stop-old': 'skipped', 'rename-old': 'skipped', rename: 'skipped', start: 'skipped', 'remove-old': 'skipped' } as const;
     assert.deepEqual(replacementsToUndo(outcomes(plan, skippedAll), false), [], 'the create failed: the old container was never touched');
     assert.deepEqual(replacementsToUndo(outcomes(plan, { 'remove-old': 'failed' }), false), [], 'the new container runs; the old one stays aside');
     assert.deepEqual(replacementsToUndo(outcomes(plan, {}), false), []);
-    assert.deepEqual(replacementsToUndo(outcomes(plan, { start: 'failed', 'remove-old': 'skipped' }), true), [], 'interrupted');
-    assert.deepEqual(replacementsToUndo(outcomes(plan, { start: 'cancelled', 'remove-old': 'cancelled' }), false), []);
+    assert.deepEqual(replacementsToUndo(outcomes(plan, { start: 'cancelled', 'remove-old': 'cancelled' }), false), [], 'cancelled steps without an interruption: not ours to undo');
+  });
+
+  test('interrupted (Ctrl-C, SIGTERM): undone when the new container was left unstarted, so that the previous one runs again; left as it is once the new one started', () => {
+    const plan = replacingPlan();
+    const undone = (statuses: Record<string, StepStatus>): string[] => replacementsToUndo(outcomes(plan, statuses), true).map((u) => u.object);
+    assert.deepEqual(undone({ start: 'cancelled', 'remove-old': 'cancelled' }), ['container/web'], 'stopped and aside, the new one not started');
+    assert.deepEqual(undone({ rename: 'cancelled', start: 'cancelled', 'remove-old': 'cancelled' }), ['container/web']);
+    assert.deepEqual(undone({ 'stop-old': 'cancelled', 'rename-old': 'cancelled', rename: 'cancelled', start: 'cancelled', 'remove-old': 'cancelled' }), ['container/web'], 'only created: the new one goes');
+    assert.deepEqual(undone({ start: 'failed', 'remove-old': 'skipped' }), ['container/web'], 'a start that failed as the run was interrupted');
+    assert.deepEqual(undone({ 'remove-old': 'cancelled' }), [], 'the new one runs: the previous one, aside, is a leftover for the next plan');
+    assert.deepEqual(undone({ create: 'cancelled', 'stop-old': 'cancelled', 'rename-old': 'cancelled', rename: 'cancelled', start: 'cancelled', 'remove-old': 'cancelled' }), [], 'nothing was created');
   });
 });
