@@ -7,6 +7,7 @@
 //     of sequence" they re-read, re-compare and retry a bounded number of times (research 1.1);
 //   - removals that race with the Engine's own clean-up ("has active endpoints", "in use") are
 //     retried with backoff for a short while (research C7).
+import { unmanagedFields, withUnmanaged } from '../convert/unmanaged.js';
 import { isEngineError } from '../engine/errors.js';
 import type { EngineClient } from '../engine/client.js';
 import type { PullProgress } from '../engine/types.js';
@@ -164,15 +165,21 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
 
   const updateService = async (step: Extract<Step, { op: 'service.update' }>): Promise<void> => {
     let version = step.version;
-    let forceUpdate = observed.services.find((s) => s.id === step.id)?.forceUpdate ?? 0;
+    // An adopted service (--adopt) is not the project's yet: it is among the adoptable ones.
+    const planned = [...observed.services, ...observed.adoptable].find((s) => s.id === step.id);
+    let forceUpdate = planned?.forceUpdate ?? 0;
+    let unmanaged = planned?.unmanaged ?? {};
     for (let attempt = 1; ; attempt++) {
       if (version === null) {
         const fresh = await engine.services.inspect(step.id);
         version = fresh.Version.Index;
         forceUpdate = typeof fresh.Spec.TaskTemplate.ForceUpdate === 'number' ? fresh.Spec.TaskTemplate.ForceUpdate : 0;
+        unmanaged = unmanagedFields(fresh.Spec);
       }
       const bump = step.bumpForceUpdate === true ? 1 : 0;
-      const body = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate: forceUpdate + bump });
+      const managed = serviceBody(step.engineName, step.spec, owner(serviceName(step.engineName)), serviceRefs(), { dependsOn: serviceDependsOn(step.engineName), forceUpdate: forceUpdate + bump });
+      // What moor does not manage (a --dns-add, a --cap-add made by hand) is sent back as it is.
+      const body = withUnmanaged(managed, unmanaged);
       try {
         await engine.services.update(step.id, version, body, authFor(step.spec.image));
         return;
@@ -187,6 +194,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         }
         version = fresh.Version.Index;
         forceUpdate = live.forceUpdate;
+        unmanaged = live.unmanaged;
         await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
       }
     }

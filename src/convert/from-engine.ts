@@ -8,6 +8,7 @@
 //   - Swarm adds `Isolation`, `Runtime`, `ForceUpdate` to service specs (not modelled; ForceUpdate
 //     is carried separately and sent back unchanged);
 //   - zero values are omitted from the JSON (Go's omitempty): an absent number reads as its default.
+import { unmanagedFields } from './unmanaged.js';
 import type {
   Config,
   ContainerInspect,
@@ -408,6 +409,7 @@ export function observeService(s: Service, networkNames: ReadonlyMap<string, str
     version: s.Version.Index,
     spec: serviceSpecFromEngine(s.Spec, networkNames),
     forceUpdate: num(s.Spec.TaskTemplate.ForceUpdate) ?? 0,
+    unmanaged: unmanagedFields(s.Spec),
     previousSpecRefs: {
       secrets: previous === null ? [] : fileRefs(previous['Secrets'], 'SecretName').map((r) => r.source),
       configs: previous === null ? [] : fileRefs(previous['Configs'], 'ConfigName').map((r) => r.source),

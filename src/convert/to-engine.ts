@@ -3,8 +3,9 @@
 // plan right after an apply would not be empty. test/convert/round-trip.int.test.ts proves it
 // against the real Engine.
 //
-// WARNING (services): an update replaces the whole spec. Fields moor does not model are not sent,
-// so a service update also removes anything set on them out of band.
+// WARNING (services): an update replaces the whole spec, and `serviceBody` writes only what moor
+// manages: the runner puts back the live spec's other fields (convert/unmanaged.ts), whose list of
+// managed fields must name everything written here.
 import type {
   ContainerCreateSpec,
   ContainerUpdateSpec,

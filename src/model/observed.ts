@@ -117,6 +117,11 @@ export interface ObservedService {
    * that an update never restarts tasks by resetting it.
    */
   readonly forceUpdate: number;
+  /**
+   * The live spec's fields moor does not manage (convert/unmanaged.ts), as the Engine returned
+   * them (`{}` for none): an update sends them back unchanged.
+   */
+  readonly unmanaged: Readonly<Record<string, unknown>>;
   /** Engine names of the secrets and configs the previous spec (the rollback target) uses. */
   readonly previousSpecRefs: { readonly secrets: readonly string[]; readonly configs: readonly string[] };
   readonly updateStatus: { readonly state: UpdateState; readonly message: string } | null;

@@ -1,5 +1,7 @@
 // moor plan / apply / destroy as a user runs them, against the real Engine.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,6 +192,26 @@ containers:
     const rotated = await as(`${CANARY}-2`)('plan');
     assert.match(rotated.stdout, /labels\.pw: "\(sensitive\)" -> "\(sensitive\)"/, rotated.stdout);
     assertNoCanary(planned.stdout, planned.stderr, readFileSync(file, 'utf8'), json.stdout, applied.stdout, applied.stderr, status.stdout, rotated.stdout, rotated.stderr);
+  });
+
+  test('a service update keeps what moor does not manage (DNS, hosts, capabilities set by hand) and changes only what the plan says', async () => {
+    const name = run.newProject();
+    const dir = projectDir(name);
+    assert.equal((await moor(dir, 'apply', '--yes')).code, 0);
+    await promisify(execFile)('docker', ['service', 'update', '--detach', '--dns-add', '9.9.9.9', '--host-add', 'foo:10.0.0.1', '--cap-add', 'NET_ADMIN', `${name}_api`]);
+    const nothing = await moor(dir, 'plan', '--detailed-exitcode');
+    assert.equal(nothing.code, 0, `not managed by moor, so not a change: ${all(nothing)}`);
+
+    writeFileSync(join(dir, 'moor.yaml'), readFileSync(join(dir, 'moor.yaml'), 'utf8').replace('replicas: 1', 'replicas: 2'));
+    const applied = await moor(dir, 'apply', '--yes');
+    assert.equal(applied.code, 0, all(applied));
+    const spec = (await run.engine.services.inspect(`${name}_api`)).Spec;
+    assert.equal(spec.Mode?.Replicated?.Replicas, 2);
+    const container = spec.TaskTemplate.ContainerSpec as Record<string, unknown>;
+    assert.deepEqual(container['DNSConfig'], { Nameservers: ['9.9.9.9'] });
+    assert.deepEqual(container['Hosts'], ['10.0.0.1 foo']);
+    assert.deepEqual(container['CapabilityAdd'], ['CAP_NET_ADMIN']);
+    assert.equal((await moor(dir, 'plan', '--detailed-exitcode')).code, 0);
   });
 
   test('on a terminal, apply asks, and a "no" changes nothing', async () => {

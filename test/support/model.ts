@@ -224,6 +224,7 @@ export function observeAsApplied(desired: DesiredProject, ids = sequentialIds('a
     spec: resolveServiceSpec(s.spec, r),
     specHash: specHash(resolveServiceSpec(s.spec, r)),
     forceUpdate: 0,
+    unmanaged: {},
     previousSpecRefs: { secrets: [], configs: [] },
     updateStatus: null,
     dependsOn: s.dependsOn,

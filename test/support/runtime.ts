@@ -52,6 +52,7 @@ export function serviceRuntime(name: string, tasks: TaskFacts[], over: Partial<O
       version: 10,
       spec: serviceSpec(name, spec),
       forceUpdate: 0,
+      unmanaged: {},
       previousSpecRefs: { secrets: [], configs: [] },
       updateStatus: null,
       dependsOn: [],
