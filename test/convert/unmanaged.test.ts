@@ -41,21 +41,19 @@ describe('the fields of a service moor does not manage', () => {
   });
 
   test('set by hand (docker service update --dns-add, --host-add, --cap-add, --sysctl-add, --ulimit-add, a generic resource), they are found and sent back; what moor manages is not', () => {
+    const byHand = {
+      DNSConfig: { Nameservers: ['9.9.9.9'] },
+      Hosts: ['10.0.0.1 foo'],
+      CapabilityAdd: ['NET_ADMIN'],
+      Sysctls: { 'net.core.somaxconn': '1024' },
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
+      Isolation: 'default',
+    };
     const live = {
       Name: 'shop_api',
       Labels: { a: 'old' },
       TaskTemplate: {
-        ContainerSpec: {
-          Image: 'old',
-          Env: ['A=0'],
-          DNSConfig: { Nameservers: ['9.9.9.9'] },
-          Hosts: ['10.0.0.1 foo'],
-          CapabilityAdd: ['NET_ADMIN'],
-          Sysctls: { 'net.core.somaxconn': '1024' },
-          Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
-          Isolation: 'default',
-          Healthcheck: { Test: ['CMD', 'old'] },
-        },
+        ContainerSpec: { Image: 'old', Env: ['A=0'], ...byHand, Healthcheck: { Test: ['CMD', 'old'] } },
         Resources: { Limits: { MemoryBytes: 5 }, Reservations: { GenericResources: [{ DiscreteResourceSpec: { Kind: 'gpu', Value: 1 } }] } },
         Placement: { Constraints: ['x'], Platforms: [{ Architecture: 'amd64', OS: 'linux' }] },
         ForceUpdate: 2,
@@ -67,14 +65,7 @@ describe('the fields of a service moor does not manage', () => {
     const kept = unmanagedFields(live);
     assert.deepEqual(kept, {
       TaskTemplate: {
-        ContainerSpec: {
-          DNSConfig: { Nameservers: ['9.9.9.9'] },
-          Hosts: ['10.0.0.1 foo'],
-          CapabilityAdd: ['NET_ADMIN'],
-          Sysctls: { 'net.core.somaxconn': '1024' },
-          Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
-          Isolation: 'default',
-        },
+        ContainerSpec: byHand,
         Resources: { Reservations: { GenericResources: [{ DiscreteResourceSpec: { Kind: 'gpu', Value: 1 } }] } },
         Placement: { Platforms: [{ Architecture: 'amd64', OS: 'linux' }] },
         Runtime: 'container',
