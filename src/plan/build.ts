@@ -932,8 +932,10 @@ function planVersionGarbage(
         ? { op: 'secret.remove', engineName: version.engineName, id: version.id }
         : { op: 'config.remove', engineName: version.engineName, id: version.id };
       b.removal(res(kind, version.engineName), b.add(id, `remove@${version.engineName}`, op));
-      const rotated = b.changes.some((c) => c.kind === kind && c.name === version.name && c.action === 'replace');
-      if (stillDesired !== undefined && !stillDesired.external && rotated) continue; // part of the rotation change
+      // The version a rotation replaces is removed as part of that change; any older one is a
+      // removal of its own, listed and counted.
+      const replaced = b.changes.some((c) => c.kind === kind && c.action === 'replace' && c.id === version.id);
+      if (stillDesired !== undefined && !stillDesired.external && replaced) continue;
       b.change({ action: 'delete', kind, name: version.name, engineName: version.engineName, id: version.id, reason: stillDesired === undefined ? b.goneReason : 'old version, no longer used', fields: [] });
     }
   }

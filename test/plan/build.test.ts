@@ -391,6 +391,12 @@ describe('secrets and configs', () => {
     const p = plan(stack('three', 'a\n'), observed);
     assertOrdered(p, 'service/api:update', `secret/db_pw:remove@${v1Secret.engineName}`);
     assert.ok(!keys(p).includes(`secret/db_pw:remove@${v2Secret.engineName}`), 'v2 becomes the rollback target');
+    // Every removal is listed and counted: the rotation replaces v2; v1's removal is a change of its own.
+    assert.deepEqual(p.changes.filter((c) => c.kind === 'secret').map((c) => `${c.action} ${c.engineName}: ${c.reason}`), [
+      `delete ${v1Secret.engineName}: old version, no longer used`,
+      `replace ${v2Secret.engineName}: content changed (secrets are immutable: a new version is created and the services using it move to it)`,
+    ]);
+    assert.equal(p.summary.delete, 1);
   });
 
   test('a label-only change updates the secret in place', () => {
