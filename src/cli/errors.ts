@@ -6,6 +6,9 @@ export function exitCodeFor(_err: unknown): number {
   return 1;
 }
 
+/** The exit status when a signal stops moor at once (a second Ctrl-C; the first, for a command that only reads). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
 /**
  * The exit status when moor's reader closed its stdout or stderr early (`moor plan | head -1`): 141,
  * 128 + SIGPIPE, what a shell reports for a program a closed pipe stopped.

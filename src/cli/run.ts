@@ -1,7 +1,7 @@
 // Binds the CLI to the real process: streams, environment, terminal prompts.
-import { main } from './main.js';
+import { firstInterrupt, main } from './main.js';
 import type { CommandContext } from './command.js';
-import { outputFailure } from './errors.js';
+import { INTERRUPTED_EXIT_CODE, outputFailure } from './errors.js';
 
 const OUTPUTS = [
   [process.stdout, 'stdout'],
@@ -12,8 +12,10 @@ export async function run(argv: readonly string[]): Promise<number> {
   for (const [stream, name] of OUTPUTS) stream.on('error', (err: unknown) => process.exit(failOutput(err, name)));
   const interrupt = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
-    if (interrupt.signal.aborted) process.exit(130); // a second Ctrl-C: stop now
-    process.stderr.write(`\nmoor: ${name} received: finishing the running steps, starting no new ones (again to stop at once)\n`);
+    const first = firstInterrupt(argv, name);
+    // A second Ctrl-C stops now; so does the first, for a command with nothing to finish.
+    if (interrupt.signal.aborted || first.action === 'exit') process.exit(INTERRUPTED_EXIT_CODE);
+    if (first.notice !== null) process.stderr.write(`\n${first.notice}\n`);
     interrupt.abort(new Error(name));
   };
   process.on('SIGINT', onSignal);
