@@ -8,6 +8,8 @@ import type { Plan, PlanSummary } from './build.js';
 
 export interface TextOptions {
   readonly color: boolean;
+  /** The plan removes the whole project (`moor destroy`): an empty one has nothing to destroy, no manifest to match. */
+  readonly teardown?: boolean;
 }
 
 const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', replace: '-/+', delete: '-' };
@@ -24,7 +26,7 @@ export function summaryLine(summary: PlanSummary): string {
 export function renderPlanText(plan: Plan, opts: TextOptions): string {
   const out: string[] = [];
   if (plan.changes.length === 0) {
-    out.push(`No changes: the Engine matches the manifest of project ${plan.project}.`);
+    out.push(opts.teardown === true ? nothingToDestroy(plan) : `No changes: the Engine matches the manifest of project ${plan.project}.`);
   } else {
     out.push(`Plan for project ${plan.project}: ${summaryLine(plan.summary)}.`, '');
     for (const change of plan.changes) out.push(...renderChange(change, opts), '');
@@ -32,6 +34,12 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   }
   out.push(...renderProblems(plan.problems, opts));
   return `${out.join('\n')}\n`;
+}
+
+/** An empty teardown plan: the project owns nothing on the Engine, but maybe volumes it keeps (listed as warnings). */
+function nothingToDestroy(plan: Plan): string {
+  const keptVolumes = plan.problems.some((p) => p.severity === 'warning' && p.object?.startsWith('volume/') === true);
+  return `Nothing to destroy: project ${plan.project} has no objects on the Engine${keptVolumes ? ' but the volumes kept below' : ''}.`;
 }
 
 function renderChange(change: Change, opts: TextOptions): string[] {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { emptyProject } from '../../src/model/desired.js';
+import type { ObservedProject } from '../../src/model/observed.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS } from '../../src/plan/build.js';
 import { formatBytes, formatDuration, formatValue, renderPlanJson, renderPlanText } from '../../src/plan/render.js';
 import { assertGolden } from '../support/golden.js';
@@ -56,6 +58,13 @@ describe('plan rendering', () => {
     const empty = buildPlan(before, observeAsApplied(before), { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n') });
     assert.equal(renderPlanText(empty, { color: false }), 'No changes: the Engine matches the manifest of project shop.\n');
     assert.deepEqual(renderPlanJson(empty).changes, []);
+  });
+
+  test('an empty destroy plan says there is nothing to destroy, not that a manifest matches', () => {
+    const teardown = (observed: ObservedProject) => buildPlan(emptyProject('shop'), observed, { ...DEFAULT_PLAN_OPTIONS, teardown: true, newId: sequentialIds('n') });
+    assert.equal(renderPlanText(teardown(observeAsApplied(emptyProject('shop'))), { color: false, teardown: true }), 'Nothing to destroy: project shop has no objects on the Engine.\n');
+    const volumesOnly = renderPlanText(teardown(observeAsApplied(project({ volumes: [vol('data')] }))), { color: false, teardown: true });
+    assert.equal(volumesOnly, 'Nothing to destroy: project shop has no objects on the Engine but the volumes kept below.\n\nWarnings:\n  volume/data: volume shop_data is kept with its data (moor destroy --volumes deletes it)\n');
   });
 });
 
