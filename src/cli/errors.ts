@@ -6,6 +6,25 @@ export function exitCodeFor(_err: unknown): number {
   return 1;
 }
 
+/** The exit status when a signal stops moor at once (a second Ctrl-C; the first, for a command that only reads). */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * The exit status when moor's reader closed its stdout or stderr early (`moor plan | head -1`): 141,
+ * 128 + SIGPIPE, what a shell reports for a program a closed pipe stopped.
+ */
+export const CLOSED_OUTPUT_EXIT_CODE = 141;
+
+/**
+ * What a failed write to stdout or stderr means. A closed pipe (EPIPE) is not moor's error: exit
+ * silently. Any other (a full disk) is said on stderr when it is stdout that failed.
+ */
+export function outputFailure(err: unknown, stream: 'stdout' | 'stderr'): { readonly code: number; readonly message: string | null } {
+  if ((err as { code?: unknown } | null)?.code === 'EPIPE') return { code: CLOSED_OUTPUT_EXIT_CODE, message: null };
+  const reason = err instanceof Error ? err.message : String(err);
+  return { code: 1, message: stream === 'stdout' ? `moor: error: cannot write to stdout: ${reason}\n` : null };
+}
+
 /**
  * One clear message for a user error (no stack trace unless --debug); "internal error" with a hint
  * for anything else, which is a bug in moor. Errors may expose extra lines through `details()`.

@@ -11,16 +11,23 @@ interface CommandEntry {
   readonly name: string;
   readonly summary: string;
   readonly load: () => Promise<Command>;
+  /**
+   * What the first SIGINT/SIGTERM does (a second one always stops at once, exit 130):
+   *   - 'finish': the command starts no new step and lets the running ones finish, and says so;
+   *   - 'end': the command ends as it is meant to end, silently (`logs --follow`);
+   *   - absent: the command only reads, nothing needs finishing: it stops at once, silently.
+   */
+  readonly interrupt?: 'finish' | 'end';
 }
 
 // The registry: name, one-line summary, and how to load it.
 const COMMANDS: readonly CommandEntry[] = [
   { name: 'plan', summary: 'Show what apply would change, changing nothing', load: async () => (await import('./commands/plan.js')).command },
-  { name: 'apply', summary: 'Make the Engine match the manifests', load: async () => (await import('./commands/apply.js')).command },
-  { name: 'destroy', summary: "Remove everything the project owns", load: async () => (await import('./commands/destroy.js')).command },
+  { name: 'apply', summary: 'Make the Engine match the manifests', load: async () => (await import('./commands/apply.js')).command, interrupt: 'finish' },
+  { name: 'destroy', summary: "Remove everything the project owns", load: async () => (await import('./commands/destroy.js')).command, interrupt: 'finish' },
   { name: 'status', summary: 'Show every object of the project, its state and its drift', load: async () => (await import('./commands/status.js')).command },
-  { name: 'logs', summary: 'Print the output of a container or service of the manifest', load: async () => (await import('./commands/logs.js')).command },
-  { name: 'watch', summary: 'Apply, then keep the project converged (events, file changes, Git)', load: async () => (await import('./commands/watch.js')).command },
+  { name: 'logs', summary: 'Print the output of a container or service of the manifest', load: async () => (await import('./commands/logs.js')).command, interrupt: 'end' },
+  { name: 'watch', summary: 'Apply, then keep the project converged (events, file changes, Git)', load: async () => (await import('./commands/watch.js')).command, interrupt: 'finish' },
   { name: 'validate', summary: 'Check manifests without contacting the Engine', load: async () => (await import('./commands/validate.js')).command },
   { name: 'convert', summary: 'Print the moor manifest equivalent to Compose files', load: async () => (await import('./commands/convert.js')).command },
   { name: 'version', summary: "Print moor's version and the Engine's", load: async () => (await import('./commands/version.js')).command },
@@ -47,6 +54,21 @@ Global options:
 Exit codes: 0 success; 1 error; 2 plan --detailed-exitcode found changes.
 Run 'moor <command> --help' for more.
 `;
+}
+
+/** What the first SIGINT/SIGTERM does to a run of `argv`: abort ctx.signal (with a notice to print, or none), or exit at once. */
+export type FirstInterrupt = { readonly action: 'abort'; readonly notice: string | null } | { readonly action: 'exit' };
+
+export function firstInterrupt(argv: readonly string[], signal: NodeJS.Signals): FirstInterrupt {
+  const entry = COMMANDS.find((c) => c.name === argv[0]);
+  switch (entry?.interrupt) {
+    case 'finish':
+      return { action: 'abort', notice: `moor: ${signal} received: finishing the running steps, starting no new ones (again to stop at once)` };
+    case 'end':
+      return { action: 'abort', notice: null };
+    case undefined:
+      return { action: 'exit' };
+  }
 }
 
 export async function main(argv: readonly string[], ctx: CommandContext): Promise<number> {

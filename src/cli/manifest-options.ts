@@ -6,7 +6,9 @@
 // `-p/--project-name` names the project in both formats.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ProjectLoadOptions, type ProjectLoadResult, loadProject } from '../compose/front.js';
+import { type ProjectLoadOptions, type ProjectLoadResult, loadProject, loadProjectName } from '../compose/front.js';
+import type { Detection } from '../compose/detect.js';
+import type { ComposeInfo } from '../compose/load.js';
 import { READINGS, type Reading, describeReading } from '../compose/reading.js';
 import { UsageError } from '../errors.js';
 import { parseEnvFile } from '../manifest/env-file.js';
@@ -149,9 +151,14 @@ export type LoadedFromOptions = ProjectLoadResult & { readonly notes: readonly s
 
 /** Loads the manifests the options name; every problem is in the result, none is thrown (bad options are usage errors). */
 export async function loadFromOptions(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd' | 'env'>): Promise<LoadedFromOptions> {
+  return loadWith(values, ctx, loadProject);
+}
+
+/** The files the options name, read by `load` with the options' reading. */
+async function loadWith<R extends { readonly detection: Detection }>(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd' | 'env'>, load: (options: ProjectLoadOptions) => Promise<R>): Promise<R & { readonly notes: readonly string[]; readonly written: readonly string[] }> {
   const reading = readingOptions(values);
   const { files, warnings } = manifestFiles(values, ctx);
-  const result = await loadProject({
+  const result = await load({
     files,
     cwd: ctx.cwd,
     env: ctx.env,
@@ -166,7 +173,7 @@ export async function loadFromOptions(values: ManifestOptionValues, ctx: Pick<Co
 }
 
 /** One line saying how Compose files were read (null for moor manifests): plans and validate print it. */
-export function describeSource(result: ProjectLoadResult, files: readonly string[]): string | null {
+export function describeSource(result: { readonly compose?: Omit<ComposeInfo, 'tree'> | undefined }, files: readonly string[]): string | null {
   const c = result.compose;
   if (c === undefined) return null;
   const from: Readonly<Record<typeof c.projectFrom, string>> = { '-p': '-p', COMPOSE_PROJECT_NAME: 'COMPOSE_PROJECT_NAME', 'name:': 'name:', folder: 'the folder name' };
@@ -213,4 +220,15 @@ export async function loadDesiredOrThrow(values: ManifestOptionValues, ctx: Pick
   const source = describeSource(result, result.written);
   if (!result.ok) throw new ManifestError(result.issues, source === null ? [] : [source]);
   return { desired: result.desired, warnings: result.warnings, source, sourceJson: sourceJson(result, result.written) };
+}
+
+/**
+ * For `moor destroy`: only the project name of the manifests (compose/front.ts, loadProjectName:
+ * no secret's value, no named file, no variable but the name's), or a ManifestError.
+ */
+export async function loadProjectNameOrThrow(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd' | 'env'>): Promise<{ readonly project: string; readonly notes: readonly string[]; readonly source: string | null }> {
+  const result = await loadWith(values, ctx, loadProjectName);
+  const source = describeSource(result, result.written);
+  if (!result.ok) throw new ManifestError(result.issues, source === null ? [] : [source]);
+  return { project: result.project, notes: result.notes, source };
 }

@@ -3,10 +3,10 @@
 // in the same DesiredProject. Compose files also give the moor manifest they translate to (for
 // `moor convert`), and the reading used, which commands print.
 import path from 'node:path';
-import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, loadManifest, readText } from '../manifest/load.js';
+import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, type ProjectNameResult, loadManifest, loadManifestProjectName, readText } from '../manifest/load.js';
 import { yamlTopLevelKeys } from '../manifest/parse-yaml.js';
 import { type Detection, detectFormat } from './detect.js';
-import { COMPOSE_TAGS, type ComposeInfo, loadCompose } from './load.js';
+import { COMPOSE_TAGS, type ComposeInfo, loadCompose, loadComposeProjectName } from './load.js';
 import type { Reading } from './reading.js';
 
 export interface ProjectLoadOptions extends LoadOptions {
@@ -29,6 +29,22 @@ export async function loadProject(options: ProjectLoadOptions): Promise<ProjectL
   if (detection.format === 'moor') return { ...(await loadManifest(options)), detection };
   const result = await loadCompose({ ...options, reading: options.reading ?? 'containers' });
   return { ...result, detection };
+}
+
+export type ProjectNameLoadResult = ProjectNameResult & {
+  readonly detection: Detection;
+  /** Set when the files were read as Compose. */
+  readonly compose?: Omit<ComposeInfo, 'tree'>;
+};
+
+/**
+ * Only the project name of the files, in either format (`moor destroy`: it plans against an empty
+ * project). The files must be read and parsed and the name told; nothing else is read or checked.
+ */
+export async function loadProjectName(options: ProjectLoadOptions): Promise<ProjectNameLoadResult> {
+  const detection = await detectFiles(options.files, options.cwd, options.compose === true);
+  if (detection.format === 'moor') return { ...(await loadManifestProjectName(options)), detection };
+  return { ...(await loadComposeProjectName({ ...options, reading: options.reading ?? 'containers' })), detection };
 }
 
 /** Which reading the files get (a file that cannot be read or parsed counts for nothing: its loader reports it). */

@@ -15,7 +15,7 @@ import type { SourceLocation } from '../model/desired.js';
 import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from '../manifest/as-written.js';
 import { type Lookup, interpolateString, interpolateTree } from '../manifest/interpolate.js';
 import { type Issue, Issues, positionKey, quoteValue } from '../manifest/issues.js';
-import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
+import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, type ProjectNameResult, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
 import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { type IncludedServices, resolveExtends } from './extends.js';
@@ -52,31 +52,9 @@ export interface ComposeInfo {
 export type ComposeLoadResult = LoadResult & { readonly compose: ComposeInfo };
 
 export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeLoadResult> {
-  const { cwd } = options;
-  const absolute = options.files.map((f) => path.resolve(cwd, f));
-  const display = (file: string): string => path.relative(cwd, file) || path.basename(file);
-  const order = absolute.map(display);
-  const issues = new Issues();
-  const first = absolute[0];
-  if (first === undefined) throw new Error('loadCompose needs at least one file');
-  const projectDir = path.dirname(first);
-  const explicitEnv = (options.envFiles ?? []).length > 0;
-  const envFiles = explicitEnv ? (options.envFiles ?? []).map((f) => path.resolve(cwd, f)) : [path.join(projectDir, '.env')];
-  const variables = await readEnvFiles(envFiles, explicitEnv, display, issues);
-  const baseLookup: Lookup = (name) => options.env[name] ?? variables.get(name);
-  const profiles = selectedProfiles(options.profiles ?? [], baseLookup('COMPOSE_PROFILES'));
+  const { absolute, display, order, issues, projectDir, baseLookup, profiles, roots, named } = await readComposeProject(options);
   const info = (project: string, projectFrom: ProjectNameSource, tree: Node | null): ComposeInfo => ({ reading: options.reading, project, projectFrom, profiles, tree });
-  const fail = (): ComposeLoadResult => ({ ok: false, issues: issues.sorted(order), compose: info('', 'folder', null) });
-
-  const roots: Node[] = [];
-  for (const file of absolute) {
-    const root = await parseFile(file, display(file), options.maxManifestBytes ?? MAX_MANIFEST_BYTES, issues);
-    if (root !== null) roots.push(root);
-  }
-  if (roots.length !== absolute.length) return fail();
-
-  const named = projectName(options, roots, baseLookup, projectDir, issues);
-  if (named === null) return fail();
+  if (named === null) return { ok: false, issues: issues.sorted(order), compose: info('', 'folder', null) };
   const lookup: Lookup = (name) => (name === 'COMPOSE_PROJECT_NAME' ? named.name : baseLookup(name));
   const interpolated: InterpolatedValues = new Map();
   const interpolate = (root: Node, using: Lookup): Node => {
@@ -165,6 +143,57 @@ function firstErrorPerPosition(issues: readonly Issue[]): Issue[] {
   });
 }
 
+/**
+ * Only the project name of the files, as loadCompose finds it (-p, COMPOSE_PROJECT_NAME, `name:`,
+ * the folder): what `moor destroy` needs. The files must be read and parsed; nothing else in them
+ * is interpolated, read or checked.
+ */
+export async function loadComposeProjectName(options: ComposeLoadOptions): Promise<ProjectNameResult & { readonly compose: Omit<ComposeInfo, 'tree'> }> {
+  const { issues, order, profiles, named } = await readComposeProject(options);
+  const compose = { reading: options.reading, project: named?.name ?? '', projectFrom: named?.from ?? 'folder', profiles };
+  return named === null ? { ok: false, issues: issues.sorted(order), compose } : { ok: true, project: named.name, compose };
+}
+
+interface ComposeStart {
+  /** Absolute paths of the files. */
+  readonly absolute: readonly string[];
+  readonly display: (absolute: string) => string;
+  readonly order: readonly string[];
+  readonly issues: Issues;
+  readonly projectDir: string;
+  /** The variables, before COMPOSE_PROJECT_NAME is known. */
+  readonly baseLookup: Lookup;
+  readonly profiles: readonly string[];
+  readonly roots: readonly Node[];
+  /** null when a file could not be read or parsed, or the name not told (the issues say why). */
+  readonly named: ProjectName | null;
+}
+
+/** The start of both readings: the variables, the files parsed and the project's name. */
+async function readComposeProject(options: ComposeLoadOptions): Promise<ComposeStart> {
+  const { cwd } = options;
+  const absolute = options.files.map((f) => path.resolve(cwd, f));
+  const display = (file: string): string => path.relative(cwd, file) || path.basename(file);
+  const order = absolute.map(display);
+  const issues = new Issues();
+  const first = absolute[0];
+  if (first === undefined) throw new Error('loadCompose needs at least one file');
+  const projectDir = path.dirname(first);
+  const explicitEnv = (options.envFiles ?? []).length > 0;
+  const envFiles = explicitEnv ? (options.envFiles ?? []).map((f) => path.resolve(cwd, f)) : [path.join(projectDir, '.env')];
+  const variables = await readEnvFiles(envFiles, explicitEnv, display, issues);
+  const baseLookup: Lookup = (name) => options.env[name] ?? variables.get(name);
+  const profiles = selectedProfiles(options.profiles ?? [], baseLookup('COMPOSE_PROFILES'));
+
+  const roots: Node[] = [];
+  for (const file of absolute) {
+    const root = await parseFile(file, display(file), options.maxManifestBytes ?? MAX_MANIFEST_BYTES, issues);
+    if (root !== null) roots.push(root);
+  }
+  const named = roots.length === absolute.length ? projectName(options, roots, baseLookup, projectDir, issues) : null;
+  return { absolute, display, order, issues, projectDir, baseLookup, profiles, roots, named };
+}
+
 async function parseFile(file: string, shown: string, maxBytes: number, issues: Issues): Promise<Node | null> {
   const read = await readText(file, maxBytes, 'Compose file');
   if (!read.ok) {
@@ -217,7 +246,13 @@ class FileLoader {
 }
 
 /** -p, COMPOSE_PROJECT_NAME, the last `name:` of the files, or the project folder's name. */
-function projectName(options: ComposeLoadOptions, roots: readonly Node[], lookup: Lookup, projectDir: string, issues: Issues): { name: string; from: ProjectNameSource; loc: SourceLocation } | null {
+interface ProjectName {
+  readonly name: string;
+  readonly from: ProjectNameSource;
+  readonly loc: SourceLocation;
+}
+
+function projectName(options: ComposeLoadOptions, roots: readonly Node[], lookup: Lookup, projectDir: string, issues: Issues): ProjectName | null {
   const top = (roots[0] as Node).loc;
   if (options.projectName !== undefined) return { name: options.projectName, from: '-p', loc: top };
   const fromEnv = lookup('COMPOSE_PROJECT_NAME');

@@ -54,12 +54,56 @@ export type LoadResult =
   | { readonly ok: false; readonly issues: readonly Issue[] };
 
 export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
+  const read = await readManifests(options, (root) => root);
+  if (read.tree === null) return { ok: false, issues: read.issues.sorted(read.order) };
+  const { projectDir, lookup, display, issues, order, files } = read;
+  const context: ResolveContext = { projectDir, env: options.env, lookup, display, issues, order, files, allowExternalFiles: options.allowExternalFiles ?? false };
+  const result = await resolveTree(read.tree, context);
+  // A variable's value is often a secret the file never holds: messages quote it as written.
+  if (read.interpolated.size === 0) return result;
+  const asWritten = (all: readonly Issue[]): Issue[] => all.map((i) => quoteAsWritten(i, read.interpolated));
+  return result.ok ? { ...result, warnings: asWritten(result.warnings) } : { ok: false, issues: asWritten(result.issues) };
+}
+
+export type ProjectNameResult = { readonly ok: true; readonly project: string } | { readonly ok: false; readonly issues: readonly Issue[] };
+
+/**
+ * Only the project name of the manifests: what `moor destroy` needs, which plans against an empty
+ * project. The manifests as loadManifest reads them, each cut down to its `project:` before it is
+ * interpolated: so the files must be read and parsed, the variables `project:` names be set, and
+ * the name be valid (the schema's own messages), and nothing else is read or checked (no other
+ * variable, no `file:` or `env_file:`, no secret's environment variable, no other field).
+ */
+export async function loadManifestProjectName(options: LoadOptions): Promise<ProjectNameResult> {
+  const read = await readManifests(options, (root) => (root.kind === 'map' ? { ...root, entries: new Map([...root.entries].filter(([key]) => key === 'project')) } : root));
+  if (read.tree === null) return { ok: false, issues: read.issues.sorted(read.order) };
+  const plain = toPlain(read.tree);
+  validateSchema(plain, new Locator(read.tree), read.issues);
+  if (read.issues.hasErrors) return { ok: false, issues: read.issues.sorted(read.order).map((i) => quoteAsWritten(i, read.interpolated)) };
+  return { ok: true, project: (plain as { project: string }).project };
+}
+
+interface ReadManifests {
+  /** The merged tree, named by -p; null when a file could not be read or parsed. */
+  readonly tree: Node | null;
+  /** Absolute paths of the manifests. */
+  readonly files: readonly string[];
+  readonly display: (absolute: string) => string;
+  readonly issues: Issues;
+  readonly order: readonly string[];
+  readonly projectDir: string;
+  readonly lookup: Lookup;
+  readonly interpolated: InterpolatedValues;
+}
+
+/** What both readings share: the variables; each file read, parsed, cut down by `select` and interpolated; then merged, and named by -p. */
+async function readManifests(options: LoadOptions, select: (root: Node) => Node): Promise<ReadManifests> {
   const { cwd } = options;
-  const absolute = options.files.map((f) => path.resolve(cwd, f));
+  const files = options.files.map((f) => path.resolve(cwd, f));
   const display = (file: string): string => path.relative(cwd, file) || path.basename(file);
   const issues = new Issues();
-  const order = absolute.map(display);
-  const first = absolute[0];
+  const order = files.map(display);
+  const first = files[0];
   if (first === undefined) throw new Error('loadManifest needs at least one file');
   const projectDir = path.dirname(first);
 
@@ -67,7 +111,7 @@ export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
   const trees: Node[] = [];
   const interpolated: InterpolatedValues = new Map();
   let unreadable = false;
-  for (const file of absolute) {
+  for (const file of files) {
     const read = await readText(file, options.maxManifestBytes ?? MAX_MANIFEST_BYTES, 'manifest');
     if (!read.ok) {
       issues.add('error', { file: display(file), line: 0, column: 0 }, [], read.error, null);
@@ -81,23 +125,16 @@ export async function loadManifest(options: LoadOptions): Promise<LoadResult> {
       continue;
     }
     const failed = new Issues();
-    const tree = interpolateTree(parsed.root, lookup, failed);
+    const tree = interpolateTree(select(parsed.root), lookup, failed);
     collectInterpolated(tree, interpolated);
     trees.push(tree);
     issues.addAll(failed.sorted());
     // A value that failed to interpolate would only cause more (confusing) messages downstream.
     for (const issue of failed.sorted()) issues.suppressBelow(issue.path);
   }
-  if (unreadable) return { ok: false, issues: issues.sorted(order) };
-
-  const merged = trees.reduce((base, over) => mergeTrees(base, over, issues));
-  const named = options.projectName === undefined ? merged : withProjectName(merged, options.projectName);
-  const context: ResolveContext = { projectDir, env: options.env, lookup, display, issues, order, files: absolute, allowExternalFiles: options.allowExternalFiles ?? false };
-  const result = await resolveTree(named, context);
-  // A variable's value is often a secret the file never holds: messages quote it as written.
-  if (interpolated.size === 0) return result;
-  const asWritten = (all: readonly Issue[]): Issue[] => all.map((i) => quoteAsWritten(i, interpolated));
-  return result.ok ? { ...result, warnings: asWritten(result.warnings) } : { ok: false, issues: asWritten(result.issues) };
+  const merged = unreadable ? null : trees.reduce((base, over) => mergeTrees(base, over, issues));
+  const tree = merged === null || options.projectName === undefined ? merged : withProjectName(merged, options.projectName);
+  return { tree, files, display, issues, order, projectDir, lookup, interpolated };
 }
 
 /** The tree with `project:` set to `name` (given on the command line: positioned where project: was, or at the top). */

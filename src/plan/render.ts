@@ -8,6 +8,8 @@ import type { Plan, PlanSummary } from './build.js';
 
 export interface TextOptions {
   readonly color: boolean;
+  /** The plan removes the whole project (`moor destroy`): an empty one has nothing to destroy, no manifest to match. */
+  readonly teardown?: boolean;
 }
 
 const SYMBOL: Record<Change['action'], string> = { create: '+', update: '~', replace: '-/+', delete: '-' };
@@ -25,7 +27,7 @@ export function renderPlanText(plan: Plan, opts: TextOptions): string {
   const out: string[] = [];
   const held = heldBack(plan.problems);
   if (plan.changes.length === 0) {
-    out.push(emptyHeadline(plan, held));
+    out.push(opts.teardown === true ? nothingToDestroy(plan) : emptyHeadline(plan, held));
   } else {
     out.push(`Plan for project ${plan.project}: ${summaryLine(plan.summary)}${held === '' ? '' : `; ${held}`}.`, '');
     for (const change of plan.changes) out.push(...renderChange(change, opts), '');
@@ -60,6 +62,12 @@ function heldBack(problems: readonly PlanProblem[]): string {
   ].filter((p) => p !== '');
   if (parts.length === 0) return '';
   return `${parts.join(', ')}; see the warning${held + paused === 1 ? '' : 's'}`;
+}
+
+/** An empty teardown plan: the project owns nothing on the Engine, but maybe volumes it keeps (listed as warnings). */
+function nothingToDestroy(plan: Plan): string {
+  const keptVolumes = plan.problems.some((p) => p.severity === 'warning' && p.object?.startsWith('volume/') === true);
+  return `Nothing to destroy: project ${plan.project} has no objects on the Engine${keptVolumes ? ' but the volumes kept below' : ''}.`;
 }
 
 function renderChange(change: Change, opts: TextOptions): string[] {

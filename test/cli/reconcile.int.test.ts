@@ -262,7 +262,7 @@ containers:
     assert.equal((await run.engine.volumes.list({ filters: { label: [`io.moor.project=${name}`] } })).volumes.length, 0);
     const nothing = await moor(dir, 'destroy', '--yes');
     assert.equal(nothing.code, 0);
-    assert.match(nothing.stdout, /^No changes/);
+    assert.equal(nothing.stdout, `Nothing to destroy: project ${name} has no objects on the Engine.\n`);
   });
 
   test('the real executable: --help, and a plan against an Engine that is not there fails fast naming the endpoint', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { emptyProject, type DesiredProject } from '../../src/model/desired.js';
+import type { ObservedProject } from '../../src/model/observed.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS } from '../../src/plan/build.js';
 import { formatBytes, formatDuration, formatValue, renderPlanJson, renderPlanText } from '../../src/plan/render.js';
 import { assertGolden } from '../support/golden.js';
-import type { DesiredProject } from '../../src/model/desired.js';
-import type { ObservedProject } from '../../src/model/observed.js';
 import { config, ctr, net, observeAsApplied, project, secret, sequentialIds, svc, vol } from '../support/model.js';
 
 const before = project({
@@ -99,6 +99,13 @@ describe('plan rendering', () => {
       assert.deepEqual(cut.changes, []);
       assert.equal(headline(renderPlanText(cut, { color: false })), 'Nothing to apply for project shop to the --target objects: the changes of others were left out (see the warning).');
     });
+  });
+
+  test('an empty destroy plan says there is nothing to destroy, not that a manifest matches', () => {
+    const teardown = (observed: ObservedProject) => buildPlan(emptyProject('shop'), observed, { ...DEFAULT_PLAN_OPTIONS, teardown: true, newId: sequentialIds('n') });
+    assert.equal(renderPlanText(teardown(observeAsApplied(emptyProject('shop'))), { color: false, teardown: true }), 'Nothing to destroy: project shop has no objects on the Engine.\n');
+    const volumesOnly = renderPlanText(teardown(observeAsApplied(project({ volumes: [vol('data')] }))), { color: false, teardown: true });
+    assert.equal(volumesOnly, 'Nothing to destroy: project shop has no objects on the Engine but the volumes kept below.\n\nWarnings:\n  volume/data: volume shop_data is kept with its data (moor destroy --volumes deletes it)\n');
   });
 });
 

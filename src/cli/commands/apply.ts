@@ -66,7 +66,7 @@ export function waitTimeoutFrom(value: string | undefined): number {
  */
 export async function confirmAndApply(ctx: CommandContext, engine: EngineClient, desired: DesiredProject, run: PlannedRun, options: RunOptions): Promise<number> {
   const { plan } = run;
-  ctx.stdout.write(renderPlanText(plan, { color: options.color }));
+  ctx.stdout.write(renderPlanText(plan, { color: options.color, teardown: options.verb === 'Destroy' }));
   if (plan.problems.some((p) => p.severity === 'error')) return 1;
   const waitFor = options.waitTimeoutMs === undefined ? [] : waitTargets(plan);
   if (plan.steps.length === 0 && waitFor.length === 0) return 0;

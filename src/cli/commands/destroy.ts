@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
-import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, projectNameOption } from '../manifest-options.js';
-import { useColor } from '../output.js';
+import { loadProjectNameOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, projectNameOption } from '../manifest-options.js';
+import { useColor, writeManifestWarnings } from '../output.js';
 import { emptyProject, observeAndPlan } from '../reconcile.js';
 import { APPLY_OPTIONS, concurrencyFrom, confirmAndApply, withLock } from './apply.js';
 
@@ -19,7 +19,10 @@ Volumes, and their data, are kept unless --volumes is given. Asks for confirmati
 
 ${MANIFEST_OPTIONS_HELP}
 
-With -p NAME (or --project NAME), no manifest is read: the project NAME is destroyed.
+With -p NAME (or --project NAME), no manifest is read: the project NAME is destroyed. Otherwise
+only the manifests' project name is read: the files must be readable YAML and the name valid (with
+the variables it names set); nothing else in them is read or checked, so the variables and files
+of secrets and configs, and the env_file: files of containers, need not be there any more.
 
 Destroy options:
       --volumes              Also delete the project's volumes (their data is lost)
@@ -45,8 +48,11 @@ Exit status: 0 success (or nothing to remove); 1 error, declined confirmation or
     let project = projectNameOption(values);
     let source: string | null = null;
     if (project === undefined) {
-      const loaded = await loadDesiredOrThrow(values, ctx);
-      project = loaded.desired.project;
+      // Only the project's name: destroy plans against an empty project, so a secret whose
+      // variable or file is gone, or any other part of the manifest, cannot stand in its way.
+      const loaded = await loadProjectNameOrThrow(values, ctx);
+      writeManifestWarnings(ctx, [], loaded.notes);
+      project = loaded.project;
       source = loaded.source;
     }
     const desired = emptyProject(project);
