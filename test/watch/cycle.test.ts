@@ -28,6 +28,9 @@ interface Rig {
   observed: ObservedProject;
   failStep: (step: Step) => boolean;
   connectError: unknown;
+  /** What the source says of Git: the commit loaded, a failed fetch. */
+  commits: (string | null)[];
+  fetchError: string | null;
   cycle(kind?: Trigger['kind']): Promise<CycleReport>;
 }
 
@@ -42,6 +45,8 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
     observed: options.observed ?? emptyObserved(),
     failStep: () => false,
     connectError: null,
+    commits: [null],
+    fetchError: null,
     reconciler: undefined as unknown as Reconciler,
     cycle: (kind = 'interval') => r.reconciler.run([{ kind, detail: null }], new AbortController().signal),
   };
@@ -63,7 +68,12 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   r.reconciler = new Reconciler({
     source: {
       description: 'test',
-      load: async (): Promise<SourceLoad> => ({ manifest: (r.loads.length > 1 ? r.loads.shift() : r.loads[0]) as LoadResult, commit: null, fetchError: null, watch: ['/m/moor.yaml'] }),
+      load: async (): Promise<SourceLoad> => ({
+        manifest: (r.loads.length > 1 ? r.loads.shift() : r.loads[0]) as LoadResult,
+        commit: (r.commits.length > 1 ? r.commits.shift() : r.commits[0]) ?? null,
+        fetchError: r.fetchError,
+        watch: ['/m/moor.yaml'],
+      }),
     },
     connect: async () => {
       if (r.connectError !== null) throw r.connectError;
@@ -114,6 +124,27 @@ describe('a reconcile cycle', () => {
     assert.equal(report.result, 'invalid_manifest');
     assert.equal(r.applied.length, 0);
     assert.equal(r.reconciler.project, null);
+  });
+
+  test('a failed fetch is reported while the newest commit is refused, and the last good commit stays in force', async () => {
+    const r = rig({ observed: observeAsApplied(good) });
+    r.loads = [{ ok: true, desired: good, files: [], namedFiles: [], warnings: [] }, invalid];
+    r.commits = ['c1', 'c2'];
+    assert.equal((await r.cycle()).commit, 'c1');
+    const refused = await r.cycle('sync');
+    assert.deepEqual([refused.result, refused.commit, refused.refusedCommit], ['invalid_manifest', 'c1', 'c2']);
+
+    // The repository is gone: the checkout still holds the refused commit, and the fetch fails.
+    r.fetchError = 'git fetch of file:///srv/site.git failed: fatal: could not read';
+    r.observed = { ...r.observed, containers: r.observed.containers.filter((c) => c.name !== 'web') };
+    const report = await r.cycle('sync');
+    assert.equal(report.result, 'source_error');
+    assert.equal(report.error, r.fetchError);
+    assert.deepEqual([report.commit, report.refusedCommit], ['c1', 'c2']);
+    assert.deepEqual(report.issues, ['moor.yaml:3:5: containers.web.image: expected a string']);
+    assert.equal(report.note, 'the last good manifest stays in force');
+    assert.deepEqual(report.changes, ['create container/web: not found on the Engine'], 'the last good manifest was reconciled');
+    assert.equal(report.applied, true);
   });
 
   test('a manifest that names another project is refused: the lock is for the first one', async () => {
