@@ -254,7 +254,11 @@ export class Reconciler {
       problems: plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
     };
     const fingerprint = planFingerprint(plan, desired);
+    const decision = this.#flap.check(fingerprint);
     if (base.problems.length > 0) {
+      // Found again while held back, it is not another failure: it would double the hold at every
+      // event or interval cycle.
+      if (decision.hold) return { ...base, result: 'backoff', note: decision.reason, retryInMs: decision.retryInMs };
       const hold = this.#flap.failed(fingerprint, 'the plan has errors');
       return { ...base, result: 'failed', note: hold.reason, retryInMs: hold.retryInMs };
     }
@@ -263,7 +267,6 @@ export class Reconciler {
       return base;
     }
     if (this.#o.dryRun) return { ...base, result: plan.changes.length > 0 ? 'drift' : 'ok', note: 'dry run: nothing was changed' };
-    const decision = this.#flap.check(fingerprint);
     if (decision.hold) return { ...base, result: 'backoff', note: decision.reason, retryInMs: decision.retryInMs };
     const notTaken = this.#notTaken(plan, observed);
     if (notTaken.length > 0 && this.#lastApplied === fingerprint) {

@@ -14,7 +14,7 @@ import { SelfWriteFilter } from '../../src/watch/self-writes.js';
 import type { LoadResult } from '../../src/manifest/index.js';
 import type { SourceLoad } from '../../src/watch/source.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { ctr, emptyObserved, observeAsApplied, project, secret, sequentialIds, svc } from '../support/model.js';
+import { ctr, emptyObserved, observeAsApplied, project, secret, sequentialIds, svc, unowned } from '../support/model.js';
 
 const good = project({ containers: [ctr('web'), ctr('db')] });
 
@@ -185,10 +185,12 @@ describe('a reconcile cycle', () => {
     assert.equal(first.retryInMs, 5000);
     assert.match(first.note ?? '', /the same plan failed once .* not applied again before 5\.0s/);
 
+    await r.clock.advance(1500);
     const held = await r.cycle('event');
     assert.equal(held.result, 'backoff');
     assert.equal(r.applied.length, 1, 'the identical plan was not applied again');
-    assert.ok(held.retryInMs !== null && held.retryInMs <= 5000);
+    assert.equal(held.retryInMs, 3500);
+    assert.match(held.note ?? '', /the same plan failed once .* not applied again before 3\.5s/, 'the note says what is left of the hold');
 
     await r.clock.advance(5000);
     const second = await r.cycle('retry');
@@ -202,6 +204,29 @@ describe('a reconcile cycle', () => {
     const fixed = await r.cycle('file');
     assert.equal(fixed.result, 'ok');
     assert.equal(r.applied.length, 3);
+  });
+
+  test('a plan with errors found again while it is held back is not another failure: the hold does not grow', async () => {
+    const r = rig({ observed: emptyObserved({ unowned: unowned('container', 'shop_web') }) });
+    const first = await r.cycle('start');
+    assert.equal(first.result, 'failed');
+    assert.match(first.problems[0] ?? '', /^container\/web: /);
+    assert.equal(first.retryInMs, 5000);
+
+    // An interval (or event) cycle 2 s into the hold: held back, and said so with the time left.
+    await r.clock.advance(2000);
+    const held = await r.cycle('interval');
+    assert.equal(held.result, 'backoff');
+    assert.equal(held.retryInMs, 3000);
+    assert.deepEqual(held.problems, first.problems);
+    assert.match(held.note ?? '', /^the same plan failed once \(the plan has errors\); it is not applied again before 3\.0s have passed/);
+
+    await r.clock.advance(3000);
+    const retried = await r.cycle('retry');
+    assert.equal(retried.result, 'failed');
+    assert.equal(retried.retryInMs, 10_000, 'the second failure, not the third');
+    assert.match(retried.note ?? '', /^the same plan failed 2 times in a row/);
+    assert.equal(r.applied.length, 0);
   });
 
   test('the same drift repair needed again and again is held back: something keeps undoing it', async () => {
