@@ -60,9 +60,9 @@ export interface WatchOptions {
    * verification cycle follows when some came); default 3 s.
    */
   readonly settleMs?: number;
-  /** Default 0.5 s doubling up to 15 s. */
+  /** Default: ceiling 0.5 s doubling up to 15 s (each delay from the upper half: backoff.ts). */
   readonly engineBackoff?: BackoffPolicy;
-  /** Default 5 s doubling up to 5 min. */
+  /** Default: ceiling 5 s doubling up to 5 min (the first hold 2.5-5 s). */
   readonly failureBackoff?: BackoffPolicy;
   readonly clock?: Clock;
   readonly random?: Random;

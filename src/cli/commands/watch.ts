@@ -98,8 +98,9 @@ GitOps agent. A reconcile cycle (read the manifests, observe the Engine, plan, a
   - every --interval, whatever happened (a full resync: events are only hints), and on POST /sync.
 Cycles never overlap; triggers during a cycle make one follow-up cycle. An invalid edit is
 reported (FILE:LINE:COL) and the last good manifest stays in force. A plan that failed is not
-applied again, identically, before a backoff (5s, doubling, at most 5min). An unreachable Engine
-is retried with backoff (0.5s, doubling, at most 15s); the watcher never exits because of it.
+applied again, identically, before a backoff (2.5-5s, doubling, at most 2.5-5min). An unreachable
+Engine is retried with backoff (0.25-0.5s, doubling, at most 7.5-15s); the watcher never exits
+because of it.
 The project's lock is held for the watcher's whole life: a second watch or apply is refused.
 One log line per cycle on stderr: triggers, plan summary, changes and why, duration, result.
 
