@@ -125,6 +125,12 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
   };
 }
 
+/** The signal that stopped the watcher, when the CLI aborted with it (`new Error('SIGTERM')`). */
+function signalName(signal: AbortSignal): string | undefined {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && /^SIG[A-Z0-9]+$/.test(reason.message) ? reason.message : undefined;
+}
+
 export async function runWatch(options: WatchOptions): Promise<WatchExit> {
   const clock = options.clock ?? systemClock;
   const log = options.logger;
@@ -264,7 +270,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
       stop.signal.addEventListener('abort', () => resolve(), { once: true });
     });
 
-    if (fatal === null) log.log('info', 'stopping: finishing the running step', { project: reconciler.project ?? undefined });
+    if (fatal === null) log.log('info', 'stopping: finishing the running step, starting no new one (again to stop at once)', { project: reconciler.project ?? undefined, signal: signalName(options.signal) });
     const bound = options.shutdownTimeoutMs ?? 30_000;
     const giveUp = new AbortController();
     const stopped = loop.stop().then(() => true);
