@@ -17,6 +17,11 @@ export interface CommandContext {
   readonly confirm: (question: string) => Promise<boolean>;
   /** Aborted on SIGINT/SIGTERM: commands stop taking new work and let running steps finish. */
   readonly signal: AbortSignal;
+  /**
+   * For a command that writes a log of its own (moor watch, whose log may be JSON lines): hands it
+   * the debug notes written after the command (bin/moor's compile cache), to write as its records.
+   */
+  readonly logNotes?: (write: (text: string) => void) => void;
 }
 
 export interface Command {

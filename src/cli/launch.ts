@@ -53,6 +53,8 @@ export const CLI_V8_FLAGS = '--liftoff-only --interrupt-budget=405504';
 /** What the bundle exports: src/cli/run.ts. */
 interface CliBundle {
   run(argv: readonly string[]): Promise<number>;
+  /** Writes a debug note after the command, as the command has its notes written (moor watch: a record of its log). */
+  debugNote(text: string): void;
 }
 
 export type CacheState = 'disabled' | 'used' | 'used, checked' | 'used, grown, written' | 'written' | 'rejected, written' | 'not written';
@@ -69,8 +71,11 @@ export interface LaunchOptions {
   readonly env: NodeJS.ProcessEnv;
   /** V8 flags to set before the bundle is compiled (once the cache's Node modules are loaded). */
   readonly v8Flags?: string;
-  /** Told what became of the cache, after the command (for --debug). */
-  readonly onCache?: (state: CacheState, file: string | null) => void;
+  /**
+   * Told what became of the cache, after the command (for --debug), with the CLI's way of writing
+   * a debug note (a plain `moor: debug:` line, or a record of moor watch's log).
+   */
+  readonly onCache?: (state: CacheState, file: string | null, note: (text: string) => void) => void;
 }
 
 /** Runs the CLI bundle with `argv`; resolves to the exit status. */
@@ -92,17 +97,18 @@ export async function launch(options: LaunchOptions): Promise<number> {
   wrapper(module.exports, requireNode, module, bundle, options.bundleDir);
 
   const code = await module.exports.run(options.argv);
+  const note = (text: string): void => module.exports.debugNote(text);
   const didItsWork = code === 0 || code === 2;
   const nodeModules = (): string[] => loadedNodeModules().filter((name) => !loadedBefore.has(name));
   if (cacheFile === null) {
-    options.onCache?.('disabled', null);
+    options.onCache?.('disabled', null, note);
   } else if (cachedData !== undefined && !script.cachedDataRejected) {
     const due = didItsWork && typeof cache === 'object' && Date.now() - cache.checkedAt >= RECHECK_AFTER_MS;
-    options.onCache?.(due ? recheck(cacheFile, cachedData.length, () => encodeCache(nodeModules(), script.createCachedData())) : 'used', cacheFile);
+    options.onCache?.(due ? recheck(cacheFile, cachedData.length, () => encodeCache(nodeModules(), script.createCachedData())) : 'used', cacheFile, note);
   } else if (didItsWork && write(cacheFile, () => encodeCache(nodeModules(), script.createCachedData()))) {
-    options.onCache?.(cache === undefined ? 'written' : 'rejected, written', cacheFile);
+    options.onCache?.(cache === undefined ? 'written' : 'rejected, written', cacheFile, note);
   } else {
-    options.onCache?.('not written', cacheFile);
+    options.onCache?.('not written', cacheFile, note);
   }
   return code;
 }

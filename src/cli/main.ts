@@ -14,7 +14,8 @@ interface CommandEntry {
   /**
    * What the first SIGINT/SIGTERM does (a second one always stops at once, exit 130):
    *   - 'finish': the command starts no new step and lets the running ones finish, and says so;
-   *   - 'end': the command ends as it is meant to end, silently (`logs --follow`);
+   *   - 'end': the command ends as it is meant to end, silently here (`logs --follow`; `watch`,
+   *     which finishes its running steps and says so in its own log, text or JSON lines);
    *   - absent: the command only reads, nothing needs finishing: it stops at once, silently.
    */
   readonly interrupt?: 'finish' | 'end';
@@ -27,7 +28,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'destroy', summary: "Remove everything the project owns", load: async () => (await import('./commands/destroy.js')).command, interrupt: 'finish' },
   { name: 'status', summary: 'Show every object of the project, its state and its drift', load: async () => (await import('./commands/status.js')).command },
   { name: 'logs', summary: 'Print the output of a container or service of the manifest', load: async () => (await import('./commands/logs.js')).command, interrupt: 'end' },
-  { name: 'watch', summary: 'Apply, then keep the project converged (events, file changes, Git)', load: async () => (await import('./commands/watch.js')).command, interrupt: 'finish' },
+  { name: 'watch', summary: 'Apply, then keep the project converged (events, file changes, Git)', load: async () => (await import('./commands/watch.js')).command, interrupt: 'end' },
   { name: 'validate', summary: 'Check manifests without contacting the Engine', load: async () => (await import('./commands/validate.js')).command },
   { name: 'convert', summary: 'Print the moor manifest equivalent to Compose files', load: async () => (await import('./commands/convert.js')).command },
   { name: 'version', summary: "Print moor's version and the Engine's", load: async () => (await import('./commands/version.js')).command },

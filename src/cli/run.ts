@@ -8,7 +8,19 @@ const OUTPUTS = [
   [process.stderr, 'stderr'],
 ] as const;
 
+const plainNote = (text: string): void => void process.stderr.write(`moor: debug: ${text}\n`);
+let writeNote = plainNote;
+
+/**
+ * A debug note written after the command (bin/moor's compile cache, src/cli/launch.ts): a plain
+ * line, or a record of the command's log when it has one (ctx.logNotes).
+ */
+export function debugNote(text: string): void {
+  writeNote(text);
+}
+
 export async function run(argv: readonly string[]): Promise<number> {
+  writeNote = plainNote;
   for (const [stream, name] of OUTPUTS) stream.on('error', (err: unknown) => process.exit(failOutput(err, name)));
   const interrupt = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
@@ -28,6 +40,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
     confirm: askYesNo,
     signal: interrupt.signal,
+    logNotes: (write) => {
+      writeNote = write;
+    },
   };
   try {
     const code = await main(argv, ctx);

@@ -64,7 +64,8 @@ export const CYCLE_RESULTS = ['ok', 'drift', 'failed', 'backoff', 'invalid_manif
 /**
  * ok: the Engine matches the manifest (now). drift: --dry-run found changes. failed: steps failed
  * or the plan has errors. backoff: a plan that failed before was held back. invalid_manifest: the
- * edit was refused (the last good manifest was reconciled). source_error: Git could not be fetched.
+ * edit was refused (the last good manifest was reconciled). source_error: Git could not be fetched
+ * (the last good commit was reconciled; it wins over invalid_manifest).
  * engine_unreachable: no answer from the Engine. cancelled: stopped by a signal.
  */
 export type CycleResult = (typeof CYCLE_RESULTS)[number];
@@ -211,10 +212,12 @@ export class Reconciler {
       outcome = { ...NOTHING, result: load.fetchError === null ? 'invalid_manifest' : 'source_error', error: load.fetchError };
     } else {
       outcome = await this.#reconcile(good.desired, signal);
-      // A refused edit or a failed fetch is the cycle's result when reconciling itself went well.
+      // A failed fetch or a refused edit is the cycle's result when reconciling itself went well.
+      // The fetch first: while it fails, a fix pushed for the refused commit cannot arrive.
       if (outcome.result === 'ok' || outcome.result === 'drift') {
-        if (issues.length > 0) outcome = { ...outcome, result: 'invalid_manifest', note: 'the last good manifest stays in force' };
-        else if (load.fetchError !== null) outcome = { ...outcome, result: 'source_error', error: load.fetchError };
+        const note = issues.length > 0 ? 'the last good manifest stays in force' : outcome.note;
+        if (load.fetchError !== null) outcome = { ...outcome, result: 'source_error', error: load.fetchError, note };
+        else if (issues.length > 0) outcome = { ...outcome, result: 'invalid_manifest', note };
       }
     }
     const commit = good?.commit ?? load.commit;
@@ -251,7 +254,11 @@ export class Reconciler {
       problems: plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
     };
     const fingerprint = planFingerprint(plan, desired);
+    const decision = this.#flap.check(fingerprint);
     if (base.problems.length > 0) {
+      // Found again while held back, it is not another failure: it would double the hold at every
+      // event or interval cycle.
+      if (decision.hold) return { ...base, result: 'backoff', note: decision.reason, retryInMs: decision.retryInMs };
       const hold = this.#flap.failed(fingerprint, 'the plan has errors');
       return { ...base, result: 'failed', note: hold.reason, retryInMs: hold.retryInMs };
     }
@@ -260,7 +267,6 @@ export class Reconciler {
       return base;
     }
     if (this.#o.dryRun) return { ...base, result: plan.changes.length > 0 ? 'drift' : 'ok', note: 'dry run: nothing was changed' };
-    const decision = this.#flap.check(fingerprint);
     if (decision.hold) return { ...base, result: 'backoff', note: decision.reason, retryInMs: decision.retryInMs };
     const notTaken = this.#notTaken(plan, observed);
     if (notTaken.length > 0 && this.#lastApplied === fingerprint) {

@@ -60,9 +60,15 @@ export interface FlapGuardOptions {
   readonly repeatWindowMs?: number;
 }
 
+/** Why a plan is held back, and for how long still (said again by every cycle that finds it held). */
+function holdReason(failure: string, leftMs: number): string {
+  return `${failure}; it is not applied again before ${seconds(leftMs)} have passed, unless the manifest or the drift changes`;
+}
+
 export class FlapGuard {
   readonly #o: FlapGuardOptions;
-  #failing: { fingerprint: string; failures: number; holdUntil: number; reason: string } | null = null;
+  /** `failure`: what failed, how many times in a row (the reason of a hold, without its time). */
+  #failing: { fingerprint: string; failures: number; holdUntil: number; failure: string } | null = null;
   #repeat: { fingerprint: string; count: number; at: number } | null = null;
 
   constructor(options: FlapGuardOptions) {
@@ -75,7 +81,7 @@ export class FlapGuard {
     const f = this.#failing;
     const now = this.#o.clock.now();
     if (f === null || f.fingerprint !== fingerprint || now >= f.holdUntil) return { hold: false };
-    return { hold: true, retryInMs: f.holdUntil - now, reason: f.reason };
+    return { hold: true, retryInMs: f.holdUntil - now, reason: holdReason(f.failure, f.holdUntil - now) };
   }
 
   /** The plan failed (or Swarm rolled it back): hold it back. */
@@ -83,9 +89,9 @@ export class FlapGuard {
     const failures = this.#failing?.fingerprint === fingerprint ? this.#failing.failures + 1 : 1;
     const delay = backoffDelay(failures - 1, this.#o.backoff, this.#o.random ?? Math.random);
     const times = failures === 1 ? 'once' : `${failures} times in a row`;
-    const reason = `the same plan failed ${times} (${why}); it is not applied again before ${seconds(delay)} have passed, unless the manifest or the drift changes`;
-    this.#failing = { fingerprint, failures, holdUntil: this.#o.clock.now() + delay, reason };
-    return { retryInMs: delay, reason };
+    const failure = `the same plan failed ${times} (${why})`;
+    this.#failing = { fingerprint, failures, holdUntil: this.#o.clock.now() + delay, failure };
+    return { retryInMs: delay, reason: holdReason(failure, delay) };
   }
 
   /**

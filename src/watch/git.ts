@@ -91,12 +91,35 @@ export class GitCheckout {
           return;
         }
         const what = args.find((a) => ['init', 'remote', 'fetch', 'rev-parse', 'checkout', 'clean'].includes(a)) ?? 'git';
-        const detail = redactAll(String(stderr).trim() || err.message, this.#o.url).split('\n').slice(-3).join(' ');
+        const detail = gitMessages(redactAll(String(stderr).trim() || err.message, this.#o.url));
         const missing = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ': the git command is not installed' : `: ${detail}`;
         reject(new GitError(`git ${what} of ${redactUrl(this.#o.url)} failed${missing}`, { cause: err }));
       });
     });
   }
+}
+
+/** A line of git's (or ssh's) that starts a message: `fatal: ...`, `error: ...`, `ssh: ...`. */
+const MESSAGE_START = /^[a-z][\w-]{0,15}: /i;
+/** Messages kept from the end of git's output (a fetch writes only a few; a hook could write many). */
+const MAX_MESSAGES = 6;
+
+/**
+ * git's error output as one line: its messages in order, each a line that starts with `word: `
+ * and the lines that continue it (git's `Could not read from remote repository.` goes on after a
+ * blank line with `Please make sure you have the correct access rights` / `and the repository
+ * exists.`), joined with '; '. Blank lines and `hint:` advice are dropped.
+ */
+export function gitMessages(output: string): string {
+  const messages: string[] = [];
+  for (const raw of output.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('hint:')) continue;
+    const last = messages.length - 1;
+    if (last >= 0 && !MESSAGE_START.test(line)) messages[last] = `${messages[last] ?? ''} ${line}`;
+    else messages.push(line);
+  }
+  return messages.slice(-MAX_MESSAGES).join('; ');
 }
 
 function redactAll(text: string, url: string): string {

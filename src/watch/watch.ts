@@ -60,9 +60,9 @@ export interface WatchOptions {
    * verification cycle follows when some came); default 3 s.
    */
   readonly settleMs?: number;
-  /** Default 0.5 s doubling up to 15 s. */
+  /** Default: ceiling 0.5 s doubling up to 15 s (each delay from the upper half: backoff.ts). */
   readonly engineBackoff?: BackoffPolicy;
-  /** Default 5 s doubling up to 5 min. */
+  /** Default: ceiling 5 s doubling up to 5 min (the first hold 2.5-5 s). */
   readonly failureBackoff?: BackoffPolicy;
   readonly clock?: Clock;
   readonly random?: Random;
@@ -123,6 +123,12 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
     note: r.note ?? undefined,
     retryInS: r.retryInMs === null ? undefined : Math.round(r.retryInMs / 100) / 10,
   };
+}
+
+/** The signal that stopped the watcher, when the CLI aborted with it (`new Error('SIGTERM')`). */
+function signalName(signal: AbortSignal): string | undefined {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && /^SIG[A-Z0-9]+$/.test(reason.message) ? reason.message : undefined;
 }
 
 export async function runWatch(options: WatchOptions): Promise<WatchExit> {
@@ -264,7 +270,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
       stop.signal.addEventListener('abort', () => resolve(), { once: true });
     });
 
-    if (fatal === null) log.log('info', 'stopping: finishing the running step', { project: reconciler.project ?? undefined });
+    if (fatal === null) log.log('info', 'stopping: finishing the running step, starting no new one (again to stop at once)', { project: reconciler.project ?? undefined, signal: signalName(options.signal) });
     const bound = options.shutdownTimeoutMs ?? 30_000;
     const giveUp = new AbortController();
     const stopped = loop.stop().then(() => true);

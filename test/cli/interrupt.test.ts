@@ -11,14 +11,15 @@ import { MOOR_BIN } from '../support/cli.js';
 import { startFakeEngine } from '../support/fake-engine.js';
 
 describe('the first interrupt', () => {
-  test('apply, destroy and watch finish their running steps and say so', () => {
-    for (const command of ['apply', 'destroy', 'watch']) {
+  test('apply and destroy finish their running steps and say so', () => {
+    for (const command of ['apply', 'destroy']) {
       assert.deepEqual(firstInterrupt([command, '-y'], 'SIGTERM'), { action: 'abort', notice: 'moor: SIGTERM received: finishing the running steps, starting no new ones (again to stop at once)' }, command);
     }
   });
 
-  test('logs ends (--follow stops as it is meant to), silently', () => {
+  test('logs ends (--follow stops as it is meant to), silently; watch finishes its running steps and says so in its own log (its stopping record)', () => {
     assert.deepEqual(firstInterrupt(['logs', 'web', '--follow'], 'SIGINT'), { action: 'abort', notice: null });
+    assert.deepEqual(firstInterrupt(['watch', '--log-format', 'json'], 'SIGTERM'), { action: 'abort', notice: null });
   });
 
   test('a command that only reads stops at once', () => {

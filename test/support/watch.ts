@@ -24,6 +24,8 @@ export class WatchProcess {
   readonly records: LogRecord[] = [];
   /** stderr lines that are not JSON records (the CLI's own messages). */
   readonly text: string[] = [];
+  /** Every line of stderr as written, blank ones included. */
+  readonly stderrLines: string[] = [];
   readonly #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   readonly #waiters = new Set<() => void>();
   #exited = false;
@@ -48,6 +50,7 @@ export class WatchProcess {
     this.child.stdout?.on('data', (chunk: Buffer) => this.text.push(chunk.toString('utf8')));
     this.#exit = new Promise((resolve) => {
       this.child.on('close', (code, signal) => {
+        if (pending !== '') this.#line(pending);
         this.#exited = true;
         running.delete(this);
         this.#wake();
@@ -57,6 +60,7 @@ export class WatchProcess {
   }
 
   #line(line: string): void {
+    this.stderrLines.push(line);
     if (line.trim() === '') return;
     try {
       const record = JSON.parse(line) as LogRecord;

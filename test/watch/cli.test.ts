@@ -61,8 +61,21 @@ describe('moor watch options', () => {
       const r = await runMoor(['watch', '--git', '/srv/repo.git', '--workdir', workdir], { cwd: dir, env: { MOOR_LOCK_DIR: locks } });
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`the Git work folder ${workdir} is in use by moor watch --git \\(pid ${process.pid} on `));
+
+      // With --log-format json, the refusal is a record of the log like any other line.
+      const json = await runMoor(['watch', '--git', '/srv/repo.git', '--workdir', workdir, '--log-format', 'json'], { cwd: dir, env: { MOOR_LOCK_DIR: locks } });
+      assert.equal(json.code, 1);
+      const records = json.stderr.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual(records.map((r) => [r['level'], r['msg']]), [['error', 'cannot go on']], json.stderr);
+      assert.match(String(records[0]?.['error']), /^the Git work folder .* is in use by moor watch --git/);
     } finally {
       held.release();
     }
+  });
+
+  test('a command line it cannot read is refused as by every command, whatever the log format', async () => {
+    const r = await runMoor(['watch', '--log-format', 'json', '--interval', '10'], { cwd: folder() });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^moor: error: --interval: invalid duration "10"/);
   });
 });

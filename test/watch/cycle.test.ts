@@ -14,7 +14,7 @@ import { SelfWriteFilter } from '../../src/watch/self-writes.js';
 import type { LoadResult } from '../../src/manifest/index.js';
 import type { SourceLoad } from '../../src/watch/source.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { ctr, emptyObserved, observeAsApplied, project, secret, sequentialIds, svc } from '../support/model.js';
+import { ctr, emptyObserved, observeAsApplied, project, secret, sequentialIds, svc, unowned } from '../support/model.js';
 
 const good = project({ containers: [ctr('web'), ctr('db')] });
 
@@ -28,6 +28,9 @@ interface Rig {
   observed: ObservedProject;
   failStep: (step: Step) => boolean;
   connectError: unknown;
+  /** What the source says of Git: the commit loaded, a failed fetch. */
+  commits: (string | null)[];
+  fetchError: string | null;
   cycle(kind?: Trigger['kind']): Promise<CycleReport>;
 }
 
@@ -42,6 +45,8 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
     observed: options.observed ?? emptyObserved(),
     failStep: () => false,
     connectError: null,
+    commits: [null],
+    fetchError: null,
     reconciler: undefined as unknown as Reconciler,
     cycle: (kind = 'interval') => r.reconciler.run([{ kind, detail: null }], new AbortController().signal),
   };
@@ -63,7 +68,12 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   r.reconciler = new Reconciler({
     source: {
       description: 'test',
-      load: async (): Promise<SourceLoad> => ({ manifest: (r.loads.length > 1 ? r.loads.shift() : r.loads[0]) as LoadResult, commit: null, fetchError: null, watch: ['/m/moor.yaml'] }),
+      load: async (): Promise<SourceLoad> => ({
+        manifest: (r.loads.length > 1 ? r.loads.shift() : r.loads[0]) as LoadResult,
+        commit: (r.commits.length > 1 ? r.commits.shift() : r.commits[0]) ?? null,
+        fetchError: r.fetchError,
+        watch: ['/m/moor.yaml'],
+      }),
     },
     connect: async () => {
       if (r.connectError !== null) throw r.connectError;
@@ -116,6 +126,27 @@ describe('a reconcile cycle', () => {
     assert.equal(r.reconciler.project, null);
   });
 
+  test('a failed fetch is reported while the newest commit is refused, and the last good commit stays in force', async () => {
+    const r = rig({ observed: observeAsApplied(good) });
+    r.loads = [{ ok: true, desired: good, files: [], namedFiles: [], warnings: [] }, invalid];
+    r.commits = ['c1', 'c2'];
+    assert.equal((await r.cycle()).commit, 'c1');
+    const refused = await r.cycle('sync');
+    assert.deepEqual([refused.result, refused.commit, refused.refusedCommit], ['invalid_manifest', 'c1', 'c2']);
+
+    // The repository is gone: the checkout still holds the refused commit, and the fetch fails.
+    r.fetchError = 'git fetch of file:///srv/site.git failed: fatal: could not read';
+    r.observed = { ...r.observed, containers: r.observed.containers.filter((c) => c.name !== 'web') };
+    const report = await r.cycle('sync');
+    assert.equal(report.result, 'source_error');
+    assert.equal(report.error, r.fetchError);
+    assert.deepEqual([report.commit, report.refusedCommit], ['c1', 'c2']);
+    assert.deepEqual(report.issues, ['moor.yaml:3:5: containers.web.image: expected a string']);
+    assert.equal(report.note, 'the last good manifest stays in force');
+    assert.deepEqual(report.changes, ['create container/web: not found on the Engine'], 'the last good manifest was reconciled');
+    assert.equal(report.applied, true);
+  });
+
   test('a manifest that names another project is refused: the lock is for the first one', async () => {
     const r = rig({ observed: observeAsApplied(good) });
     r.loads = [{ ok: true, desired: good, files: [], namedFiles: [], warnings: [] }, { ok: true, desired: { ...good, project: 'blog' }, files: [], namedFiles: [], warnings: [] }];
@@ -154,10 +185,12 @@ describe('a reconcile cycle', () => {
     assert.equal(first.retryInMs, 5000);
     assert.match(first.note ?? '', /the same plan failed once .* not applied again before 5\.0s/);
 
+    await r.clock.advance(1500);
     const held = await r.cycle('event');
     assert.equal(held.result, 'backoff');
     assert.equal(r.applied.length, 1, 'the identical plan was not applied again');
-    assert.ok(held.retryInMs !== null && held.retryInMs <= 5000);
+    assert.equal(held.retryInMs, 3500);
+    assert.match(held.note ?? '', /the same plan failed once .* not applied again before 3\.5s/, 'the note says what is left of the hold');
 
     await r.clock.advance(5000);
     const second = await r.cycle('retry');
@@ -171,6 +204,29 @@ describe('a reconcile cycle', () => {
     const fixed = await r.cycle('file');
     assert.equal(fixed.result, 'ok');
     assert.equal(r.applied.length, 3);
+  });
+
+  test('a plan with errors found again while it is held back is not another failure: the hold does not grow', async () => {
+    const r = rig({ observed: emptyObserved({ unowned: unowned('container', 'shop_web') }) });
+    const first = await r.cycle('start');
+    assert.equal(first.result, 'failed');
+    assert.match(first.problems[0] ?? '', /^container\/web: /);
+    assert.equal(first.retryInMs, 5000);
+
+    // An interval (or event) cycle 2 s into the hold: held back, and said so with the time left.
+    await r.clock.advance(2000);
+    const held = await r.cycle('interval');
+    assert.equal(held.result, 'backoff');
+    assert.equal(held.retryInMs, 3000);
+    assert.deepEqual(held.problems, first.problems);
+    assert.match(held.note ?? '', /^the same plan failed once \(the plan has errors\); it is not applied again before 3\.0s have passed/);
+
+    await r.clock.advance(3000);
+    const retried = await r.cycle('retry');
+    assert.equal(retried.result, 'failed');
+    assert.equal(retried.retryInMs, 10_000, 'the second failure, not the third');
+    assert.match(retried.note ?? '', /^the same plan failed 2 times in a row/);
+    assert.equal(r.applied.length, 0);
   });
 
   test('the same drift repair needed again and again is held back: something keeps undoing it', async () => {

@@ -1,9 +1,9 @@
 // `moor watch --git`: follows a branch of a repository (a local bare one: no network), applying
 // each new commit it fetches at the interval or on POST /sync (a webhook signed with the sync
-// secret), and logging the commit of each cycle.
+// secret), and logging the commit of each cycle; a broken commit and a failed fetch change nothing.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -18,7 +18,7 @@ function manifest(project: string, stage: string): string {
 }
 
 describe('moor watch --git', () => {
-  test('applies the first commit, then each new one fetched on a signed POST /sync or at the interval; a broken commit changes nothing', async () => {
+  test('applies the first commit, then each new one fetched on a signed POST /sync or at the interval; a broken commit changes nothing, nor does a repository gone', async () => {
     const repo = new LocalRepo();
     const first = repo.commit({ 'deploy/moor.yaml': manifest(run.project, 'one'), 'README.md': 'not a manifest\n' }, 'first');
     const dir = mkdtempSync(join(tmpdir(), 'moor-watch-'));
@@ -55,6 +55,17 @@ describe('moor watch --git', () => {
     assert.equal(refused['refusedCommit'], broken);
     assert.equal(refused['commit'], second, 'the cycle reconciled the last good commit');
     assert.equal(await stage(), 'STAGE=two');
+
+    // The repository becomes unreachable while its newest commit is refused: the failed fetch is
+    // the cycle's result, with git's reason, and the second commit stays in force.
+    renameSync(repo.bare, `${repo.bare}.moved`);
+    const bearer = await fetch(`${await watch.address()}/sync`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+    assert.equal(bearer.status, 202);
+    const unreachable = await watch.nextCycle('the failed fetch reported', (r) => r['result'] !== 'invalid_manifest', 20_000);
+    assert.equal(unreachable['result'], 'source_error', watch.output);
+    assert.equal(unreachable['error'], `git fetch of file://${repo.bare} failed: fatal: '${repo.bare}' does not appear to be a git repository; fatal: Could not read from remote repository. Please make sure you have the correct access rights and the repository exists.`);
+    assert.equal(unreachable['refusedCommit'], broken);
+    assert.equal(unreachable['commit'], second);
 
     assert.ok(!watch.output.includes(secret), 'the secret is never logged');
     assert.deepEqual(await watch.stop(), { code: 0, signal: null });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { redactUrl } from '../../src/errors.js';
-import { GitCheckout, GitError, validateGitOptions } from '../../src/watch/git.js';
+import { GitCheckout, GitError, gitMessages, validateGitOptions } from '../../src/watch/git.js';
 import { gitSource } from '../../src/watch/source.js';
 import { LocalRepo } from '../support/git.js';
 
@@ -51,6 +51,28 @@ describe('the Git source', () => {
       assert.match(err.message, /http:\/\/\*\*\*@127\.0\.0\.1:9\/repo\.git/);
       return true;
     });
+  });
+
+  test("a repository that is not there fails with git's reason, its messages on one line", async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'moor-git-')), 'bare.git');
+    const checkout = new GitCheckout({ url: `file://${missing}`, ref: 'main', path: '.', workdir: mkdtempSync(join(tmpdir(), 'moor-git-')) });
+    await assert.rejects(checkout.sync(), (err: unknown) => {
+      assert.ok(err instanceof GitError);
+      assert.equal(
+        err.message,
+        `git fetch of file://${missing} failed: fatal: '${missing}' does not appear to be a git repository; fatal: Could not read from remote repository. Please make sure you have the correct access rights and the repository exists.`,
+      );
+      return true;
+    });
+  });
+
+  test("git's output is cut into its messages: continuation lines joined, blank lines and hints dropped, the last six kept", () => {
+    const ssh = 'ssh: connect to host git.example.com port 22: Connection refused\r\nfatal: Could not read from remote repository.\n\nPlease make sure you have the correct access rights\nand the repository exists.\n';
+    assert.equal(gitMessages(ssh), 'ssh: connect to host git.example.com port 22: Connection refused; fatal: Could not read from remote repository. Please make sure you have the correct access rights and the repository exists.');
+    assert.equal(gitMessages('Host key verification failed.\nfatal: Could not read from remote repository.'), 'Host key verification failed.; fatal: Could not read from remote repository.');
+    assert.equal(gitMessages("error: pathspec 'x' did not match\nhint: Did you forget to 'git add'?\n"), "error: pathspec 'x' did not match");
+    assert.equal(gitMessages(Array.from({ length: 8 }, (_, i) => `remote: line ${i}`).join('\n')), ['2', '3', '4', '5', '6', '7'].map((i) => `remote: line ${i}`).join('; '));
+    assert.equal(gitMessages(''), '');
   });
 
   test('options that git would misread are refused', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '../../apply/lock.js';
 import { dockerConfigRegistryAuth } from '../../apply/registry-auth.js';
 import { parseEndpoint, type RequestHook } from '../../engine/index.js';
-import { UsageError } from '../../errors.js';
+import { isMoorError, UsageError } from '../../errors.js';
 import { parseDuration } from '../../manifest/syntax.js';
 import { enginePipeline } from '../../watch/cycle.js';
 import { GitCheckout } from '../../watch/git.js';
@@ -18,6 +18,7 @@ import { fileSource, gitSource, type DesiredSource } from '../../watch/source.js
 import { runWatch } from '../../watch/watch.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
+import { exitCodeFor } from '../errors.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles, manifestLoader } from '../manifest-options.js';
 import { PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom } from '../reconcile.js';
@@ -98,8 +99,9 @@ GitOps agent. A reconcile cycle (read the manifests, observe the Engine, plan, a
   - every --interval, whatever happened (a full resync: events are only hints), and on POST /sync.
 Cycles never overlap; triggers during a cycle make one follow-up cycle. An invalid edit is
 reported (FILE:LINE:COL) and the last good manifest stays in force. A plan that failed is not
-applied again, identically, before a backoff (5s, doubling, at most 5min). An unreachable Engine
-is retried with backoff (0.5s, doubling, at most 15s); the watcher never exits because of it.
+applied again, identically, before a backoff (2.5-5s, doubling, at most 2.5-5min). An unreachable
+Engine is retried with backoff (0.25-0.5s, doubling, at most 7.5-15s); the watcher never exits
+because of it.
 The project's lock is held for the watcher's whole life: a second watch or apply is refused.
 One log line per cycle on stderr: triggers, plan summary, changes and why, duration, result.
 
@@ -139,85 +141,108 @@ Exit status: 0 after a clean stop; 1 when it cannot start (bad options, the proj
 work folder is locked by another moor) or when the running steps outlive --shutdown-timeout.
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, {
-      ...MANIFEST_OPTIONS,
-      ...WATCH_PLAN_OPTIONS,
-      ...ENGINE_OPTIONS,
-      ...WATCH_OPTIONS,
-      help: { type: 'boolean', short: 'h' },
-      debug: { type: 'boolean' },
-    });
+    const { values } = parseWatchArgs(args);
     if (values.help === true) {
       ctx.stdout.write(this.help);
       return 0;
     }
-    const intervalMs = durationOption('interval', values.interval ?? '30s', 1000);
-    const shutdownTimeoutMs = durationOption('shutdown-timeout', values['shutdown-timeout'] ?? '30s', 0);
-    const unhealthyAfter = countOption('unhealthy-after', values['unhealthy-after'] ?? '3');
     const format = values['log-format'] ?? 'text';
     if (!LOG_FORMATS.includes(format as LogFormat)) throw new UsageError(`--log-format must be ${LOG_FORMATS.join(' or ')}, not '${format}'`);
-    const listen = values.listen === undefined ? null : parseListen(values.listen);
-    const syncSecretFile = values['sync-secret-file'];
-    if (syncSecretFile !== undefined && listen === null) throw new UsageError('--sync-secret-file needs --listen HOST:PORT: it guards POST /sync');
-    const syncSecret = syncSecretFile === undefined ? undefined : readSyncSecret(path.resolve(ctx.cwd, syncSecretFile));
-    const planOptions = planOptionsFrom(values, ['missing', 'never'] as const);
-    for (const flag of ['ref', 'path', 'workdir'] as const) {
-      if (values[flag] !== undefined && values.git === undefined) throw new UsageError(`--${flag} needs --git URL`);
-    }
-    // The lock is per Engine endpoint, named as the client will name it (and refused early when bad).
-    const endpoint = parseEndpoint({ host: values.host, allowInsecurePlaintext: values['insecure-plaintext'] === true }, ctx.env).url;
-    const manifest = {
-      loader: manifestLoader(values),
-      env: ctx.env,
-      envFiles: values['env-file'] ?? [],
-      allowExternalFiles: values['allow-external-files'] === true,
-    };
-
-    let workdirLock: ProjectLock | null = null;
-    let source: DesiredSource;
-    if (values.git !== undefined) {
-      const ref = values.ref ?? 'HEAD';
-      const sub = values.path ?? '.';
-      const workdir = path.resolve(ctx.cwd, values.workdir ?? defaultWorkdir(ctx.env, values.git, ref, sub));
-      const checkout = new GitCheckout({ url: values.git, ref, path: sub, workdir, env: ctx.env });
-      workdirLock = lockWorkdir(ctx.env, workdir);
-      source = gitSource({ ...manifest, checkout, cwd: ctx.cwd, files: values.file ?? ['moor.yaml'] });
-    } else {
-      const { files, warnings } = manifestFiles(values, ctx);
-      for (const w of warnings) ctx.stderr.write(`moor: warning: ${w}\n`);
-      source = fileSource({ ...manifest, cwd: ctx.cwd, files });
-    }
-
-    const logger = createLogger({ format: format as LogFormat, write: (line) => ctx.stderr.write(line), debug: values.debug === true });
+    const debug = values.debug === true;
+    // From here on moor watch writes records of its log only (JSON lines, with --log-format json):
+    // a bad command line is still refused as every command refuses one (plain text, exit 1), but
+    // any other error is a record, and so are bin/moor's debug notes after it.
+    const logger = createLogger({ format: format as LogFormat, write: (line) => ctx.stderr.write(line), debug });
+    ctx.logNotes?.((text) => logger.log('debug', text));
     try {
-      const exit = await runWatch({
-        source,
-        // --debug logs each Engine request as a record of the watcher's own log format.
-        connect: (onRequest) => connectEngine({ ...values, debug: false }, ctx, { onRequest: values.debug === true ? logRequestsTo(logger, onRequest) : onRequest }),
-        lock: (project) => acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint, project, command: 'moor watch' }),
-        // Registry credentials as `moor apply` finds them, afresh at each apply (a new `docker login`
-        // counts without a restart): credential helpers run then, for the registries the plan needs.
-        pipeline: (engine) => enginePipeline(engine, planOptions, async (images, signal) => {
-          const { lookup, notes, trace } = await dockerConfigRegistryAuth(ctx.env).prepare(images, signal);
-          for (const line of trace) logger.log('debug', line);
-          for (const note of notes) logger.log('warn', note);
-          return lookup;
-        }),
-        intervalMs,
-        dryRun: values['dry-run'] === true,
-        unhealthyAfter,
-        listen,
-        ...(syncSecret === undefined ? {} : { syncSecret }),
-        logger,
-        signal: ctx.signal,
-        shutdownTimeoutMs,
-      });
-      return exit.clean ? 0 : 1;
-    } finally {
-      workdirLock?.release();
+      return await watch(values, ctx, logger);
+    } catch (err: unknown) {
+      if (!isMoorError(err) || err.code === 'USAGE') throw err;
+      const details = err.details();
+      logger.log('error', 'cannot go on', { error: err.message, details: details.length === 0 ? undefined : details, stack: debug ? err.stack : undefined });
+      return exitCodeFor(err);
     }
   },
 };
+
+type WatchValues = ReturnType<typeof parseWatchArgs>['values'];
+
+function parseWatchArgs(args: readonly string[]) {
+  return parseCommandArgs(args, {
+    ...MANIFEST_OPTIONS,
+    ...WATCH_PLAN_OPTIONS,
+    ...ENGINE_OPTIONS,
+    ...WATCH_OPTIONS,
+    help: { type: 'boolean', short: 'h' },
+    debug: { type: 'boolean' },
+  });
+}
+
+/** The watcher, once the log is set up: the other options, the Git work folder's lock, runWatch. */
+async function watch(values: WatchValues, ctx: CommandContext, logger: Logger): Promise<number> {
+  const intervalMs = durationOption('interval', values.interval ?? '30s', 1000);
+  const shutdownTimeoutMs = durationOption('shutdown-timeout', values['shutdown-timeout'] ?? '30s', 0);
+  const unhealthyAfter = countOption('unhealthy-after', values['unhealthy-after'] ?? '3');
+  const listen = values.listen === undefined ? null : parseListen(values.listen);
+  const syncSecretFile = values['sync-secret-file'];
+  if (syncSecretFile !== undefined && listen === null) throw new UsageError('--sync-secret-file needs --listen HOST:PORT: it guards POST /sync');
+  const syncSecret = syncSecretFile === undefined ? undefined : readSyncSecret(path.resolve(ctx.cwd, syncSecretFile));
+  const planOptions = planOptionsFrom(values, ['missing', 'never'] as const);
+  for (const flag of ['ref', 'path', 'workdir'] as const) {
+    if (values[flag] !== undefined && values.git === undefined) throw new UsageError(`--${flag} needs --git URL`);
+  }
+  // The lock is per Engine endpoint, named as the client will name it (and refused early when bad).
+  const endpoint = parseEndpoint({ host: values.host, allowInsecurePlaintext: values['insecure-plaintext'] === true }, ctx.env).url;
+  const manifest = {
+    loader: manifestLoader(values),
+    env: ctx.env,
+    envFiles: values['env-file'] ?? [],
+    allowExternalFiles: values['allow-external-files'] === true,
+  };
+
+  let workdirLock: ProjectLock | null = null;
+  let source: DesiredSource;
+  if (values.git !== undefined) {
+    const ref = values.ref ?? 'HEAD';
+    const sub = values.path ?? '.';
+    const workdir = path.resolve(ctx.cwd, values.workdir ?? defaultWorkdir(ctx.env, values.git, ref, sub));
+    const checkout = new GitCheckout({ url: values.git, ref, path: sub, workdir, env: ctx.env });
+    workdirLock = lockWorkdir(ctx.env, workdir);
+    source = gitSource({ ...manifest, checkout, cwd: ctx.cwd, files: values.file ?? ['moor.yaml'] });
+  } else {
+    const { files, warnings } = manifestFiles(values, ctx);
+    for (const w of warnings) logger.log('warn', w);
+    source = fileSource({ ...manifest, cwd: ctx.cwd, files });
+  }
+
+  try {
+    const exit = await runWatch({
+      source,
+      // --debug logs each Engine request as a record of the watcher's own log format.
+      connect: (onRequest) => connectEngine({ ...values, debug: false }, ctx, { onRequest: values.debug === true ? logRequestsTo(logger, onRequest) : onRequest }),
+      lock: (project) => acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint, project, command: 'moor watch' }),
+      // Registry credentials as `moor apply` finds them, afresh at each apply (a new `docker login`
+      // counts without a restart): credential helpers run then, for the registries the plan needs.
+      pipeline: (engine) => enginePipeline(engine, planOptions, async (images, signal) => {
+        const { lookup, notes, trace } = await dockerConfigRegistryAuth(ctx.env).prepare(images, signal);
+        for (const line of trace) logger.log('debug', line);
+        for (const note of notes) logger.log('warn', note);
+        return lookup;
+      }),
+      intervalMs,
+      dryRun: values['dry-run'] === true,
+      unhealthyAfter,
+      listen,
+      ...(syncSecret === undefined ? {} : { syncSecret }),
+      logger,
+      signal: ctx.signal,
+      shutdownTimeoutMs,
+    });
+    return exit.clean ? 0 : 1;
+  } finally {
+    workdirLock?.release();
+  }
+}
 
 function logRequestsTo(logger: Logger, next: RequestHook): RequestHook {
   return (event) => {
