@@ -230,7 +230,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const replace = new Set(options.replace ?? []);
   checkReplace(b, desired, observed, replace);
   const r = resolveNames(desired, observed, options.newId);
-  checkVersionedNames(b, r);
+  checkVersionedNames(b, r, observed);
 
   const services = new Map(Object.values(desired.services).map((s) => [s.name, resolveServiceSpec(s.spec, r)]));
   const containers = new Map(Object.values(desired.containers).map((c) => [c.name, resolveContainerSpec(c.spec, r)]));
@@ -376,11 +376,18 @@ function createReason(observed: ObservedProject, kind: 'network' | 'volume' | 'c
   return `its name is held by ${holder} (see the error)`;
 }
 
-function checkVersionedNames(b: Builder, r: Resolution): void {
-  for (const [kind, map] of [['secret', r.secrets], ['config', r.configs]] as const) {
+function checkVersionedNames(b: Builder, r: Resolution, observed: ObservedProject): void {
+  for (const [kind, map, existing] of [['secret', r.secrets, r.existingSecrets], ['config', r.configs, r.existingConfigs]] as const) {
     for (const [name, engineName] of map) {
       if (engineName.length > MAX_SWARM_NAME_LENGTH) {
         b.problem('error', objectId(kind, name), `the Engine name ${engineName} is longer than ${MAX_SWARM_NAME_LENGTH} characters (the Engine's limit): shorten the project or ${kind} name`);
+      }
+      // A new version's name is known in advance (a config's is its content's hash): one held by
+      // an object moor does not own would make its create fail half-way through the apply.
+      const holder = existing.has(name) ? undefined : observed.unowned[kind].get(engineName);
+      if (holder !== undefined) {
+        const whose = holder.ownerProject === null ? 'was not created by moor' : `belongs to moor project ${holder.ownerProject}`;
+        b.problem('error', objectId(kind, name), `the new version of ${kind} ${name} is named ${engineName}${kind === 'config' ? ' (from its content)' : ''}, but a ${kind} of that name already exists and ${whose}; moor will not take it over (remove it, or rename the ${kind})`);
       }
     }
   }

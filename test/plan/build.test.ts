@@ -399,6 +399,19 @@ describe('secrets and configs', () => {
     assert.equal(p.summary.delete, 1);
   });
 
+  test('a new version whose name an object moor does not own holds is a plan error, not a create that fails half-way', () => {
+    const observed = observeAsApplied(stack('hunter2', 'a\n'));
+    const next = changeOf(plan(stack('hunter2', 'b\n'), observed), 'config/site');
+    assert.ok(next?.action === 'replace');
+    const taken = { ...observed, unowned: unowned('config', next.newEngineName) };
+    assert.deepEqual(errors(plan(stack('hunter2', 'b\n'), taken)), [
+      `the new version of config site is named ${next.newEngineName} (from its content), but a config of that name already exists and was not created by moor; moor will not take it over (remove it, or rename the config)`,
+    ]);
+    const another = { ...observed, unowned: unowned('config', next.newEngineName, 'blog') };
+    assert.match(errors(plan(stack('hunter2', 'b\n'), another))[0] ?? '', /already exists and belongs to moor project blog/);
+    assert.deepEqual(errors(plan(stack('hunter2', 'a\n'), { ...observed, unowned: unowned('config', 'shop_site_other') })), [], 'another name: no conflict');
+  });
+
   test('a label-only change updates the secret in place', () => {
     const observed = observeAsApplied(stack('x', 'a\n'));
     const desired = project({ ...asObjects(stack('x', 'a\n')), secrets: [secret('db_pw', 'x', { team: 'ops' })] });
