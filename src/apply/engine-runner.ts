@@ -61,6 +61,11 @@ export class StepError extends MoorError {
   }
 }
 
+/** Swarm's label on the containers of a service's tasks: the service's id. */
+const SWARM_SERVICE_ID_LABEL = 'com.docker.swarm.service.id';
+/** The stop grace period of a task whose service sets none: the Engine's 10 s. */
+const DEFAULT_STOP_GRACE_NS = 10e9;
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createEngineRunner(options: RunnerOptions): StepRunner {
@@ -86,19 +91,56 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
   const serviceDependsOn = (engineName: string): readonly string[] => Object.values(desired.services).find((s) => s.engineName === engineName)?.dependsOn ?? [];
   const serviceName = (engineName: string): string => Object.values(desired.services).find((s) => s.engineName === engineName)?.name ?? engineName;
 
-  /** Retries `fn` while it fails because the Engine has not finished releasing the object. */
-  const removeWithRetry = async (fn: () => Promise<void>): Promise<void> => {
-    const deadline = Date.now() + removeRetryMs;
+  /**
+   * How much longer the Engine may take to release a network or volume because the project's
+   * services used it: Swarm stops their tasks, each given its stop grace period (10 s by default),
+   * batch after batch in a rolling update, before it lets go of what they used. A fixed bound was
+   * shorter than one service with `stop_grace_period: 1m30s`.
+   */
+  const releaseAllowanceMs = (uses: (spec: ServiceSpec) => boolean): number =>
+    observed.services.filter((svc) => uses(svc.spec)).reduce((sum, svc) => sum + ((svc.spec.stopGracePeriod ?? DEFAULT_STOP_GRACE_NS) / 1e6 + 1000) * (svc.spec.replicas ?? 1), 0);
+
+  /**
+   * Retries `fn` while it fails because the Engine has not finished releasing the object, for
+   * `removeRetryMs` plus `allowanceMs`. `onInUse` may free it (it returns true when it did).
+   */
+  const removeWithRetry = async (fn: () => Promise<void>, allowanceMs = 0, onInUse?: (err: unknown) => Promise<boolean>): Promise<void> => {
+    const deadline = Date.now() + removeRetryMs + allowanceMs;
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       try {
         await fn();
         return;
       } catch (err: unknown) {
         if (isEngineError(err, 'not-found')) return; // already gone: the goal is reached
-        if (!isEngineError(err, 'in-use') || Date.now() + delay > deadline) throw err;
+        if (!isEngineError(err, 'in-use')) throw err;
+        if (onInUse !== undefined && (await onInUse(err))) continue;
+        if (Date.now() + delay > deadline) throw err;
         await sleep(delay);
       }
     }
+  };
+
+  /**
+   * WARNING: Swarm keeps the containers of a service's finished tasks (its task history), and a
+   * volume they mounted cannot be removed while they exist ("volume is in use - [ids]"), even
+   * after the service stopped mounting it. Those of the project's own services (Swarm's
+   * com.docker.swarm.service.id label), and only when they are not running, are removed; any other
+   * container holding the volume is left alone, and the removal fails once its time is up.
+   */
+  const removeFinishedTaskContainers = async (err: unknown): Promise<boolean> => {
+    const listed = /\[([0-9a-f, ]+)\]/.exec(err instanceof Error ? err.message : '');
+    const projectServices = new Set(observed.services.map((svc) => svc.id));
+    let removed = false;
+    for (const id of listed?.[1]?.split(/[ ,]+/).filter((x) => x !== '') ?? []) {
+      const found = await engine.containers.inspect(id).catch(() => null);
+      const service = found?.Config.Labels?.[SWARM_SERVICE_ID_LABEL];
+      if (found === null || found.State.Running || service === undefined || !projectServices.has(service)) continue;
+      await engine.containers.remove(found.Id).catch((e: unknown) => {
+        if (!isEngineError(e, 'not-found')) throw e;
+      });
+      removed = true;
+    }
+    return removed;
   };
 
   /**
@@ -106,8 +148,9 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
    * (204), and removes it only once they are gone: until then it is still listed and inspectable,
    * and a network of the same name cannot be created. Wait for it to be really gone.
    */
-  const untilGone = async (what: string, inspect: () => Promise<unknown>): Promise<void> => {
-    const deadline = Date.now() + removeRetryMs * 4;
+  const untilGone = async (what: string, inspect: () => Promise<unknown>, allowanceMs = 0): Promise<void> => {
+    const boundMs = removeRetryMs * 4 + allowanceMs;
+    const deadline = Date.now() + boundMs;
     for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
       try {
         await inspect();
@@ -115,7 +158,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         if (isEngineError(err, 'not-found')) return;
         throw err;
       }
-      if (Date.now() + delay > deadline) throw new StepError(`${what} was removed, but the Engine still lists it after ${Math.round((removeRetryMs * 4) / 1000)}s`);
+      if (Date.now() + delay > deadline) throw new StepError(`${what} was removed, but the Engine still lists it after ${Math.round(boundMs / 1000)}s`);
       await sleep(delay);
     }
   };
@@ -267,10 +310,12 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         ids.network.set(step.engineName, await keepOldestNetwork(step.engineName, id));
         return;
       }
-      case 'network.remove':
-        await removeWithRetry(() => engine.networks.remove(step.id));
-        await untilGone(`network ${step.engineName}`, () => engine.networks.inspect(step.id));
+      case 'network.remove': {
+        const allowance = releaseAllowanceMs((spec) => Object.hasOwn(spec.networks, step.engineName));
+        await removeWithRetry(() => engine.networks.remove(step.id), allowance);
+        await untilGone(`network ${step.engineName}`, () => engine.networks.inspect(step.id), allowance);
         return;
+      }
       case 'volume.create': {
         // WARNING: the Engine returns an existing volume of the same name and driver instead of
         // failing, ignoring the new options: check the volume we got is ours.
@@ -279,7 +324,11 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         return;
       }
       case 'volume.remove':
-        await removeWithRetry(() => engine.volumes.remove(step.engineName));
+        await removeWithRetry(
+          () => engine.volumes.remove(step.engineName),
+          releaseAllowanceMs((spec) => spec.mounts.some((m) => m.type === 'volume' && m.source === step.engineName)),
+          removeFinishedTaskContainers,
+        );
         return;
       case 'secret.create':
       case 'config.create': {

@@ -67,6 +67,6 @@ export function renderReport(report: ApplyResult, elapsedMs: number, verb: 'Appl
   for (const o of report.outcomes.filter((x) => x.status === 'skipped')) lines.push(`  skipped: ${describeStep(o.step)}`);
   for (const o of report.outcomes.filter((x) => x.status === 'cancelled')) lines.push(`  not started: ${describeStep(o.step)}`);
   for (const u of report.undone) lines.push(`  ${u.error === null ? 'put back' : 'not put back'}: ${describeUndone(u)}`);
-  lines.push('Run moor apply again to converge from here.');
+  lines.push(verb === 'Apply' ? 'Run moor apply again to converge from here.' : 'Run moor destroy again to finish from here.');
   return `${lines.join('\n')}\n`;
 }
