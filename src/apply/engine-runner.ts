@@ -10,7 +10,7 @@
 import { unmanagedFields, withUnmanaged } from '../convert/unmanaged.js';
 import { isEngineError } from '../engine/errors.js';
 import type { EngineClient } from '../engine/client.js';
-import type { PullProgress } from '../engine/types.js';
+import type { ContainerInspect, PullProgress } from '../engine/types.js';
 import { observeService } from '../convert/from-engine.js';
 import {
   configBody,
@@ -59,6 +59,13 @@ export class StepError extends MoorError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('APPLY_FAILED', message, options);
   }
+}
+
+/** `: <the last healthcheck's output>`, its first line, shortened; '' when there is none. */
+function lastHealthOutput(c: ContainerInspect): string {
+  const log = c.State.Health?.Log;
+  const output = (log?.at(-1)?.Output ?? '').trim().split('\n')[0] ?? '';
+  return output === '' ? '' : ` (last check: ${output.length > 200 ? `${output.slice(0, 200)}...` : output})`;
 }
 
 /** Swarm's label on the containers of a service's tasks: the service's id. */
@@ -269,6 +276,9 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         if (health === 'healthy') return;
         if (health === undefined) throw new StepError(`container ${engineName} has no healthcheck, so its dependants cannot wait for it to be healthy`);
         if (!c.State.Running) throw new StepError(`container ${engineName} stopped (exit code ${c.State.ExitCode ?? '?'}) before it became healthy`);
+        // As docker compose up: an unhealthy dependency fails its dependants at once (its
+        // healthcheck failed `retries` times in a row), rather than at the end of the wait.
+        if (health === 'unhealthy') throw new StepError(`container ${engineName} is unhealthy${lastHealthOutput(c)}; its dependants need it healthy`);
       } else if (!c.State.Running && c.State.Status === 'exited') {
         if ((c.State.ExitCode ?? 1) === 0) return;
         throw new StepError(`container ${engineName} exited with code ${c.State.ExitCode ?? '?'}; its dependants need it to complete successfully`);

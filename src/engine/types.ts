@@ -109,7 +109,7 @@ export interface ContainerState extends Open {
   readonly ExitCode?: number;
   readonly StartedAt?: string;
   readonly FinishedAt?: string;
-  readonly Health?: Open & { readonly Status?: string };
+  readonly Health?: Open & { readonly Status?: string; readonly Log?: readonly (Open & { readonly Output?: string })[] };
 }
 
 export interface ContainerInspect extends Open {

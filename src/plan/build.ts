@@ -788,11 +788,12 @@ function planContainers(b: Builder, desired: DesiredProject, observed: ObservedP
     if (start === undefined) continue;
     for (const [dep, { condition }] of Object.entries(ctr.dependsOn)) {
       const depStart = starts.get(dep);
-      if (depStart === undefined) continue;
       if (condition === 'service_started') {
         b.dependOn(start, depStart);
         continue;
       }
+      // A dependency this plan does not start is waited for too: it may be unhealthy, or still
+      // starting (as docker compose up checks it on every run).
       const waitKey = `${dep}:${condition}`;
       let wait = waits.get(waitKey);
       if (wait === undefined) {

@@ -316,6 +316,17 @@ describe('containers', () => {
     assert.ok(w.op === 'container.wait' && w.condition === 'service_healthy');
   });
 
+  test('a dependency the plan does not start is waited for too (it may be unhealthy or still starting); one that only needs to be started is not', () => {
+    const desired = project({ networks: [net('default')], containers: [ctr('db'), ctr('web', {}, { db: { condition: 'service_healthy' } })] });
+    const onlyDb = observeAsApplied(project({ networks: [net('default')], containers: [ctr('db')] }));
+    const p = plan(desired, onlyDb);
+    assert.deepEqual(keys(p), ['container/db:wait-healthy', 'container/web:create', 'container/web:start']);
+    assertOrdered(p, 'container/db:wait-healthy', 'container/web:start');
+    const started = project({ networks: [net('default')], containers: [ctr('db'), ctr('web', {}, { db: { condition: 'service_started' } })] });
+    assert.deepEqual(keys(plan(started, onlyDb)), ['container/web:create', 'container/web:start']);
+    assert.deepEqual(plan(desired, observeAsApplied(desired)).steps, [], 'nothing to start: nothing to wait for');
+  });
+
   test('containers no longer in the manifest stop in reverse dependency order', () => {
     const before = project({ networks: [net('default')], containers: [ctr('db'), ctr('web', {}, { db: { condition: 'service_started' } })] });
     const p = plan(project({ networks: [net('default')] }), observeAsApplied(before));
