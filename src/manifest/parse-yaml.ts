@@ -15,6 +15,7 @@
 //     anyway: 2.5 million `---` lines took 26 s and 2.6 GB when all of them were read).
 // Merge keys (`<<: *defaults`, `<<: [*a, *b]`) are supported, with YAML 1.1's meaning: keys written
 // in the mapping win, then earlier merged mappings over later ones.
+// A `__proto__`-like key is refused and left out, and the rest of the document still checked.
 // Messages never include source text (yaml's prettyErrors is off): a line may hold a secret.
 import {
   Composer,
@@ -124,11 +125,14 @@ export function parseYaml(source: string, file: string, options: ParseOptions = 
     return { root: null, issues: issues.sorted() };
   }
 
-  const walker = new Walker(doc, at, issues, options.allowedTags ?? new Set());
+  const refused = new Issues();
+  const walker = new Walker(doc, at, issues, refused, options.allowedTags ?? new Set());
   const root = walker.walkRoot();
   // yaml reports duplicate keys too, but without naming them; the walker's messages replace them.
   if (!walker.foundDuplicates) for (const e of doc.errors) issues.error(at(e.pos[0]), [], yamlMessage(e.code, e.message));
-  return { root: issues.hasErrors ? null : root, issues: issues.sorted() };
+  const usable = !issues.hasErrors;
+  issues.addAll(refused.sorted());
+  return { root: usable ? root : null, issues: issues.sorted() };
 }
 
 /**
@@ -322,6 +326,11 @@ class Walker {
   readonly #doc: Document.Parsed;
   readonly #at: (offset: number) => SourceLocation;
   readonly #issues: Issues;
+  /**
+   * Keys refused whose entries are left out (`__proto__`...): the rest of the document is still
+   * what it says, so the tree stays usable and its other problems are reported too.
+   */
+  readonly #refused: Issues;
   #aliasTargets: Map<YamlNode, YamlNode | undefined> | null = null;
   /** The collections being walked (the current path): an alias to one of them would loop. */
   readonly #open = new Set<YamlNode>();
@@ -335,10 +344,11 @@ class Walker {
   foundDuplicates = false;
   readonly #allowedTags: ReadonlySet<string>;
 
-  constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues, allowedTags: ReadonlySet<string>) {
+  constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues, refused: Issues, allowedTags: ReadonlySet<string>) {
     this.#doc = doc;
     this.#at = at;
     this.#issues = issues;
+    this.#refused = refused;
     this.#allowedTags = allowedTags;
   }
 
@@ -476,7 +486,7 @@ class Walker {
         continue;
       }
       if (FORBIDDEN_KEYS.has(key)) {
-        this.#issues.error(keyLoc, path, `the key "${key}" is not allowed`);
+        this.#refused.error(keyLoc, path, `the key "${key}" is not allowed`);
         continue;
       }
       const first = explicit.get(key);
