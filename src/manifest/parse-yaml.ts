@@ -14,7 +14,8 @@
 //   - reading stops after MAX_YAML_TOKENS tokens, and after a second document (which is refused
 //     anyway: 2.5 million `---` lines took 26 s and 2.6 GB when all of them were read).
 // Merge keys (`<<: *defaults`, `<<: [*a, *b]`) are supported, with YAML 1.1's meaning: keys written
-// in the mapping win, then earlier merged mappings over later ones.
+// in the mapping win, then earlier merged mappings over later ones; one `<<` per mapping (a second
+// is a duplicate key: yaml.org/type/merge gives it no meaning, the yaml package merges both).
 // A `__proto__`-like key is refused and left out, and the rest of the document still checked.
 // Messages never include source text (yaml's prettyErrors is off): a line may hold a secret.
 import {
@@ -475,6 +476,7 @@ class Walker {
   #walkMap(pairs: readonly Pair<YamlNode | null, YamlNode | null>[], path: ValuePath, depth: number, loc: SourceLocation): Node {
     const explicit = new Map<string, MapEntry>();
     const merged: [string, MapEntry][] = [];
+    let mergeKeyLoc: SourceLocation | null = null;
     for (const pair of pairs) {
       const keyNode = pair.key;
       const keyLoc = this.#loc(keyNode, loc);
@@ -482,6 +484,12 @@ class Walker {
       if (key === null) continue;
       const valueNode = pair.value;
       if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
+        if (mergeKeyLoc !== null) {
+          this.foundDuplicates = true;
+          this.#issues.error(keyLoc, [...path, key], `duplicate merge key (first defined at line ${mergeKeyLoc.line}, column ${mergeKeyLoc.column}): merge several mappings with one, <<: [*a, *b]`);
+          continue;
+        }
+        mergeKeyLoc = keyLoc;
         merged.push(...this.#mergeSources(valueNode, [...path, key], depth, keyLoc));
         continue;
       }
