@@ -22,3 +22,9 @@ export function asUsageError(err: unknown, command: string): unknown {
   }
   return err;
 }
+
+/** The value of a file option (-f, --env-file, --out, --plan), refused when empty: '' would name the working directory. */
+export function requireFileName(option: string, value: string): string {
+  if (value === '') throw new UsageError(`${option} needs a file name, and was given an empty one`);
+  return value;
+}

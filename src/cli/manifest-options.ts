@@ -11,6 +11,7 @@ import type { Detection } from '../compose/detect.js';
 import type { ComposeInfo } from '../compose/load.js';
 import { READINGS, type Reading, describeReading } from '../compose/reading.js';
 import { UsageError } from '../errors.js';
+import { requireFileName } from './args.js';
 import { parseEnvFile } from '../manifest/env-file.js';
 import { type Issue, ManifestError } from '../manifest/issues.js';
 import type { LoadOptions } from '../manifest/load.js';
@@ -71,7 +72,8 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 /** The manifest files to read: the -f options, or the default files of the working directory. */
 export function manifestFiles(values: ManifestOptionValues, ctx: Pick<CommandContext, 'cwd' | 'env'>): { files: string[]; warnings: string[] } {
-  if (values.file !== undefined && values.file.length > 0) return { files: [...values.file], warnings: [] };
+  for (const file of values['env-file'] ?? []) requireFileName('--env-file', file);
+  if (values.file !== undefined && values.file.length > 0) return { files: values.file.map((file) => requireFileName('-f/--file', file)), warnings: [] };
   const present = (names: readonly string[]): string[] => names.filter((name) => existsSync(path.join(ctx.cwd, name)));
   const moor = values.compose === true ? [] : present(MOOR_FILES);
   if (moor[0] !== undefined) return { files: [moor[0]], warnings: moor.length > 1 ? ['both moor.yaml and moor.yml exist: using moor.yaml'] : [] };

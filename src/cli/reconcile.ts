@@ -1,9 +1,10 @@
 // What `moor plan`, `moor apply` and `moor destroy` share: their planning options, and the
 // observe -> plan pipeline on a connected Engine.
-import { closeSync, constants, fchmodSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, lstatSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { EngineClient } from '../engine/client.js';
+import { describeFsError, isMissing } from '../manifest/files.js';
 import type { DesiredProject } from '../model/desired.js';
 import { randomSeed, seededIds } from '../model/hash.js';
 import { parseObjectId } from '../model/kinds.js';
@@ -184,6 +185,42 @@ export function connectEarly(values: EngineOptionValues, ctx: CommandContext): E
 export { emptyProject } from '../model/desired.js';
 
 /**
+ * Throws a usage error unless a saved plan can be written to `file` (an absolute path): checked
+ * before planning, so that a mistyped --out fails at once, not after the plan was printed.
+ */
+export function checkPlanFileWritable(file: string): void {
+  const refuse = (why: string): never => {
+    throw new UsageError(`cannot write the plan file ${file}: ${why}`);
+  };
+  let existing: ReturnType<typeof lstatSync> | undefined;
+  try {
+    existing = lstatSync(file);
+  } catch (err: unknown) {
+    if (!isMissing(err)) refuse(describeFsError(err, true));
+  }
+  if (existing?.isSymbolicLink() === true) throw symbolicLinkError(file);
+  if (existing?.isDirectory() === true) refuse('it is a folder, not a file');
+  const folder = path.dirname(file);
+  if (existing === undefined) {
+    try {
+      if (!statSync(folder).isDirectory()) refuse(`${folder} is a file, not a folder`);
+    } catch (err: unknown) {
+      if (err instanceof UsageError) throw err;
+      refuse(isMissing(err) ? `no such folder: ${folder}` : describeFsError(err, true));
+    }
+  }
+  try {
+    accessSync(existing === undefined ? folder : file, constants.W_OK);
+  } catch (err: unknown) {
+    refuse(describeFsError(err, true));
+  }
+}
+
+function symbolicLinkError(file: string): UsageError {
+  return new UsageError(`${file} is a symbolic link: moor does not write a plan through one (remove it, or choose another file)`);
+}
+
+/**
  * Writes a saved plan, private (0600 from the start, and again for an existing file: plans
  * describe infrastructure). WARNING: never through a symbolic link: moor often runs as root, and a
  * link planted where the plan goes (say in /tmp) would make it overwrite, and chmod, its target.
@@ -193,9 +230,9 @@ export function writeSavedPlan(file: string, saved: SavedPlan): void {
   try {
     fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   } catch (err: unknown) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new UsageError(`${file} is a symbolic link: moor does not write a plan through one (remove it, or choose another file)`);
-    throw new UsageError(`cannot write the plan file ${file}: ${code ?? String(err)}`);
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symbolicLinkError(file);
+    // Checked before planning (checkPlanFileWritable): this is the rare change made since.
+    throw new UsageError(`cannot write the plan file ${file}: ${describeFsError(err, true)} (the plan was not saved; nothing was applied)`);
   }
   try {
     fchmodSync(fd, 0o600);
@@ -210,7 +247,7 @@ export function readSavedPlan(file: string): SavedPlan {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err: unknown) {
-    throw new UsageError(`cannot read the plan file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new UsageError(`cannot read the plan file ${file}: ${describeFsError(err)}`);
   }
   return parseSavedPlan(text, file);
 }

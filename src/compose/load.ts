@@ -15,7 +15,7 @@ import type { SourceLocation } from '../model/desired.js';
 import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from '../manifest/as-written.js';
 import { type Lookup, interpolateString, interpolateTree } from '../manifest/interpolate.js';
 import { type Issue, Issues, positionKey, quoteValue } from '../manifest/issues.js';
-import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, type ProjectNameResult, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
+import { type LoadOptions, type LoadResult, MAX_MANIFEST_BYTES, type ProjectNameResult, displayPath, readEnvFiles, readText, resolveTree } from '../manifest/load.js';
 import { parseYaml } from '../manifest/parse-yaml.js';
 import type { MapEntry, Node } from '../manifest/tree.js';
 import { type IncludedServices, resolveExtends } from './extends.js';
@@ -173,7 +173,7 @@ interface ComposeStart {
 async function readComposeProject(options: ComposeLoadOptions): Promise<ComposeStart> {
   const { cwd } = options;
   const absolute = options.files.map((f) => path.resolve(cwd, f));
-  const display = (file: string): string => path.relative(cwd, file) || path.basename(file);
+  const display = (file: string): string => displayPath(cwd, file);
   const order = absolute.map(display);
   const issues = new Issues();
   const first = absolute[0];

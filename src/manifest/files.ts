@@ -65,19 +65,40 @@ function isOutside(dir: string, file: string): boolean {
   return relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
 }
 
-export function describeFsError(err: unknown): string {
+/**
+ * A file system error, said in words (never a bare errno code such as ENOENT). `writing`: the
+ * error came from creating or writing a file (a missing name is then the folder meant to hold it).
+ */
+export function describeFsError(err: unknown, writing = false): string {
   const code = (err as { code?: unknown } | null)?.code;
   switch (code) {
     case 'ENOENT':
-      return 'no such file';
+      return writing ? 'no such folder' : 'no such file';
+    case 'ENOTDIR':
+      return `${writing ? 'no such folder' : 'no such file'} (a part of the path is a file, not a folder)`;
     case 'EACCES':
     case 'EPERM':
       return 'permission denied';
     case 'EISDIR':
-      return 'it is a directory';
+      return 'it is a folder, not a file';
     case 'ELOOP':
       return 'too many symbolic links';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EIO':
+      return 'an input/output error';
     default:
-      return typeof code === 'string' ? code : 'unreadable';
+      if (typeof code === 'string') return `the system refused it (${code})`;
+      return writing ? 'it could not be written' : 'unreadable';
   }
+}
+
+/** The error says the file is not there (a missing file, or a file where a folder of its path should be). */
+export function isMissing(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

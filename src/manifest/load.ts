@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { DesiredProject, SourceLocation } from '../model/desired.js';
 import { parseEnvFile } from './env-file.js';
 import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from './as-written.js';
-import { type FileRead, describeFsError, readProjectFile } from './files.js';
+import { type FileRead, describeFsError, isMissing, readProjectFile } from './files.js';
 import { type Lookup, interpolateTree } from './interpolate.js';
 import { type Issue, Issues, type ValuePath, formatPath, quoteValue } from './issues.js';
 import type { Manifest } from './manifest-types.js';
@@ -100,7 +100,7 @@ interface ReadManifests {
 async function readManifests(options: LoadOptions, select: (root: Node) => Node): Promise<ReadManifests> {
   const { cwd } = options;
   const files = options.files.map((f) => path.resolve(cwd, f));
-  const display = (file: string): string => path.relative(cwd, file) || path.basename(file);
+  const display = (file: string): string => displayPath(cwd, file);
   const issues = new Issues();
   const order = files.map(display);
   const first = files[0];
@@ -231,6 +231,16 @@ export async function readEnvFiles(files: readonly string[], required: boolean, 
   return variables;
 }
 
+/**
+ * How messages show a file: relative to the working directory (`moor.yaml`, `app/moor.yaml`,
+ * `../other/moor.yaml`), but absolute for the working directory itself or a folder above it,
+ * whose relative forms (`` and `../..`) read as nothing or as a riddle.
+ */
+export function displayPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file);
+  return relative === '' || relative.split(path.sep).every((part) => part === '..') ? file : relative;
+}
+
 export type TextRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: string; readonly missing: boolean };
 
 /** A whole text file, UTF-8, at most `maxBytes`; `what` names it in messages. */
@@ -239,10 +249,11 @@ export async function readText(file: string, maxBytes: number, what: string): Pr
   try {
     handle = await open(file, 'r');
   } catch (err: unknown) {
-    return { ok: false, error: `cannot read the ${what}: ${describeFsError(err)}`, missing: (err as { code?: unknown }).code === 'ENOENT' };
+    return { ok: false, error: `cannot read the ${what}: ${describeFsError(err)}`, missing: isMissing(err) };
   }
   try {
     const stat = await handle.stat();
+    if (stat.isDirectory()) return { ok: false, error: `the ${what} is a folder, not a file`, missing: false };
     if (!stat.isFile()) return { ok: false, error: `the ${what} is not a regular file`, missing: false };
     if (stat.size > maxBytes) return { ok: false, error: `the ${what} is ${stat.size} bytes: the limit is ${formatMiB(maxBytes)}`, missing: false };
     const buffer = Buffer.alloc(stat.size);

@@ -24,6 +24,7 @@ import type {
   UpdateConfig,
 } from '../model/desired.js';
 import { engineName } from '../model/labels.js';
+import { type Verdict, checkCapability, checkImageReference, checkStopSignal } from './engine-values.js';
 import { parseEnvFile } from './env-file.js';
 import { type ValuePath, quoteValue } from './issues.js';
 import type * as M from './manifest-types.js';
@@ -108,6 +109,24 @@ class Workload {
     if (result.ok) return result.value;
     this.ctx.error(at, result.error);
     return null;
+  }
+
+  /** Reports a check's error or warning at `at`. */
+  report(verdict: Verdict, at: ValuePath): void {
+    if (verdict?.severity === 'error') this.ctx.error(at, verdict.message);
+    else if (verdict?.severity === 'warning') this.ctx.warning(at, verdict.message);
+  }
+
+  image(value: string): string {
+    // Not a string: the schema refused it already.
+    if (typeof value === 'string') this.report(checkImageReference(value, this.refs.kind), this.at('image'));
+    return value;
+  }
+
+  stopSignal(value: string | undefined): string | null {
+    if (value === undefined) return null;
+    this.report(checkStopSignal(value), this.at('stop_signal'));
+    return value;
   }
 
   duration(value: string | undefined, at: ValuePath): number | null {
@@ -375,7 +394,7 @@ export function normaliseContainer(ctx: Context, name: string, def: M.Container)
   const w = new Workload(ctx, 'container', name);
   w.dependsOn(def.depends_on);
   const spec: ContainerSpec = {
-    image: def.image,
+    image: w.image(def.image),
     command: w.command(def.command, 'command'),
     entrypoint: w.command(def.entrypoint, 'entrypoint'),
     environment: w.environment(def.env_file, def.environment),
@@ -392,8 +411,8 @@ export function normaliseContainer(ctx: Context, name: string, def: M.Container)
     user: w.user(def.user),
     workingDir: w.workingDir(def.working_dir),
     hostname: def.hostname ?? null,
-    capAdd: capabilities(def.cap_add),
-    capDrop: capabilities(def.cap_drop),
+    capAdd: capabilities(w, 'cap_add', def.cap_add),
+    capDrop: capabilities(w, 'cap_drop', def.cap_drop),
     privileged: def.privileged ?? false,
     readOnly: def.read_only ?? false,
     tmpfs: tmpfs(w, def.tmpfs),
@@ -403,7 +422,7 @@ export function normaliseContainer(ctx: Context, name: string, def: M.Container)
     sysctls: sysctls(w, def.sysctls),
     ulimits: ulimits(w, def.ulimits),
     logging: w.logging(def.logging),
-    stopSignal: def.stop_signal ?? null,
+    stopSignal: w.stopSignal(def.stop_signal),
     stopGracePeriod: w.duration(def.stop_grace_period, w.at('stop_grace_period')),
     memLimit: w.size(def.mem_limit, w.at('mem_limit')),
     cpus: w.cpus(def.cpus, w.at('cpus')),
@@ -439,8 +458,13 @@ function containerPorts(w: Workload, items: readonly M.Port[] | undefined): Cont
   return out.sort((a, b) => a.target - b.target || compare(a.protocol, b.protocol) || compare(a.hostIp, b.hostIp) || (a.published ?? 0) - (b.published ?? 0));
 }
 
-function capabilities(caps: readonly string[] | undefined): string[] {
-  return [...new Set((caps ?? []).map(normaliseCapability))].sort(compare);
+function capabilities(w: Workload, field: 'cap_add' | 'cap_drop', caps: readonly string[] | undefined): string[] {
+  const names = (caps ?? []).map((cap, i) => {
+    const name = normaliseCapability(cap);
+    w.report(checkCapability(name, cap), w.at(field, i));
+    return name;
+  });
+  return [...new Set(names)].sort(compare);
 }
 
 function tmpfs(w: Workload, value: M.StringOrList | undefined): StringMap {
@@ -503,7 +527,7 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
   if (mode === 'global' && def.replicas !== undefined) ctx.errorAtKey(w.at('replicas'), 'a global service runs one task on every node: remove replicas, or use mode: replicated');
   const endpointMode = def.endpoint_mode ?? 'vip';
   const spec: ServiceSpec = {
-    image: def.image,
+    image: w.image(def.image),
     command: w.command(def.command, 'command'),
     entrypoint: w.command(def.entrypoint, 'entrypoint'),
     environment: w.environment(def.env_file, def.environment),
@@ -544,7 +568,7 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
     user: w.user(def.user),
     workingDir: w.workingDir(def.working_dir),
     hostname: def.hostname ?? null,
-    stopSignal: def.stop_signal ?? null,
+    stopSignal: w.stopSignal(def.stop_signal),
     stopGracePeriod: w.duration(def.stop_grace_period, w.at('stop_grace_period')),
     readOnly: def.read_only ?? false,
     init: def.init ?? null,

@@ -14,7 +14,9 @@
 //   - reading stops after MAX_YAML_TOKENS tokens, and after a second document (which is refused
 //     anyway: 2.5 million `---` lines took 26 s and 2.6 GB when all of them were read).
 // Merge keys (`<<: *defaults`, `<<: [*a, *b]`) are supported, with YAML 1.1's meaning: keys written
-// in the mapping win, then earlier merged mappings over later ones.
+// in the mapping win, then earlier merged mappings over later ones; one `<<` per mapping (a second
+// is a duplicate key: yaml.org/type/merge gives it no meaning, the yaml package merges both).
+// A `__proto__`-like key is refused and left out, and the rest of the document still checked.
 // Messages never include source text (yaml's prettyErrors is off): a line may hold a secret.
 import {
   Composer,
@@ -124,11 +126,14 @@ export function parseYaml(source: string, file: string, options: ParseOptions = 
     return { root: null, issues: issues.sorted() };
   }
 
-  const walker = new Walker(doc, at, issues, options.allowedTags ?? new Set());
+  const refused = new Issues();
+  const walker = new Walker(doc, at, issues, refused, options.allowedTags ?? new Set());
   const root = walker.walkRoot();
   // yaml reports duplicate keys too, but without naming them; the walker's messages replace them.
   if (!walker.foundDuplicates) for (const e of doc.errors) issues.error(at(e.pos[0]), [], yamlMessage(e.code, e.message));
-  return { root: issues.hasErrors ? null : root, issues: issues.sorted() };
+  const usable = !issues.hasErrors;
+  issues.addAll(refused.sorted());
+  return { root: usable ? root : null, issues: issues.sorted() };
 }
 
 /**
@@ -322,6 +327,11 @@ class Walker {
   readonly #doc: Document.Parsed;
   readonly #at: (offset: number) => SourceLocation;
   readonly #issues: Issues;
+  /**
+   * Keys refused whose entries are left out (`__proto__`...): the rest of the document is still
+   * what it says, so the tree stays usable and its other problems are reported too.
+   */
+  readonly #refused: Issues;
   #aliasTargets: Map<YamlNode, YamlNode | undefined> | null = null;
   /** The collections being walked (the current path): an alias to one of them would loop. */
   readonly #open = new Set<YamlNode>();
@@ -335,10 +345,11 @@ class Walker {
   foundDuplicates = false;
   readonly #allowedTags: ReadonlySet<string>;
 
-  constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues, allowedTags: ReadonlySet<string>) {
+  constructor(doc: Document.Parsed, at: (offset: number) => SourceLocation, issues: Issues, refused: Issues, allowedTags: ReadonlySet<string>) {
     this.#doc = doc;
     this.#at = at;
     this.#issues = issues;
+    this.#refused = refused;
     this.#allowedTags = allowedTags;
   }
 
@@ -465,6 +476,7 @@ class Walker {
   #walkMap(pairs: readonly Pair<YamlNode | null, YamlNode | null>[], path: ValuePath, depth: number, loc: SourceLocation): Node {
     const explicit = new Map<string, MapEntry>();
     const merged: [string, MapEntry][] = [];
+    let mergeKeyLoc: SourceLocation | null = null;
     for (const pair of pairs) {
       const keyNode = pair.key;
       const keyLoc = this.#loc(keyNode, loc);
@@ -472,11 +484,17 @@ class Walker {
       if (key === null) continue;
       const valueNode = pair.value;
       if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
+        if (mergeKeyLoc !== null) {
+          this.foundDuplicates = true;
+          this.#issues.error(keyLoc, [...path, key], `duplicate merge key (first defined at line ${mergeKeyLoc.line}, column ${mergeKeyLoc.column}): merge several mappings with one, <<: [*a, *b]`);
+          continue;
+        }
+        mergeKeyLoc = keyLoc;
         merged.push(...this.#mergeSources(valueNode, [...path, key], depth, keyLoc));
         continue;
       }
       if (FORBIDDEN_KEYS.has(key)) {
-        this.#issues.error(keyLoc, path, `the key "${key}" is not allowed`);
+        this.#refused.error(keyLoc, path, `the key "${key}" is not allowed`);
         continue;
       }
       const first = explicit.get(key);

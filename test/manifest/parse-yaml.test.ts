@@ -61,6 +61,22 @@ test('merge keys: explicit keys win, then the first merged mapping', () => {
   assert.deepEqual(plain('y:\n  "<<": 1\n'), { y: { '<<': 1 } });
 });
 
+test('a second merge key in a mapping is a duplicate key, not merged silently', () => {
+  const src = 'x: &x {a: 1}\ny: &y {b: 2}\nz:\n  <<: *x\n  <<: *y\n';
+  const r = parseYaml(src, 'm.yaml');
+  assert.equal(r.root, null);
+  assert.deepEqual(r.issues.map(formatIssue), ['m.yaml:5:3: z["<<"]: duplicate merge key (first defined at line 4, column 3): merge several mappings with one, <<: [*a, *b]']);
+});
+
+test('a __proto__-like key is refused and left out, and the rest of the document is still read', () => {
+  const r = parseYaml('a:\n  __proto__: {x: 1}\n  b: 2\nconstructor: 3\nc: [4]\n', 'm.yaml');
+  assert.deepEqual(r.issues.map(formatIssue), ['m.yaml:2:3: a: the key "__proto__" is not allowed', 'm.yaml:4:1: the key "constructor" is not allowed']);
+  assert.ok(r.root !== null);
+  assert.deepEqual(toPlain(r.root), { a: { b: 2 }, c: [4] });
+  // Another problem of the document still makes it unreadable.
+  assert.equal(parseYaml('__proto__: 1\na: 1\na: 2\n', 'm.yaml').root, null);
+});
+
 test('YAML 1.2 core schema: no Norway problem, octal needs 0o, 1.10 is a number', () => {
   assert.deepEqual(plain('a: NO\nb: yes\nc: on\nd: 0400\ne: 0o400\nf: 1.10\ng: "1.10"\nh: 22:22\n'), { a: 'NO', b: 'yes', c: 'on', d: 400, e: 256, f: 1.1, g: '1.10', h: '22:22' });
 });

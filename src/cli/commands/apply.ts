@@ -15,6 +15,7 @@ import { waitTargets } from '../../operate/wait.js';
 import type { Plan } from '../../plan/build.js';
 import { formatDuration, renderPlanText, summaryLine } from '../../plan/render.js';
 import { StalePlanError, stepsForSaving, type SavedPlan } from '../../plan/saved.js';
+import { requireFileName } from '../args.js';
 import type { Command, CommandContext } from '../command.js';
 import { connectEngine, ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, readingValues } from '../manifest-options.js';
@@ -212,7 +213,7 @@ did not converge, a rollout Swarm rolled back or paused, or a service held back 
       for (const flag of ['prune-volumes', 'replace-volumes', 'pull', 'retry-failed', 'adopt', 'replace', 'target'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot be given with --plan: the saved plan was made with its own options`);
       }
-      const saved = readSavedPlan(path.resolve(ctx.cwd, values.plan));
+      const saved = readSavedPlan(path.resolve(ctx.cwd, requireFileName('--plan', values.plan)));
       const desired = saved.options.destroy
         ? emptyProject(saved.project)
         : (await loadDesiredOrThrow(readingValues({ ...values, file: values.file ?? saved.manifests, 'env-file': values['env-file'] ?? saved.env_files }, saved.reading), ctx)).desired;

@@ -2,11 +2,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderPlanJson, renderPlanText } from '../../plan/render.js';
+import { requireFileName } from '../args.js';
 import type { Command } from '../command.js';
 import { ENGINE_OPTIONS, ENGINE_OPTIONS_HELP } from '../engine-options.js';
 import { loadDesiredOrThrow, MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, manifestFiles, savedReading } from '../manifest-options.js';
 import { useColor, writeManifestWarnings } from '../output.js';
-import { connectEarly, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, ONE_OFF_OPTIONS, ONE_OFF_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
+import { checkPlanFileWritable, connectEarly, observeAndPlan, PLAN_OPTIONS, PLAN_OPTIONS_HELP, planOptionsFrom, ONE_OFF_OPTIONS, ONE_OFF_OPTIONS_HELP, savedPlan, writeSavedPlan } from '../reconcile.js';
 
 export const command: Command = {
   name: 'plan',
@@ -51,6 +52,8 @@ with --detailed-exitcode, 2 when the plan has changes.
       return 0;
     }
     const options = planOptionsFrom(values, ['missing', 'never'] as const);
+    const out = values.out === undefined ? undefined : path.resolve(ctx.cwd, requireFileName('--out', values.out));
+    if (out !== undefined) checkPlanFileWritable(out);
     const early = connectEarly(values, ctx);
     const { desired, warnings, source, sourceJson } = await loadDesiredOrThrow(values, ctx).catch(async (err: unknown) => {
       await early.abandon();
@@ -64,8 +67,8 @@ with --detailed-exitcode, 2 when the plan has changes.
       if (values.json === true) ctx.stdout.write(`${JSON.stringify({ ...renderPlanJson(plan), source: sourceJson }, null, 2)}\n`);
       else ctx.stdout.write(`${source === null ? '' : `${source}\n\n`}${renderPlanText(plan, { color: useColor(ctx, ctx.stdout, values['no-color']) })}`);
       const blocked = plan.problems.some((p) => p.severity === 'error');
-      if (values.out !== undefined && !blocked) {
-        writeSavedPlan(path.resolve(ctx.cwd, values.out), savedPlan(run, desired, {
+      if (out !== undefined && !blocked) {
+        writeSavedPlan(out, savedPlan(run, desired, {
           endpoint: engine.endpoint,
           manifests: manifestFiles(values, ctx).files,
           envFiles: values['env-file'] ?? [],
