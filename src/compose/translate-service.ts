@@ -5,7 +5,7 @@ import type { SourceLocation } from '../model/desired.js';
 import { type ValuePath, formatPath, quoteValue } from '../manifest/issues.js';
 import type { MapEntry, MapNode, Node } from '../manifest/tree.js';
 import { COMPOSE_SERVICE_FIELDS, refusalFor } from './fields.js';
-import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text, writtenText } from './nodes.js';
+import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, text, writtenText } from './nodes.js';
 import type { Tx } from './translate.js';
 
 export interface DraftField {
@@ -236,9 +236,9 @@ class ServiceTx {
   envFile(e: MapEntry, from: ValuePath): void {
     const value = e.value;
     if (!isSeq(value)) return this.set('env_file', e, from);
-    const items: Node[] = [];
+    // Item by item, each with its own Compose path: a skipped entry shifts the moor indices.
     value.items.forEach((item, i) => {
-      if (!isMap(item)) return items.push(item);
+      if (!isMap(item)) return this.item('env_file', e.keyLoc, item, [...from, i]);
       const file = get(item, 'path');
       const format = get(item, 'format');
       if (format !== undefined && text(format) !== undefined) this.tx.error(format, [...from, i, 'format'], 'moor reads env files in the dotenv format only');
@@ -246,9 +246,8 @@ class ServiceTx {
       const written = text(file) ?? '';
       // required: false lets Compose skip a missing file.
       if (booleanOf(get(item, 'required')) === false && !this.tx.input.exists(this.tx.hostPath(written))) return;
-      items.push(file);
+      this.item('env_file', e.keyLoc, file, [...from, i]);
     });
-    if (items.length > 0) this.set('env_file', e, from, seq(items, value.loc));
   }
 
   healthcheck(value: Node, from: ValuePath): Node {

@@ -767,6 +767,23 @@ secrets:
   ]);
 });
 
+test('an env_file entry that cannot be read is named by its Compose index, past an optional entry skipped before it', async () => {
+  const issues = await composeIssues(`services:
+  web:
+    image: x/web:1
+    env_file:
+      - path: ./missing.env
+        required: false
+      - ./missing2.env
+      - { path: ./present.env, required: false }
+      - ./missing3.env
+`, { extraFiles: { 'present.env': 'A=1\n' } });
+  assert.deepEqual(issues, [
+    'compose.yaml:7:9: services.web.env_file[1]: cannot read "./missing2.env": no such file',
+    'compose.yaml:9:9: services.web.env_file[3]: cannot read "./missing3.env": no such file',
+  ]);
+});
+
 test('an include env_file: that cannot be read is reported where the include names it, quoted as written (an environment entry moved there shortened)', async () => {
   const issues = await composeIssues('include:\n  - path: sub/compose.yaml\n    env_file: [PASSWORD=hunter2, "${PW}"]\n', { env: { PW: 'hunter2-x' }, extraFiles: { 'sub/compose.yaml': 'services:\n  a: { image: x/a:1 }\n' } });
   assert.deepEqual(issues, [
