@@ -2,7 +2,7 @@
 // each reading, checked against the exact model values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ContainerSpec, DesiredContainer, DesiredService, ServiceSpec } from '../../src/model/desired.js';
+import type { ContainerSpec, DesiredContainer, DesiredProject, DesiredService, ServiceSpec } from '../../src/model/desired.js';
 import { containerSpec, serviceSpec } from '../support/model.js';
 import { Sensitive } from '../../src/model/sensitive.js';
 import { formatIssue } from '../../src/manifest/issues.js';
@@ -106,6 +106,21 @@ networks:
   const api = desired.containers.api as DesiredContainer;
   assert.deepEqual(api.spec.restart, { name: 'always', maxRetries: 0 });
   assert.deepEqual(api.dependsOn, { worker_1: { condition: 'service_started' }, worker_2: { condition: 'service_started' }, worker_3: { condition: 'service_started' } });
+});
+
+test('--as containers: a service that gives replicas, 1 included, numbers its containers, so scaling 1 -> 2 -> 1 keeps <name>_1 as it is; one without keeps its plain name', async () => {
+  const at = async (replicas: string): Promise<DesiredProject> =>
+    (await composeDesired(`services:\n  whoami:\n    image: traefik/whoami:v1.10\n${replicas}  web:\n    image: x/web:1\n    depends_on: [whoami]\n`)).desired;
+  const one = await at('    deploy: { replicas: 1 }\n');
+  const two = await at('    scale: 2\n');
+  assert.deepEqual(Object.keys(one.containers), ['web', 'whoami_1']);
+  assert.deepEqual(Object.keys(two.containers), ['web', 'whoami_1', 'whoami_2']);
+  assert.deepEqual(two.containers.whoami_1, one.containers.whoami_1, 'the replica that stays is unchanged');
+  const first = one.containers.whoami_1 as DesiredContainer;
+  assert.equal(first.engineName, 'app_whoami_1');
+  assert.deepEqual(first.spec.networks, { default: { aliases: ['whoami', 'whoami_1'], ipv4Address: null } });
+  assert.deepEqual((one.containers.web as DesiredContainer).dependsOn, { whoami_1: { condition: 'service_started' } });
+  assert.deepEqual(Object.keys((await at('')).containers), ['web', 'whoami']);
 });
 
 test('--as services: every deploy: field maps onto the Swarm service (stack deploy semantics: labels on containers, deploy.labels on the service)', async () => {
