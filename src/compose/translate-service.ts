@@ -37,8 +37,8 @@ export interface ServiceDraft {
   readonly fields: DraftField[];
   /** `deploy.replicas` or `scale`, when given. */
   readonly replicas?: { readonly count: number; readonly node: Node; readonly path: ValuePath };
-  /** Extra network aliases (container_name). */
-  readonly aliases: { readonly alias: string; readonly loc: SourceLocation }[];
+  /** container_name (--as containers): kept as a network alias; translate.ts names the containers, so it says what they are. */
+  readonly containerName?: { readonly name: string; readonly keyLoc: SourceLocation; readonly loc: SourceLocation };
   readonly dependsOn: Dependency[];
   readonly dependsOnLoc?: SourceLocation;
 }
@@ -68,9 +68,9 @@ class ServiceTx {
   readonly base: ValuePath;
   readonly fields: DraftField[] = [];
   readonly dependsOn: Dependency[] = [];
-  readonly aliases: { alias: string; loc: SourceLocation }[] = [];
   readonly keyLoc: SourceLocation;
   #replicas: { count: number; node: Node; path: ValuePath } | undefined;
+  #containerName: ServiceDraft['containerName'];
   #dependsOnLoc: SourceLocation | undefined;
   /** Values that deploy: may give too (mem_limit and deploy.resources.limits.memory...), by moor path below the workload. */
   readonly #resources = new Map<string, { node: Node; keyLoc: SourceLocation; from: ValuePath }>();
@@ -96,7 +96,7 @@ class ServiceTx {
       loc: this.def.loc,
       fields: this.fields,
       ...(this.#replicas === undefined ? {} : { replicas: this.#replicas }),
-      aliases: this.aliases,
+      ...(this.#containerName === undefined ? {} : { containerName: this.#containerName }),
       dependsOn: this.dependsOn,
       ...(this.#dependsOnLoc === undefined ? {} : { dependsOnLoc: this.#dependsOnLoc }),
     };
@@ -276,8 +276,7 @@ class ServiceTx {
     const name = text(e.value);
     if (name === undefined) return;
     if (!this.containers) return this.tx.warning(e.keyLoc, from, 'ignored: Swarm names the tasks of a service itself');
-    this.aliases.push({ alias: name, loc: e.value.loc });
-    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(name)} is kept as a network alias, so other containers still reach it by that name`);
+    this.#containerName = { name, keyLoc: e.keyLoc, loc: e.value.loc };
   }
 
   links(e: MapEntry, from: ValuePath): void {

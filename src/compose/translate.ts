@@ -346,10 +346,9 @@ function containersOf(tx: Tx, drafts: readonly ServiceDraft[]): [string, MapEntr
   const out: [string, MapEntry][] = [];
   for (const d of drafts) {
     const copies = names.get(d.name) ?? [];
-    if (copies.length > 1 && d.aliases.length > 0) {
-      tx.error(d.aliases[0]?.loc ?? d.keyLoc, ['services', d.name, 'container_name'], `one container name cannot be given to ${copies.length} containers (deploy.replicas): remove container_name`);
-    }
-    const aliases = d.replicas === undefined ? d.aliases : [{ alias: d.name, loc: d.replicas.node.loc }, ...(copies.length > 1 ? [] : d.aliases)];
+    const named = d.containerName === undefined ? [] : [{ alias: d.containerName.name, loc: d.containerName.loc }];
+    if (d.containerName !== undefined) containerNameIssue(tx, d, d.containerName, copies);
+    const aliases = d.replicas === undefined ? named : [{ alias: d.name, loc: d.replicas.node.loc }, ...(copies.length > 1 ? [] : named)];
     if (copies.length > 1) dropFixedPorts(tx, d);
     for (const container of copies) {
       const fields = d.fields
@@ -361,6 +360,18 @@ function containersOf(tx: Tx, drafts: readonly ServiceDraft[]): [string, MapEntr
     }
   }
   return out;
+}
+
+/** container_name: one message, naming the container moor makes (none for 0 replicas: that is said at the count). */
+function containerNameIssue(tx: Tx, d: ServiceDraft, given: NonNullable<ServiceDraft['containerName']>, copies: readonly string[]): void {
+  const at_ = ['services', d.name, 'container_name'];
+  const [only] = copies;
+  if (copies.length > 1) {
+    const source = d.replicas === undefined ? 'the service' : formatPath(d.replicas.path);
+    return tx.error(given.loc, at_, `${source} gives ${copies.length} containers, and one container name cannot be given to several: remove container_name (moor names them ${tx.input.project}_${d.name}_1 .. ${tx.input.project}_${d.name}_${copies.length}, all reachable as ${quoteValue(d.name)})`);
+  }
+  if (only === undefined) return;
+  tx.warning(given.keyLoc, at_, `moor names the container ${tx.input.project}_${only} (it owns what carries its name); ${quoteValue(given.name)} is kept as a network alias, so other containers still reach it by that name`);
 }
 
 /** Several containers cannot bind one host port: the fixed ones are refused once (not once per copy). */

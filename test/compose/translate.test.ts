@@ -667,6 +667,15 @@ secrets:
   assert.deepEqual(restart, ['compose.yaml:4:14: services.a.restart: must be no, always, unless-stopped or on-failure[:N] (got "${PW}")']);
 });
 
+test('container_name gives one message naming the container moor makes: a warning for one replica (<name>_1 with scale: 1), an error alone for several', async () => {
+  const { desired, warnings } = await composeDesired('name: p\nservices:\n  web:\n    image: x/web:1\n    scale: 1\n    container_name: fixed\n');
+  assert.deepEqual(warnings, ['compose.yaml:6:5: warning: services.web.container_name: moor names the container p_web_1 (it owns what carries its name); "fixed" is kept as a network alias, so other containers still reach it by that name']);
+  assert.deepEqual((desired.containers.web_1 as DesiredContainer).spec.networks, { default: { aliases: ['fixed', 'web', 'web_1'], ipv4Address: null } });
+  assert.deepEqual(await composeIssues('name: p\nservices:\n  web:\n    image: x/web:1\n    scale: 2\n    container_name: fixed\n'), [
+    'compose.yaml:6:21: services.web.container_name: services.web.scale gives 2 containers, and one container name cannot be given to several: remove container_name (moor names them p_web_1 .. p_web_2, all reachable as "web")',
+  ]);
+});
+
 test('links: and container_name: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
   const env = { PW: 'hunter2-x' };
   const links = await composeIssues('services:\n  a:\n    image: x/a:1\n    links: ["AUTH=admin:hunter2", "admin:${PW}"]\n', { env });
