@@ -308,6 +308,16 @@ test('profiles: --profile wins over COMPOSE_PROFILES; "*" selects all; services 
   assert.deepEqual(await names({ profiles: ['*'] }), ['app', 'dbg', 'mail']);
 });
 
+test('a service whose profile is not selected: the warning says that what an earlier apply made of it is removed, in either reading', async () => {
+  const file = 'services:\n  app: { image: x/app:1 }\n  worker: { image: x/worker:1, profiles: [jobs] }\n';
+  assert.deepEqual((await composeDesired(file)).warnings, [
+    'compose.yaml:3:3: warning: services.worker: not deployed, and its containers are removed if an earlier apply made them (docker compose up would leave them): its profile (jobs) is not selected (select with --profile jobs, or COMPOSE_PROFILES)',
+  ]);
+  assert.deepEqual((await composeDesired(file, { reading: 'services' })).warnings, [
+    'compose.yaml:3:3: warning: services.worker: not deployed, and its Swarm service is removed if an earlier apply made it: its profile (jobs) is not selected (select with --profile jobs, or COMPOSE_PROFILES)',
+  ]);
+});
+
 test('several files merge with Compose rules: ports and volumes by their key, environment and labels as maps, command replaced, !reset and !override', async () => {
   const r = await loadComposeText(
     `services:
@@ -639,7 +649,7 @@ configs:
 
 test('an environment entry moved into profiles: is quoted by its key only in the "not deployed" warning', async () => {
   const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: [debug, "PASSWORD=hunter2"] }\n');
-  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles (debug, "PASSWORD=..." (shortened)) are not selected (select with --profile debug, or COMPOSE_PROFILES)']);
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed, and its containers are removed if an earlier apply made them (docker compose up would leave them): its profiles (debug, "PASSWORD=..." (shortened)) are not selected (select with --profile debug, or COMPOSE_PROFILES)']);
 });
 
 test('a value that came from a variable is quoted as written in messages, never as the variable made it (it may be a secret)', async () => {
@@ -690,7 +700,7 @@ test('links: and container_name: never quote a secret: an environment entry move
 test('profiles:, include: {path} and a volume type: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
   const env = { PW: 'hunter2-x' };
   const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: ["${PW}", "admin:${PW}"] }\n', { env });
-  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles ("${PW}", "admin:${PW}") are not selected (select with --profile "${PW}", or COMPOSE_PROFILES)']);
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed, and its containers are removed if an earlier apply made them (docker compose up would leave them): its profiles ("${PW}", "admin:${PW}") are not selected (select with --profile "${PW}", or COMPOSE_PROFILES)']);
   const issues = await composeIssues('include: [{ path: "${PW}" }]\nservices:\n  a:\n    image: x/a:1\n    volumes: [{ type: "PASSWORD=hunter2", target: /x }]\n', { env });
   assert.deepEqual(issues, [
     'compose.yaml:1:11: include[0]: "${PW}": cannot read the Compose file: no such file',
