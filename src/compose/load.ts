@@ -97,7 +97,7 @@ export async function loadCompose(options: ComposeLoadOptions): Promise<ComposeL
   const include: IncludeContext = { projectDir, lookup, projectLookup: lookup, interpolate, rebased, extend, loader, display, issues, seen: new Set(absolute), depth: 0 };
   const files: Node[] = [];
   for (const [i, root] of roots.entries()) files.push(await readComposeFile(interpolate(root, lookup), absolute[i] as string, include));
-  const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, issues);
+  const model = applyProfiles(finishMerge(files.reduce((base, over) => mergeCompose(base, over, issues))), profiles, options.reading, issues);
 
   const translation = translateCompose(
     { root: model, reading: options.reading, project: named.name, projectLoc: named.loc, projectDir, lookup, exists: existsSync, imageExplained: extendsFailed },

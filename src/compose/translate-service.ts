@@ -5,7 +5,7 @@ import type { SourceLocation } from '../model/desired.js';
 import { type ValuePath, formatPath, quoteValue } from '../manifest/issues.js';
 import type { MapEntry, MapNode, Node } from '../manifest/tree.js';
 import { COMPOSE_SERVICE_FIELDS, refusalFor } from './fields.js';
-import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, seq, text, writtenText } from './nodes.js';
+import { at, booleanOf, coerce, get, integerOf, isMap, isNoop, isSeq, map, scalar, text, writtenText } from './nodes.js';
 import type { Tx } from './translate.js';
 
 export interface DraftField {
@@ -37,8 +37,8 @@ export interface ServiceDraft {
   readonly fields: DraftField[];
   /** `deploy.replicas` or `scale`, when given. */
   readonly replicas?: { readonly count: number; readonly node: Node; readonly path: ValuePath };
-  /** Extra network aliases (container_name). */
-  readonly aliases: { readonly alias: string; readonly loc: SourceLocation }[];
+  /** container_name (--as containers): kept as a network alias; translate.ts names the containers, so it says what they are. */
+  readonly containerName?: { readonly name: string; readonly keyLoc: SourceLocation; readonly loc: SourceLocation };
   readonly dependsOn: Dependency[];
   readonly dependsOnLoc?: SourceLocation;
 }
@@ -68,9 +68,9 @@ class ServiceTx {
   readonly base: ValuePath;
   readonly fields: DraftField[] = [];
   readonly dependsOn: Dependency[] = [];
-  readonly aliases: { alias: string; loc: SourceLocation }[] = [];
   readonly keyLoc: SourceLocation;
   #replicas: { count: number; node: Node; path: ValuePath } | undefined;
+  #containerName: ServiceDraft['containerName'];
   #dependsOnLoc: SourceLocation | undefined;
   /** Values that deploy: may give too (mem_limit and deploy.resources.limits.memory...), by moor path below the workload. */
   readonly #resources = new Map<string, { node: Node; keyLoc: SourceLocation; from: ValuePath }>();
@@ -96,7 +96,7 @@ class ServiceTx {
       loc: this.def.loc,
       fields: this.fields,
       ...(this.#replicas === undefined ? {} : { replicas: this.#replicas }),
-      aliases: this.aliases,
+      ...(this.#containerName === undefined ? {} : { containerName: this.#containerName }),
       dependsOn: this.dependsOn,
       ...(this.#dependsOnLoc === undefined ? {} : { dependsOnLoc: this.#dependsOnLoc }),
     };
@@ -236,9 +236,9 @@ class ServiceTx {
   envFile(e: MapEntry, from: ValuePath): void {
     const value = e.value;
     if (!isSeq(value)) return this.set('env_file', e, from);
-    const items: Node[] = [];
+    // Item by item, each with its own Compose path: a skipped entry shifts the moor indices.
     value.items.forEach((item, i) => {
-      if (!isMap(item)) return items.push(item);
+      if (!isMap(item)) return this.item('env_file', e.keyLoc, item, [...from, i]);
       const file = get(item, 'path');
       const format = get(item, 'format');
       if (format !== undefined && text(format) !== undefined) this.tx.error(format, [...from, i, 'format'], 'moor reads env files in the dotenv format only');
@@ -246,9 +246,8 @@ class ServiceTx {
       const written = text(file) ?? '';
       // required: false lets Compose skip a missing file.
       if (booleanOf(get(item, 'required')) === false && !this.tx.input.exists(this.tx.hostPath(written))) return;
-      items.push(file);
+      this.item('env_file', e.keyLoc, file, [...from, i]);
     });
-    if (items.length > 0) this.set('env_file', e, from, seq(items, value.loc));
   }
 
   healthcheck(value: Node, from: ValuePath): Node {
@@ -277,8 +276,7 @@ class ServiceTx {
     const name = text(e.value);
     if (name === undefined) return;
     if (!this.containers) return this.tx.warning(e.keyLoc, from, 'ignored: Swarm names the tasks of a service itself');
-    this.aliases.push({ alias: name, loc: e.value.loc });
-    this.tx.warning(e.keyLoc, from, `moor names the container ${this.tx.input.project}_${this.name} (it owns what carries its name); ${quoteValue(name)} is kept as a network alias, so other containers still reach it by that name`);
+    this.#containerName = { name, keyLoc: e.keyLoc, loc: e.value.loc };
   }
 
   links(e: MapEntry, from: ValuePath): void {

@@ -328,23 +328,27 @@ function servicesOf(tx: Tx, drafts: readonly ServiceDraft[]): [string, MapEntry]
 }
 
 /**
- * --as containers: `deploy.replicas` (or `scale`) N > 1 gives containers <name>_1 .. <name>_N, each
- * reachable on its networks by the service name too (as Compose does); dependants wait for every one.
+ * --as containers: a service that gives `deploy.replicas` (or `scale`) N, 1 included, becomes
+ * containers <name>_1 .. <name>_N, each reachable on its networks by the service name too (as
+ * Compose does); dependants wait for every one. Without either, one container <name>. Numbering even
+ * a single replica means scaling never renames (so never replaces) the containers that stay.
  */
 function containersOf(tx: Tx, drafts: readonly ServiceDraft[]): [string, MapEntry][] {
   const names = new Map<string, string[]>();
   for (const d of drafts) {
-    const n = d.replicas?.count ?? 1;
-    if (n === 0 && d.replicas !== undefined) tx.warning(d.replicas.node, d.replicas.path, 'is 0: no container is created for this service');
-    names.set(d.name, n === 1 ? [d.name] : Array.from({ length: n }, (_, i) => `${d.name}_${i + 1}`));
+    if (d.replicas === undefined) {
+      names.set(d.name, [d.name]);
+      continue;
+    }
+    if (d.replicas.count === 0) tx.warning(d.replicas.node, d.replicas.path, 'is 0: no container is created for this service');
+    names.set(d.name, Array.from({ length: d.replicas.count }, (_, i) => `${d.name}_${i + 1}`));
   }
   const out: [string, MapEntry][] = [];
   for (const d of drafts) {
     const copies = names.get(d.name) ?? [];
-    if (copies.length > 1 && d.aliases.length > 0) {
-      tx.error(d.aliases[0]?.loc ?? d.keyLoc, ['services', d.name, 'container_name'], `one container name cannot be given to ${copies.length} containers (deploy.replicas): remove container_name`);
-    }
-    const aliases = copies.length > 1 ? [{ alias: d.name, loc: d.replicas?.node.loc ?? d.keyLoc }] : d.aliases;
+    const named = d.containerName === undefined ? [] : [{ alias: d.containerName.name, loc: d.containerName.loc }];
+    if (d.containerName !== undefined) containerNameIssue(tx, d, d.containerName, copies);
+    const aliases = d.replicas === undefined ? named : [{ alias: d.name, loc: d.replicas.node.loc }, ...(copies.length > 1 ? [] : named)];
     if (copies.length > 1) dropFixedPorts(tx, d);
     for (const container of copies) {
       const fields = d.fields
@@ -356,6 +360,18 @@ function containersOf(tx: Tx, drafts: readonly ServiceDraft[]): [string, MapEntr
     }
   }
   return out;
+}
+
+/** container_name: one message, naming the container moor makes (none for 0 replicas: that is said at the count). */
+function containerNameIssue(tx: Tx, d: ServiceDraft, given: NonNullable<ServiceDraft['containerName']>, copies: readonly string[]): void {
+  const at_ = ['services', d.name, 'container_name'];
+  const [only] = copies;
+  if (copies.length > 1) {
+    const source = d.replicas === undefined ? 'the service' : formatPath(d.replicas.path);
+    return tx.error(given.loc, at_, `${source} gives ${copies.length} containers, and one container name cannot be given to several: remove container_name (moor names them ${tx.input.project}_${d.name}_1 .. ${tx.input.project}_${d.name}_${copies.length}, all reachable as ${quoteValue(d.name)})`);
+  }
+  if (only === undefined) return;
+  tx.warning(given.keyLoc, at_, `moor names the container ${tx.input.project}_${only} (it owns what carries its name); ${quoteValue(given.name)} is kept as a network alias, so other containers still reach it by that name`);
 }
 
 /** Several containers cannot bind one host port: the fixed ones are refused once (not once per copy). */

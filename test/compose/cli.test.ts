@@ -1,6 +1,7 @@
 // The Compose options of the CLI, without an Engine: default files, --as, -p, --profile, moor convert.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { manifestLoader } from '../../src/cli/manifest-options.js';
 import { runCli, withProject } from '../manifest/helpers.js';
@@ -65,7 +66,8 @@ test('bad Compose options are usage errors: --as, -p, two different project name
       [['validate', '-f', 'compose.yaml', '-p', 'a', '--project', 'b'], /-p\/--project-name and --project name different projects \('a' and 'b'\)/],
       [['validate', '--as', 'services'], /--as applies to Compose files, and this is a moor manifest \(moor\.yaml has project:\); add --compose to read it as Compose/],
       [['validate', '--profile', 'debug'], /--profile applies to Compose files/],
-      [['convert'], /moor\.yaml is already a moor manifest \(moor\.yaml has project:\): there is nothing to convert/],
+      [['convert', '-f', 'moor.yaml'], /moor\.yaml is already a moor manifest \(moor\.yaml has project:\): there is nothing to convert/],
+      [['convert', '-o', 'compose.yaml'], /-o compose\.yaml names a file that is converted: write the manifest to another file/],
     ];
     for (const [args, message] of cases) {
       const run = await runCli(args, { cwd: dir });
@@ -100,6 +102,31 @@ services:
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /compose\.yaml:3:5: services\.web\.build: moor does not build images/);
     assert.match(run.stderr, /moor: cannot convert: 1 error\n$/);
+  });
+});
+
+test('moor convert without -f reads the Compose files and passes over moor.yaml (the empty file `moor convert > moor.yaml` creates first); -o writes the manifest only when they convert', async () => {
+  await withProject({ 'app/docker-compose.yml': COMPOSE, 'app/moor.yaml': '' }, async (dir) => {
+    const run = await runCli(['convert'], { cwd: `${dir}/app` });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^# moor manifest converted from docker-compose\.yml by: moor convert --as containers\n/);
+    const written = await runCli(['convert', '-o', 'moor.yaml'], { cwd: `${dir}/app` });
+    assert.equal(written.code, 0, written.stderr);
+    assert.equal(written.stdout, '');
+    assert.match(written.stderr, /^moor: wrote moor\.yaml$/m);
+    assert.equal(await readFile(`${dir}/app/moor.yaml`, 'utf8'), run.stdout);
+    // From now on, moor.yaml is the manifest the other commands read.
+    assert.equal((await runCli(['validate'], { cwd: `${dir}/app` })).stdout, 'valid: project app (1 container, 1 network)\n');
+  });
+  await withProject({ 'app/compose.yaml': 'services:\n  web:\n    build: .\n' }, async (dir) => {
+    const run = await runCli(['convert', '-o', 'moor.yaml'], { cwd: `${dir}/app` });
+    assert.equal(run.code, 1);
+    assert.ok(!existsSync(`${dir}/app/moor.yaml`), 'nothing is written when the files do not convert');
+  });
+  await withProject({ 'app/moor.yaml': 'project: p\n' }, async (dir) => {
+    const run = await runCli(['convert'], { cwd: `${dir}/app` });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /no manifest in .* \(looked for compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\): name one with -f FILE/);
   });
 });
 

@@ -2,7 +2,7 @@
 // each reading, checked against the exact model values.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ContainerSpec, DesiredContainer, DesiredService, ServiceSpec } from '../../src/model/desired.js';
+import type { ContainerSpec, DesiredContainer, DesiredProject, DesiredService, ServiceSpec } from '../../src/model/desired.js';
 import { containerSpec, serviceSpec } from '../support/model.js';
 import { Sensitive } from '../../src/model/sensitive.js';
 import { formatIssue } from '../../src/manifest/issues.js';
@@ -106,6 +106,21 @@ networks:
   const api = desired.containers.api as DesiredContainer;
   assert.deepEqual(api.spec.restart, { name: 'always', maxRetries: 0 });
   assert.deepEqual(api.dependsOn, { worker_1: { condition: 'service_started' }, worker_2: { condition: 'service_started' }, worker_3: { condition: 'service_started' } });
+});
+
+test('--as containers: a service that gives replicas, 1 included, numbers its containers, so scaling 1 -> 2 -> 1 keeps <name>_1 as it is; one without keeps its plain name', async () => {
+  const at = async (replicas: string): Promise<DesiredProject> =>
+    (await composeDesired(`services:\n  whoami:\n    image: traefik/whoami:v1.10\n${replicas}  web:\n    image: x/web:1\n    depends_on: [whoami]\n`)).desired;
+  const one = await at('    deploy: { replicas: 1 }\n');
+  const two = await at('    scale: 2\n');
+  assert.deepEqual(Object.keys(one.containers), ['web', 'whoami_1']);
+  assert.deepEqual(Object.keys(two.containers), ['web', 'whoami_1', 'whoami_2']);
+  assert.deepEqual(two.containers.whoami_1, one.containers.whoami_1, 'the replica that stays is unchanged');
+  const first = one.containers.whoami_1 as DesiredContainer;
+  assert.equal(first.engineName, 'app_whoami_1');
+  assert.deepEqual(first.spec.networks, { default: { aliases: ['whoami', 'whoami_1'], ipv4Address: null } });
+  assert.deepEqual((one.containers.web as DesiredContainer).dependsOn, { whoami_1: { condition: 'service_started' } });
+  assert.deepEqual(Object.keys((await at('')).containers), ['web', 'whoami']);
 });
 
 test('--as services: every deploy: field maps onto the Swarm service (stack deploy semantics: labels on containers, deploy.labels on the service)', async () => {
@@ -291,6 +306,16 @@ test('profiles: --profile wins over COMPOSE_PROFILES; "*" selects all; services 
   assert.deepEqual(await names({ env: { COMPOSE_PROFILES: 'mail' } }), ['app', 'mail']);
   assert.deepEqual(await names({ env: { COMPOSE_PROFILES: 'mail' }, profiles: ['debug'] }), ['app', 'dbg', 'mail']);
   assert.deepEqual(await names({ profiles: ['*'] }), ['app', 'dbg', 'mail']);
+});
+
+test('a service whose profile is not selected: the warning says that what an earlier apply made of it is removed, in either reading', async () => {
+  const file = 'services:\n  app: { image: x/app:1 }\n  worker: { image: x/worker:1, profiles: [jobs] }\n';
+  assert.deepEqual((await composeDesired(file)).warnings, [
+    'compose.yaml:3:3: warning: services.worker: not deployed, and its containers are removed if an earlier apply made them (docker compose up would leave them): its profile (jobs) is not selected (select with --profile jobs, or COMPOSE_PROFILES)',
+  ]);
+  assert.deepEqual((await composeDesired(file, { reading: 'services' })).warnings, [
+    'compose.yaml:3:3: warning: services.worker: not deployed, and its Swarm service is removed if an earlier apply made it: its profile (jobs) is not selected (select with --profile jobs, or COMPOSE_PROFILES)',
+  ]);
 });
 
 test('several files merge with Compose rules: ports and volumes by their key, environment and labels as maps, command replaced, !reset and !override', async () => {
@@ -624,7 +649,7 @@ configs:
 
 test('an environment entry moved into profiles: is quoted by its key only in the "not deployed" warning', async () => {
   const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: [debug, "PASSWORD=hunter2"] }\n');
-  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles (debug, "PASSWORD=..." (shortened)) are not selected (select with --profile debug, or COMPOSE_PROFILES)']);
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed, and its containers are removed if an earlier apply made them (docker compose up would leave them): its profiles (debug, "PASSWORD=..." (shortened)) are not selected (select with --profile debug, or COMPOSE_PROFILES)']);
 });
 
 test('a value that came from a variable is quoted as written in messages, never as the variable made it (it may be a secret)', async () => {
@@ -652,6 +677,15 @@ secrets:
   assert.deepEqual(restart, ['compose.yaml:4:14: services.a.restart: must be no, always, unless-stopped or on-failure[:N] (got "${PW}")']);
 });
 
+test('container_name gives one message naming the container moor makes: a warning for one replica (<name>_1 with scale: 1), an error alone for several', async () => {
+  const { desired, warnings } = await composeDesired('name: p\nservices:\n  web:\n    image: x/web:1\n    scale: 1\n    container_name: fixed\n');
+  assert.deepEqual(warnings, ['compose.yaml:6:5: warning: services.web.container_name: moor names the container p_web_1 (it owns what carries its name); "fixed" is kept as a network alias, so other containers still reach it by that name']);
+  assert.deepEqual((desired.containers.web_1 as DesiredContainer).spec.networks, { default: { aliases: ['fixed', 'web', 'web_1'], ipv4Address: null } });
+  assert.deepEqual(await composeIssues('name: p\nservices:\n  web:\n    image: x/web:1\n    scale: 2\n    container_name: fixed\n'), [
+    'compose.yaml:6:21: services.web.container_name: services.web.scale gives 2 containers, and one container name cannot be given to several: remove container_name (moor names them p_web_1 .. p_web_2, all reachable as "web")',
+  ]);
+});
+
 test('links: and container_name: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
   const env = { PW: 'hunter2-x' };
   const links = await composeIssues('services:\n  a:\n    image: x/a:1\n    links: ["AUTH=admin:hunter2", "admin:${PW}"]\n', { env });
@@ -666,7 +700,7 @@ test('links: and container_name: never quote a secret: an environment entry move
 test('profiles:, include: {path} and a volume type: never quote a secret: an environment entry moved there, or a value from a variable', async () => {
   const env = { PW: 'hunter2-x' };
   const { warnings } = await composeDesired('services:\n  a: { image: x/a:1 }\n  b: { image: x/b:1, profiles: ["${PW}", "admin:${PW}"] }\n', { env });
-  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed: its profiles ("${PW}", "admin:${PW}") are not selected (select with --profile "${PW}", or COMPOSE_PROFILES)']);
+  assert.deepEqual(warnings, ['compose.yaml:3:3: warning: services.b: not deployed, and its containers are removed if an earlier apply made them (docker compose up would leave them): its profiles ("${PW}", "admin:${PW}") are not selected (select with --profile "${PW}", or COMPOSE_PROFILES)']);
   const issues = await composeIssues('include: [{ path: "${PW}" }]\nservices:\n  a:\n    image: x/a:1\n    volumes: [{ type: "PASSWORD=hunter2", target: /x }]\n', { env });
   assert.deepEqual(issues, [
     'compose.yaml:1:11: include[0]: "${PW}": cannot read the Compose file: no such file',
@@ -764,6 +798,23 @@ secrets:
     'sub/compose.yaml:7:15: warning: services.a.volumes[0]: the host path "./${PW}:/b" does not exist: Compose would create it, moor does not (the container cannot be created until it exists)',
     'sub/compose.yaml:8:22: services.a.extends.file: "admin:${PW}": cannot read the Compose file: no such file',
     'sub/compose.yaml:11:22: services.c.extends.file: "API_TOKEN=..." (shortened): cannot read the Compose file: no such file',
+  ]);
+});
+
+test('an env_file entry that cannot be read is named by its Compose index, past an optional entry skipped before it', async () => {
+  const issues = await composeIssues(`services:
+  web:
+    image: x/web:1
+    env_file:
+      - path: ./missing.env
+        required: false
+      - ./missing2.env
+      - { path: ./present.env, required: false }
+      - ./missing3.env
+`, { extraFiles: { 'present.env': 'A=1\n' } });
+  assert.deepEqual(issues, [
+    'compose.yaml:7:9: services.web.env_file[1]: cannot read "./missing2.env": no such file',
+    'compose.yaml:9:9: services.web.env_file[3]: cannot read "./missing3.env": no such file',
   ]);
 });
 

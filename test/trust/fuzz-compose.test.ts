@@ -155,8 +155,8 @@ const show = (c: Case): string => [...c.texts].map(([file, text]) => `--- ${file
 
 const runs = (s: LogicalService, profiles: readonly string[]): boolean => s.profile === null || profiles.includes('*') || profiles.includes(s.profile);
 
-/** The containers a service becomes: itself, or <name>_1..<name>_N for N replicas. */
-const containersOf = (s: LogicalService): string[] => (s.replicas !== null && s.replicas > 1 ? Array.from({ length: s.replicas }, (_, i) => `${s.name}_${i + 1}`) : [s.name]);
+/** The containers a service becomes: <name>_1..<name>_N when it gives N replicas (1 included), else itself. */
+const containersOf = (s: LogicalService): string[] => (s.replicas !== null ? Array.from({ length: s.replicas }, (_, i) => `${s.name}_${i + 1}`) : [s.name]);
 
 function mountsOf(s: LogicalService, l: Logical): Mount[] {
   const mounts: Mount[] = s.volumes.map((v) => ({ type: 'volume', source: v.source, target: v.target, readOnly: v.readOnly, noCopy: false }));

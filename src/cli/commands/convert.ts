@@ -1,6 +1,8 @@
 // `moor convert`: prints the moor manifest that Compose files translate to, for migrating for good.
 // The files are read exactly as plan and apply read them (same messages); nothing is printed when
-// they are invalid, so what is printed always validates.
+// they are invalid, so what is printed always validates. Without -f it looks for Compose files only:
+// `moor convert > moor.yaml` has the shell create an empty moor.yaml before moor starts.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { detectFiles } from '../../compose/front.js';
 import { emitYaml, inlinedValues } from '../../compose/emit.js';
@@ -12,12 +14,14 @@ import { MANIFEST_OPTIONS, MANIFEST_OPTIONS_HELP, describeSource, loadFromOption
 
 export const command: Command = {
   name: 'convert',
-  help: `Usage: moor convert [-f FILE]... [--as containers|services] [-p NAME] [--profile NAME]...
+  help: `Usage: moor convert [-f FILE]... [-o FILE] [--as containers|services] [-p NAME] [--profile NAME]...
 
 Prints the moor manifest (YAML) equivalent to Compose files, to migrate for good
-(moor convert > moor.yaml). The files are read as 'moor plan' reads them: --as containers
-(default) turns each Compose service into plain containers, --as services into Swarm services.
-Nothing is printed when they are invalid; warnings go to stderr.
+(moor convert > moor.yaml, or moor convert -o moor.yaml). The files are read as 'moor plan'
+reads them: --as containers (default) turns each Compose service into plain containers,
+--as services into Swarm services. Nothing is printed (or written) when they are invalid;
+warnings go to stderr. Without -f, the Compose files are looked for as with --compose (COMPOSE_FILE,
+else compose.yaml & co.): moor.yaml is passed over.
 
 Values written with \${VARIABLES} keep them (moor reads .env the same way); relative paths are
 relative to the first file's folder: save the manifest there.
@@ -25,17 +29,22 @@ relative to the first file's folder: save the manifest there.
 ${MANIFEST_OPTIONS_HELP}
 
 Options:
+  -o, --output FILE          Write the manifest to FILE (only when the files convert)
   -h, --help                 Show this help
 
 Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
 `,
   async run(args, ctx) {
-    const { values } = parseCommandArgs(args, { ...MANIFEST_OPTIONS, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } });
+    const { values } = parseCommandArgs(args, { ...MANIFEST_OPTIONS, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' }, debug: { type: 'boolean' } });
     if (values.help === true) {
       ctx.stdout.write(this.help);
       return 0;
     }
-    const { files } = manifestFiles(values, ctx);
+    // The default files are Compose's only (as with --compose): a moor.yaml here is, most often, the
+    // empty file that `moor convert > moor.yaml` has the shell create first.
+    const { files } = manifestFiles({ ...values, compose: true }, ctx);
+    const output = values.output === undefined ? null : path.resolve(ctx.cwd, values.output);
+    if (output !== null && files.some((f) => path.resolve(ctx.cwd, f) === output)) throw new UsageError(`-o ${values.output} names a file that is converted: write the manifest to another file`);
     const detection = await detectFiles(files, ctx.cwd, values.compose === true);
     if (detection.format === 'moor') throw new UsageError(`${files.join(', ')} ${files.length === 1 ? 'is' : 'are'} already a moor manifest (${detection.reason}): there is nothing to convert`);
     const result = await loadFromOptions({ ...values, compose: true }, ctx);
@@ -65,7 +74,17 @@ Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
       warned.add(line);
       ctx.stderr.write(`${line}\n`);
     }
-    ctx.stdout.write(emitYaml(tree, header));
+    const manifest = emitYaml(tree, header);
+    if (output === null) {
+      ctx.stdout.write(manifest);
+      return 0;
+    }
+    try {
+      writeFileSync(output, manifest);
+    } catch (err: unknown) {
+      throw new UsageError(`cannot write ${values.output}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    ctx.stderr.write(`moor: wrote ${values.output}\n`);
     return 0;
   },
 };
