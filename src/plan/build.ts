@@ -14,6 +14,7 @@ import { diffFields, newFields } from '../diff/fields.js';
 import { hideSecretValues, hideSensitiveEnvironment, projectSecretTexts, redactSecrets } from '../diff/sensitive.js';
 import { resolveContainerSpec, resolveNames, resolveServiceSpec, serviceRefs, type Resolution } from '../diff/resolve.js';
 import type {
+  ContainerPort,
   ContainerSpec,
   DesiredContainer,
   DesiredProject,
@@ -240,8 +241,9 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const replacedVolumes = planVolumes(b, desired, observed, options);
   planSecretsAndConfigs(b, desired, observed, r);
   const serviceOutcome = planServices(b, desired, observed, services, { replacedNetworks, replacedVolumes, retryFailed: options.retryFailed === true, adopt, replace });
-  planContainers(b, desired, observed, containers, { replacedNetworks, replacedVolumes, replace });
-  planRemovals(b, desired, observed, ownedContainersById, options);
+  const starts = planContainers(b, desired, observed, containers, { replacedNetworks, replacedVolumes, replace });
+  const portHolders = planRemovals(b, desired, observed, ownedContainersById, options);
+  startAfterPortsFreed(b, containers, starts, portHolders);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
 
   // A secret's value used elsewhere (a label, a config, a command built from the same variable) is
@@ -760,7 +762,8 @@ function removeContainer(b: Builder, id: ObjectId, suffix: string, live: Observe
   return remove;
 }
 
-function planContainers(b: Builder, desired: DesiredProject, observed: ObservedProject, specs: Map<string, ContainerSpec>, context: WorkloadContext): void {
+/** Plans the containers; returns the keys of the start steps, by container name. */
+function planContainers(b: Builder, desired: DesiredProject, observed: ObservedProject, specs: Map<string, ContainerSpec>, context: WorkloadContext): Map<string, string> {
   /** Logical name -> the key of its start step, when the plan starts it. */
   const starts = new Map<string, string>();
   for (const ctr of Object.values(desired.containers)) {
@@ -802,6 +805,23 @@ function planContainers(b: Builder, desired: DesiredProject, observed: ObservedP
         waits.set(waitKey, wait);
       }
       b.dependOn(start, wait);
+    }
+  }
+  return starts;
+}
+
+/** A host port, as the Engine binds it: the address is left out (0.0.0.0 holds every address's port). */
+const hostPort = (p: ContainerPort): string => `${p.published ?? 0}/${p.protocol}`;
+
+/**
+ * A container the plan starts waits until the containers the plan removes that publish one of
+ * its host ports are stopped: a container renamed (`web` becoming `web_1`) would otherwise meet
+ * its own old self holding the port ("port is already allocated").
+ */
+function startAfterPortsFreed(b: Builder, specs: Map<string, ContainerSpec>, starts: ReadonlyMap<string, string>, holders: ReadonlyMap<string, readonly string[]>): void {
+  for (const [name, start] of starts) {
+    for (const port of specs.get(name)?.ports ?? []) {
+      if (port.published !== null) b.dependOn(start, ...(holders.get(hostPort(port)) ?? []));
     }
   }
 }
@@ -958,7 +978,7 @@ function planRemovals(
   observed: ObservedProject,
   ownedById: Map<string, ObservedContainer>,
   options: PlanOptions,
-): void {
+): Map<string, string[]> {
   const gone = <T extends { name: string }>(live: readonly T[], wanted: Readonly<Record<string, unknown>>): T[] =>
     live.filter((o) => !Object.hasOwn(wanted, o.name));
 
@@ -966,12 +986,17 @@ function planRemovals(
   const containers = gone(observed.containers, desired.containers);
   const stops = new Map<string, string>();
   const removes = new Map<string, string>();
+  /** Host port -> the stops that free it. */
+  const portHolders = new Map<string, string[]>();
   for (const live of containers) {
     const id = objectId('container', live.name);
     const suffix = containers.filter((c) => c.name === live.name).length > 1 ? `-${live.id.slice(0, 12)}` : '';
     const remove = removeContainer(b, id, suffix, live);
     stops.set(live.name, `${id}:stop${suffix}`);
     removes.set(live.name, remove);
+    for (const port of live.spec?.ports ?? []) {
+      if (port.published !== null) portHolders.set(hostPort(port), [...(portHolders.get(hostPort(port)) ?? []), `${id}:stop${suffix}`]);
+    }
     b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [] });
   }
   for (const live of containers) {
@@ -1014,6 +1039,7 @@ function planRemovals(
     b.removal(res('volume', live.engineName), b.add(id, 'remove', { op: 'volume.remove', engineName: live.engineName }));
     b.change({ action: 'delete', kind: 'volume', name: live.name, engineName: live.engineName, id: live.engineName, reason: `${b.goneReason} (${b.teardown ? '--volumes' : '--prune-volumes'}: its data is deleted)`, fields: [] });
   }
+  return portHolders;
 }
 
 /**

@@ -327,6 +327,15 @@ describe('containers', () => {
     assert.deepEqual(plan(desired, observeAsApplied(desired)).steps, [], 'nothing to start: nothing to wait for');
   });
 
+  test('a container that takes over a host port from a container the plan removes (a rename) starts once that one is stopped', () => {
+    const port = { target: 80, published: 8080, hostIp: '', protocol: 'tcp' } as const;
+    const before = project({ networks: [net('default')], containers: [ctr('web', { ports: [port] }), ctr('other', { ports: [{ ...port, published: 9090 }] })] });
+    const after = project({ networks: [net('default')], containers: [ctr('web_1', { ports: [port] }), ctr('other', { ports: [{ ...port, published: 9090 }] })] });
+    const p = plan(after, observeAsApplied(before));
+    assertOrdered(p, 'container/web:stop', 'container/web_1:start');
+    assert.ok(!step(p, 'container/web_1:create').after.includes('container/web:stop'), 'only the start needs the port');
+  });
+
   test('containers no longer in the manifest stop in reverse dependency order', () => {
     const before = project({ networks: [net('default')], containers: [ctr('db'), ctr('web', {}, { db: { condition: 'service_started' } })] });
     const p = plan(project({ networks: [net('default')] }), observeAsApplied(before));
