@@ -10,7 +10,7 @@
 import { unmanagedFields, withUnmanaged } from '../convert/unmanaged.js';
 import { isEngineError } from '../engine/errors.js';
 import type { EngineClient } from '../engine/client.js';
-import type { ContainerInspect, PullProgress } from '../engine/types.js';
+import type { ContainerCreateSpec, ContainerInspect, PullProgress } from '../engine/types.js';
 import { observeService } from '../convert/from-engine.js';
 import {
   configBody,
@@ -25,7 +25,7 @@ import {
   type Owner,
 } from '../convert/to-engine.js';
 import { deepEqual } from '../diff/fields.js';
-import type { DesiredProject, ServiceSpec } from '../model/desired.js';
+import type { ContainerSpec, DesiredProject, ServiceSpec } from '../model/desired.js';
 import { oldestFirst } from '../model/duplicates.js';
 import { randomId, saltedFingerprint, sha256Hex, specHash } from '../model/hash.js';
 import { LABEL_CONTENT, LABEL_NAME, LABEL_SPEC_HASH, isOwnedBy } from '../model/labels.js';
@@ -66,6 +66,18 @@ function lastHealthOutput(c: ContainerInspect): string {
   const log = c.State.Health?.Log;
   const output = (log?.at(-1)?.Output ?? '').trim().split('\n')[0] ?? '';
   return output === '' ? '' : ` (last check: ${output.length > 200 ? `${output.slice(0, 200)}...` : output})`;
+}
+
+/** The name the Engine gives an anonymous volume. */
+const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
+
+/** A container body with the inherited anonymous volumes mounted by name at their targets. */
+function withMounts(body: ContainerCreateSpec, inherited: ReadonlyMap<string, string>): ContainerCreateSpec {
+  if (inherited.size === 0) return body;
+  const given = body.HostConfig?.Mounts ?? [];
+  const mounts = given.filter((m) => m.Target === undefined || !inherited.has(m.Target));
+  for (const [target, name] of inherited) mounts.push({ Type: 'volume', Source: name, Target: target, ReadOnly: given.find((m) => m.Target === target)?.ReadOnly ?? false });
+  return { ...body, HostConfig: { ...body.HostConfig, Mounts: mounts } };
 }
 
 /** Swarm's label on the containers of a service's tasks: the service's id. */
@@ -209,6 +221,50 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
     if (oldest === undefined || oldest.id === id) return id;
     await removeWithRetry(() => engine.networks.remove(id));
     return oldest.id;
+  };
+
+  /** Names of the anonymous volumes (64 hex digits) a container mounts, by target; empty when it is gone. */
+  const anonymousMounts = async (container: string): Promise<Map<string, string>> => {
+    const found = await engine.containers.inspect(container).catch((err: unknown) => {
+      if (isEngineError(err, 'not-found')) return null;
+      throw err;
+    });
+    const out = new Map<string, string>();
+    for (const m of found?.Mounts ?? []) {
+      const { Type: type, Name: name, Destination: target } = m as { Type?: unknown; Name?: unknown; Destination?: unknown };
+      if (type === 'volume' && typeof name === 'string' && ANONYMOUS_VOLUME.test(name) && typeof target === 'string') out.set(target, name);
+    }
+    return out;
+  };
+  const anonymousVolumesOf = async (container: string): Promise<string[]> => [...(await anonymousMounts(container)).values()];
+
+  /**
+   * The anonymous volumes of the container a replacement replaces that the replacement takes over,
+   * by target, as docker compose up does: where the new spec mounts an anonymous volume too, or
+   * mounts nothing and the image declares a VOLUME. Their data survives the replacement.
+   */
+  const inheritedVolumes = async (previousId: string, spec: ContainerSpec): Promise<Map<string, string>> => {
+    const out = new Map<string, string>();
+    let declared: ReadonlySet<string> | null = null;
+    for (const [target, name] of await anonymousMounts(previousId)) {
+      const wanted = spec.mounts.find((m) => m.target === target);
+      if (wanted !== undefined) {
+        if (wanted.type === 'volume' && wanted.source === '') out.set(target, name);
+        continue;
+      }
+      declared ??= new Set(Object.keys((await engine.images.inspect(spec.image).catch(() => null))?.Config?.Volumes ?? {}));
+      if (declared.has(target)) out.set(target, name);
+    }
+    return out;
+  };
+
+  /** Removes anonymous volumes that nothing mounts any more (one still in use, or gone, is left). */
+  const removeUnusedVolumes = async (names: readonly string[]): Promise<void> => {
+    for (const name of names) {
+      await engine.volumes.remove(name).catch((err: unknown) => {
+        if (!isEngineError(err, 'in-use') && !isEngineError(err, 'not-found')) throw err;
+      });
+    }
   };
 
   const serviceRefs = () => ({ secretIds: ids.secret, configIds: ids.config, networkIds: ids.network });
@@ -372,7 +428,9 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         await removeWithRetry(() => engine.configs.remove(step.id));
         return;
       case 'container.create': {
-        const { body, moreNetworks } = containerBody(step.spec, owner(step.name), { dependsOn: containerDependsOn(step.name), replaces: step.replaces });
+        const made = containerBody(step.spec, owner(step.name), { dependsOn: containerDependsOn(step.name), replaces: step.replaces });
+        const { moreNetworks } = made;
+        const body = step.replaces === null ? made.body : withMounts(made.body, await inheritedVolumes(step.replaces, step.spec));
         await createOnce(`container ${step.engineName}`, async () => (await engine.containers.create(body, { name: step.engineName })).id, async () => {
           const found = await engine.containers.inspect(step.engineName);
           return { labels: found.Config.Labels ?? null, result: found.Id };
@@ -399,15 +457,26 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         }
         return;
       }
-      case 'container.remove':
-        await removeWithRetry(() => engine.containers.remove(step.engineName, { force: true }));
+      case 'container.remove': {
+        if (step.volumes !== true) {
+          await removeWithRetry(() => engine.containers.remove(step.engineName, { force: true }));
+          return;
+        }
+        const volumes = await anonymousVolumesOf(step.engineName);
+        await removeWithRetry(() => engine.containers.remove(step.engineName, { force: true, volumes: true }));
+        await removeUnusedVolumes(volumes);
         return;
+      }
       case 'container.rename':
         await engine.containers.rename(step.from, step.to);
         return;
-      case 'container.remove-previous':
-        await removeWithRetry(() => engine.containers.remove(step.replacement.previousId, { force: true }));
+      case 'container.remove-previous': {
+        // Its anonymous volumes go with it, but those its replacement took over (in use).
+        const volumes = await anonymousVolumesOf(step.replacement.previousId);
+        await removeWithRetry(() => engine.containers.remove(step.replacement.previousId, { force: true, volumes: true }));
+        await removeUnusedVolumes(volumes);
         return;
+      }
       case 'container.update':
         await engine.containers.update(step.engineName, containerUpdateBody(step.restart, step.memLimit, step.cpus));
         return;

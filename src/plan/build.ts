@@ -754,10 +754,10 @@ function releaseContainer(b: Builder, key: string, live: ObservedContainer): voi
   for (const m of live.spec.mounts) if (m.type === 'volume' && m.source !== '') b.release(res('volume', m.source), key);
 }
 
-/** Stops and removes a live container; returns the key of the removal. */
-function removeContainer(b: Builder, id: ObjectId, suffix: string, live: ObservedContainer, after: (string | undefined)[] = []): string {
+/** Stops and removes a live container (and its anonymous volumes, when `volumes`); returns the key of the removal. */
+function removeContainer(b: Builder, id: ObjectId, suffix: string, live: ObservedContainer, volumes: boolean, after: (string | undefined)[] = []): string {
   const stop = b.add(id, `stop${suffix}`, { op: 'container.stop', engineName: live.engineName, timeout: live.spec?.stopGracePeriod ?? null }, after);
-  const remove = b.add(id, `remove${suffix}`, { op: 'container.remove', engineName: live.engineName }, [stop]);
+  const remove = b.add(id, `remove${suffix}`, { op: 'container.remove', engineName: live.engineName, ...(volumes ? { volumes: true as const } : {}) }, [stop]);
   releaseContainer(b, remove, live);
   return remove;
 }
@@ -777,7 +777,7 @@ function planContainers(b: Builder, desired: DesiredProject, observed: ObservedP
     // would then remove what the create made.
     const leftovers: string[] = [];
     for (const leftover of owned.filter((c) => c !== live)) {
-      leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover));
+      leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover, true));
       b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [] });
     }
     const start = planContainer(b, ctr, spec, live, observed, context, leftovers);
@@ -867,7 +867,7 @@ function planContainer(
     if (attachedToReplaced || usesReplacedVolume) {
       // The old container must be gone before the network/volume it uses can be recreated, and
       // the new one needs the new network/volume: remove first, then create.
-      const removed = removeContainer(b, id, '-old', live);
+      const removed = removeContainer(b, id, '-old', live, true);
       return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed])]);
     }
     // Create-then-swap: if the new container cannot be created, the old one keeps running. The
@@ -991,7 +991,7 @@ function planRemovals(
   for (const live of containers) {
     const id = objectId('container', live.name);
     const suffix = containers.filter((c) => c.name === live.name).length > 1 ? `-${live.id.slice(0, 12)}` : '';
-    const remove = removeContainer(b, id, suffix, live);
+    const remove = removeContainer(b, id, suffix, live, options.pruneVolumes);
     stops.set(live.name, `${id}:stop${suffix}`);
     removes.set(live.name, remove);
     for (const port of live.spec?.ports ?? []) {

@@ -65,7 +65,12 @@ export type StepOp =
     }
   | { readonly op: 'container.start'; readonly engineName: string }
   | { readonly op: 'container.stop'; readonly engineName: string; readonly timeout: Duration | null }
-  | { readonly op: 'container.remove'; readonly engineName: string }
+  | {
+      readonly op: 'container.remove';
+      readonly engineName: string;
+      /** Its anonymous volumes go too (a replaced container's; a deleted one's with --prune-volumes or destroy --volumes). */
+      readonly volumes?: true;
+    }
   | { readonly op: 'container.rename'; readonly from: string; readonly to: string }
   | {
       /**

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { undoReplacement } from '../../src/apply/replacements.js';
 import { LABEL_PROJECT, LABEL_REPLACES } from '../../src/model/labels.js';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { MOOR_BIN, runMoor, type CliResult } from '../support/cli.js';
 import { useProject } from '../support/project.js';
 
 const run = useProject('swap');
+const docker = promisify(execFile);
 
 const moor = (dir: string, ...args: string[]) => runMoor(args, { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } });
 const all = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
@@ -219,5 +221,39 @@ containers:
     const again = await moor(dir, 'apply', '--yes');
     assert.equal(again.code, 0, all(again));
     assert.ok((await run.engine.containers.inspect(`${name}_web`)).Config.Env?.includes('VERSION=2'));
+  });
+
+  test('an anonymous volume keeps its data across a replacement (as docker compose up), and goes with destroy --volumes', async () => {
+    const name = run.newProject();
+    const dir = mkdtempSync(join(tmpdir(), 'moor-swap-'));
+    const manifest = (value: string): string => `project: ${name}
+containers:
+  web:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    stop_grace_period: 1s
+    environment: { VERSION: "${value}" }
+    volumes: ["/anon"]
+`;
+    writeFileSync(join(dir, 'moor.yaml'), manifest('1'));
+    assert.equal((await moor(dir, 'apply', '--yes')).code, 0);
+    const first = await run.engine.containers.inspect(`${name}_web`);
+    const volume = (first.Mounts ?? []).find((m) => m['Destination'] === '/anon')?.['Name'];
+    assert.match(String(volume), /^[0-9a-f]{64}$/);
+    await docker('docker', ['exec', `${name}_web`, 'sh', '-c', 'echo keep > /anon/f']);
+
+    writeFileSync(join(dir, 'moor.yaml'), manifest('2'));
+    const replaced = await moor(dir, 'apply', '--yes');
+    assert.equal(replaced.code, 0, all(replaced));
+    const second = await run.engine.containers.inspect(`${name}_web`);
+    assert.notEqual(second.Id, first.Id);
+    assert.equal((second.Mounts ?? []).find((m) => m['Destination'] === '/anon')?.['Name'], volume, 'the same volume, taken over');
+    assert.equal((await docker('docker', ['exec', `${name}_web`, 'cat', '/anon/f'])).stdout.trim(), 'keep');
+    assert.equal((await moor(dir, 'plan', '--detailed-exitcode')).code, 0, 'no perpetual diff');
+
+    const destroyed = await moor(dir, 'destroy', '--yes', '--volumes');
+    assert.equal(destroyed.code, 0, all(destroyed));
+    await assert.rejects(run.engine.volumes.inspect(String(volume)), /404|not found|no such volume/i, 'the anonymous volume went with its container');
   });
 });
