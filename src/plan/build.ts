@@ -643,6 +643,9 @@ function holdRollout(b: Builder, id: ObjectId, spec: ServiceSpec, live: Observed
     b.problem('warning', id, `Swarm paused the ${what} of this service: ${status.message}; fix the manifest, or run with --retry-failed to restart it`, 'rollout-paused');
   } else if (updating && status.state === 'rollback_completed') {
     b.problem('warning', id, `Swarm rolled back its last rollout (${status.message}); this spec is sent again (run apply --wait to catch a rollback and hold a failing spec back)`);
+  } else if (updating && (status.state === 'rollback_paused' || status.state === 'rollback_started')) {
+    const what = status.state === 'rollback_paused' ? 'paused the rollback of' : 'is rolling back';
+    b.problem('warning', id, `Swarm ${what} its last rollout (${status.message}); this spec is sent again, which ends that rollback`);
   }
   return false;
 }

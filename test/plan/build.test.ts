@@ -206,6 +206,16 @@ describe('services Swarm rolled back or paused (flap protection)', () => {
     assert.match(p.problems.find((x) => x.object === 'service/api')?.message ?? '', /Swarm rolled back its last rollout \(rollback completed\); this spec is sent again/);
   });
 
+  test('a rollback Swarm paused, or is still running, that moor did not record: the spec is sent again, with a warning that says so', () => {
+    for (const [state, said] of [['rollback_paused', 'paused the rollback of'], ['rollback_started', 'is rolling back']] as const) {
+      const observed = rolledBack('not recorded');
+      const live = { ...observed, services: observed.services.map((s) => (s.name === 'api' ? { ...s, updateStatus: { state, message: 'update rolled back' } } : s)) };
+      const p = plan(failing, live);
+      assert.equal(changeOf(p, 'service/api')?.action, 'update');
+      assert.equal(p.problems.find((x) => x.object === 'service/api')?.message, `Swarm ${said} its last rollout (update rolled back); this spec is sent again, which ends that rollback`);
+    }
+  });
+
   test('a paused rollout is reported, and --retry-failed restarts it by bumping ForceUpdate', () => {
     const observed = observeAsApplied(before);
     const paused: ObservedProject = {
