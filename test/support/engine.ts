@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { EngineClient, isEngineError } from '../../src/engine/index.js';
 import type { EngineClientOptions, Labels } from '../../src/engine/index.js';
+import type { Service } from '../../src/engine/types.js';
 
 /** The label every test object carries; its value is the run id. */
 export const TEST_LABEL = 'io.moor.test';
@@ -116,4 +117,21 @@ export async function collectLogs(stream: AsyncIterable<{ stream: 'stdout' | 'st
   const out = { stdout: '', stderr: '' };
   for await (const chunk of stream) out[chunk.stream] += chunk.data.toString('utf8');
   return out;
+}
+
+/**
+ * Changes a service as a person would with `docker service update`: Swarm bumps a service's
+ * version by itself while it starts or moves tasks, so an "update out of sequence" is read again
+ * and retried, as the docker CLI does.
+ */
+export async function updateServiceByHand(engine: EngineClient, nameOrId: string, change: (spec: Service['Spec']) => Service['Spec']): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const live = await engine.services.inspect(nameOrId);
+    try {
+      await engine.services.update(live.ID, live.Version.Index, change(live.Spec));
+      return;
+    } catch (err: unknown) {
+      if (attempt >= 5 || !isEngineError(err, 'out-of-sequence')) throw err;
+    }
+  }
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { waitFor } from '../support/engine.js';
+import { updateServiceByHand, waitFor } from '../support/engine.js';
 import { moorIn, outputOf, useTrustRun } from '../support/trust.js';
 
 const run = useTrustRun('idem');
@@ -54,7 +54,7 @@ describe('moor keeps what it does not manage (research A3)', { timeout: 180_000 
       return tasks.length === 2 ? tasks.map((t) => t.ID).sort() : undefined;
     };
     const first = await waitFor('two tasks', running, 60_000);
-    await d.services.update(live.ID, live.Version.Index, { ...live.Spec, TaskTemplate: { ...live.Spec.TaskTemplate, ForceUpdate: 7 } });
+    await updateServiceByHand(d, live.ID, (spec) => ({ ...spec, TaskTemplate: { ...spec.TaskTemplate, ForceUpdate: 7 } }));
     const before = await waitFor('the forced redeploy to settle', async () => {
       const now = await running();
       return now !== undefined && !now.some((id) => first.includes(id)) ? now : undefined;

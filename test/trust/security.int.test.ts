@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { goDown, hold, respond } from '../support/fault-proxy.js';
 import { createCa, issueCertificate, startTlsForwarder } from '../support/tls.js';
 import type { CliResult } from '../support/cli.js';
+import { updateServiceByHand } from '../support/engine.js';
 import { moorIn, outputOf, startMoor, useTrustRun } from '../support/trust.js';
 import { triggeredBy, WatchProcess } from '../support/watch.js';
 
@@ -326,7 +327,7 @@ describe('objects without the project\'s label are never modified or removed (re
     assert.equal((await moorIn(dir, ['apply', '--yes'], { API_KEY: ENV_SECRET })).code, 0);
     const d = run.direct;
     const live = await d.services.inspect(`${project}_api`);
-    await d.services.update(live.ID, live.Version.Index, { ...live.Spec, Labels: { ...live.Spec.Labels, 'io.moor.project': `${project} ` } });
+    await updateServiceByHand(d, live.ID, (spec) => ({ ...spec, Labels: { ...spec.Labels, 'io.moor.project': `${project} ` } }));
     const version = (await d.services.inspect(live.ID)).Version.Index;
     try {
       const plan = await moorIn(dir, ['plan'], { API_KEY: ENV_SECRET });
