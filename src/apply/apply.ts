@@ -6,9 +6,9 @@ import { MoorError } from '../errors.js';
 import type { DesiredProject } from '../model/desired.js';
 import type { ObservedProject } from '../model/observed.js';
 import type { Plan } from '../plan/build.js';
-import { projectSecretTexts, redactSecrets } from '../diff/sensitive.js';
 import { createEngineRunner } from './engine-runner.js';
-import { executeSteps, type ApplyEvent, type ApplyReport, type StepRunner } from './execute.js';
+import { executeSteps, type ApplyEvent, type ApplyReport } from './execute.js';
+import { redactingErrors } from './redact.js';
 import { holdServiceWrites, stepCost } from './schedule.js';
 import type { RegistryAuthLookup } from './registry-auth.js';
 import { undoFailedReplacements, verifyReplacements, type UndoneReplacement } from './replacements.js';
@@ -84,26 +84,3 @@ export async function applyPlan(engine: EngineClient, desired: DesiredProject, o
   return { ...report, undone };
 }
 
-/**
- * The runner, with the secrets' values taken out of the messages of its errors: the Engine quotes
- * what it refuses (`unable to find user <value>`), and a value built from a secret's variable
- * would reach the report, the progress lines and watch's log. The error itself is kept (its
- * class, status and code decide retries and reports), its message and stack rewritten.
- */
-function redactingErrors(runner: StepRunner, desired: DesiredProject): StepRunner {
-  const secrets = projectSecretTexts(desired);
-  if (secrets.length === 0) return runner;
-  return async (step, signal) => {
-    try {
-      await runner(step, signal);
-    } catch (err: unknown) {
-      if (err instanceof Error) {
-        for (let e: unknown = err; e instanceof Error; e = e.cause) {
-          e.message = redactSecrets(e.message, secrets);
-          if (e.stack !== undefined) e.stack = redactSecrets(e.stack, secrets);
-        }
-      }
-      throw err;
-    }
-  };
-}

@@ -69,7 +69,9 @@ export function replacementsToUndo(outcomes: readonly StepOutcome[], interrupted
     if (step.op !== 'container.remove-previous' || (status !== 'skipped' && !(interrupted && status === 'cancelled'))) continue;
     const r = step.replacement;
     if (!did(step.object, (s) => s.op === 'container.create' && s.replaces === r.previousId)) continue;
-    if (interrupted && did(step.object, (s) => s.op === 'container.start' && s.engineName === r.engineName)) continue;
+    // Interrupted after its new container started: left so (a verification that failed, with
+    // the removal skipped rather than cancelled, is undone as in any run).
+    if (status === 'cancelled' && did(step.object, (s) => s.op === 'container.start' && s.engineName === r.engineName)) continue;
     out.push({ object: step.object, replacement: r });
   }
   return out;

@@ -780,7 +780,9 @@ function planContainers(b: Builder, desired: DesiredProject, observed: ObservedP
     // would then remove what the create made.
     const leftovers: string[] = [];
     for (const leftover of owned.filter((c) => c !== live)) {
-      leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover, true));
+      // WARNING: its anonymous volumes stay: after a run killed mid-replace, the container aside
+      // may be the only one that held them, and the new container does not take them over.
+      leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover, false));
       b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [] });
     }
     const start = planContainer(b, ctr, spec, live, observed, context, leftovers);
@@ -870,7 +872,8 @@ function planContainer(
     if (attachedToReplaced || usesReplacedVolume) {
       // The old container must be gone before the network/volume it uses can be recreated, and
       // the new one needs the new network/volume: remove first, then create.
-      const removed = removeContainer(b, id, '-old', live, true);
+      // Its anonymous volumes stay (the new container, created after, cannot take them over).
+      const removed = removeContainer(b, id, '-old', live, false);
       return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed])]);
     }
     // Create-then-swap: if the new container cannot be created, the old one keeps running. The

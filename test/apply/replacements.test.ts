@@ -60,6 +60,7 @@ describe('replaced containers', () => {
     assert.deepEqual(undone({ 'stop-old': 'cancelled', 'rename-old': 'cancelled', rename: 'cancelled', start: 'cancelled', 'remove-old': 'cancelled' }), ['container/web'], 'only created: the new one goes');
     assert.deepEqual(undone({ start: 'failed', 'remove-old': 'skipped' }), ['container/web'], 'a start that failed as the run was interrupted');
     assert.deepEqual(undone({ 'remove-old': 'cancelled' }), [], 'the new one runs: the previous one, aside, is a leftover for the next plan');
+    assert.deepEqual(undone({ 'remove-old': 'skipped' }), ['container/web'], 'started, then failed its verification (the removal skipped): undone as in any run');
     assert.deepEqual(undone({ create: 'cancelled', 'stop-old': 'cancelled', 'rename-old': 'cancelled', rename: 'cancelled', start: 'cancelled', 'remove-old': 'cancelled' }), [], 'nothing was created');
   });
 });
