@@ -11,7 +11,7 @@ import { unmanagedFields, withUnmanaged } from '../convert/unmanaged.js';
 import { isEngineError } from '../engine/errors.js';
 import type { EngineClient } from '../engine/client.js';
 import type { ContainerCreateSpec, ContainerInspect, PullProgress } from '../engine/types.js';
-import { observeService } from '../convert/from-engine.js';
+import { containerSpecFromLabel, observeService } from '../convert/from-engine.js';
 import {
   configBody,
   containerBody,
@@ -117,7 +117,11 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
    * shorter than one service with `stop_grace_period: 1m30s`.
    */
   const releaseAllowanceMs = (uses: (spec: ServiceSpec) => boolean): number =>
-    observed.services.filter((svc) => uses(svc.spec)).reduce((sum, svc) => sum + ((svc.spec.stopGracePeriod ?? DEFAULT_STOP_GRACE_NS) / 1e6 + 1000) * (svc.spec.replicas ?? 1), 0);
+    Math.max(0, ...observed.services.filter((svc) => uses(svc.spec)).map((svc) => {
+      // Removed, its tasks stop at once; moved off by an update, batch after batch.
+      const batches = Math.ceil((svc.spec.replicas ?? 1) / Math.max(1, svc.spec.updateConfig?.parallelism ?? 1));
+      return ((svc.spec.stopGracePeriod ?? DEFAULT_STOP_GRACE_NS) / 1e6 + 1000) * batches;
+    }));
 
   /**
    * Retries `fn` while it fails because the Engine has not finished releasing the object, for
@@ -132,8 +136,8 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
       } catch (err: unknown) {
         if (isEngineError(err, 'not-found')) return; // already gone: the goal is reached
         if (!isEngineError(err, 'in-use')) throw err;
-        if (onInUse !== undefined && (await onInUse(err))) continue;
         if (Date.now() + delay > deadline) throw err;
+        if (onInUse !== undefined && (await onInUse(err))) continue;
         await sleep(delay);
       }
     }
@@ -155,7 +159,8 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
       const service = found?.Config.Labels?.[SWARM_SERVICE_ID_LABEL];
       if (found === null || found.State.Running || service === undefined || !projectServices.has(service)) continue;
       await engine.containers.remove(found.Id).catch((e: unknown) => {
-        if (!isEngineError(e, 'not-found')) throw e;
+        // Gone, or already being removed (by Swarm itself): the next try tells.
+        if (!isEngineError(e, 'not-found') && !isEngineError(e, 'conflict')) throw e;
       });
       removed = true;
     }
@@ -223,16 +228,24 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
     return oldest.id;
   };
 
-  /** Names of the anonymous volumes (64 hex digits) a container mounts, by target; empty when it is gone. */
+  /**
+   * The anonymous volumes a container mounts, by target; empty when it is gone. Anonymous: named
+   * by the Engine (64 hex digits) and where the spec moor made it from (its label) mounts no
+   * named volume or bind: an external volume that happens to have such a name is not one.
+   */
   const anonymousMounts = async (container: string): Promise<Map<string, string>> => {
     const found = await engine.containers.inspect(container).catch((err: unknown) => {
       if (isEngineError(err, 'not-found')) return null;
       throw err;
     });
     const out = new Map<string, string>();
-    for (const m of found?.Mounts ?? []) {
+    const spec = containerSpecFromLabel(found?.Config.Labels);
+    if (found === null || spec === null) return out;
+    for (const m of found.Mounts ?? []) {
       const { Type: type, Name: name, Destination: target } = m as { Type?: unknown; Name?: unknown; Destination?: unknown };
-      if (type === 'volume' && typeof name === 'string' && ANONYMOUS_VOLUME.test(name) && typeof target === 'string') out.set(target, name);
+      if (type !== 'volume' || typeof name !== 'string' || !ANONYMOUS_VOLUME.test(name) || typeof target !== 'string') continue;
+      const declared = spec.mounts.find((x) => x.target === target);
+      if (declared === undefined || (declared.type === 'volume' && declared.source === '')) out.set(target, name);
     }
     return out;
   };

@@ -3,8 +3,7 @@
 //
 // A service update replaces the whole spec. Built from the manifest alone, it would also remove
 // whatever was set on fields the manifest cannot say (`docker service update --dns-add`,
-// `--host-add`, `--cap-add`, `--sysctl-add`, `--ulimit-add`, a generic resource, the platforms
-// the docker CLI records), and the plan, which compares only what moor manages, would not show
+// `--host-add`, `--cap-add`, `--sysctl-add`, `--ulimit-add`, a generic resource), and the plan, which compares only what moor manages, would not show
 // it. So the update sends those fields back unchanged: moor changes what it manages, and only
 // that. What it manages is listed below, field by field; a field it manages that the manifest
 // leaves out is removed (the Engine's default), as the plan says.
@@ -49,7 +48,8 @@ export const MANAGED_SERVICE_FIELDS: Managed = {
     },
     Resources: { Limits: { NanoCPUs: true, MemoryBytes: true, Pids: true }, Reservations: { NanoCPUs: true, MemoryBytes: true } },
     RestartPolicy: true,
-    Placement: { Constraints: true, Preferences: true, MaxReplicas: true },
+    // Platforms too: the docker CLI records the image's platforms, which a new image may not share.
+    Placement: { Constraints: true, Preferences: true, MaxReplicas: true, Platforms: true },
     Networks: true,
     LogDriver: true,
     ForceUpdate: true,

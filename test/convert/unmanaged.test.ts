@@ -67,7 +67,6 @@ describe('the fields of a service moor does not manage', () => {
       TaskTemplate: {
         ContainerSpec: byHand,
         Resources: { Reservations: { GenericResources: [{ DiscreteResourceSpec: { Kind: 'gpu', Value: 1 } }] } },
-        Placement: { Platforms: [{ Architecture: 'amd64', OS: 'linux' }] },
         Runtime: 'container',
       },
     });
