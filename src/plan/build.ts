@@ -135,6 +135,15 @@ class Builder {
   readonly releases = new Map<string, string[]>();
   /** `kind:engineName` -> keys of the steps that remove it: they wait for all its releases. */
   readonly removals = new Map<string, string[]>();
+  /** Host port (`8080/tcp`) -> the steps that stop a container holding it (removed or replaced). */
+  readonly portHolders = new Map<string, string[]>();
+
+  /** `stopKey` frees the host ports `live` publishes. */
+  freesPorts(live: ObservedContainer, stopKey: string): void {
+    for (const port of live.spec?.ports ?? []) {
+      if (port.published !== null) this.portHolders.set(hostPort(port), [...(this.portHolders.get(hostPort(port)) ?? []), stopKey]);
+    }
+  }
 
   add(object: ObjectId, suffix: string, op: StepOp, after: Iterable<string | undefined> = []): string {
     const key = `${object}:${suffix}`;
@@ -223,6 +232,9 @@ function insertSorted(list: string[], value: string): void {
 
 const res = (kind: string, engineName: string): string => `${kind}:${engineName}`;
 
+/** A host port, as the Engine binds it: the address is left out (0.0.0.0 holds every address's port). */
+const hostPort = (p: ContainerPort): string => `${p.published ?? 0}/${p.protocol}`;
+
 export function buildPlan(desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Plan {
   const b = new Builder(observed.images, options.pull, options.teardown === true);
   checkEngine(b, desired, observed);
@@ -242,8 +254,8 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   planSecretsAndConfigs(b, desired, observed, r);
   const serviceOutcome = planServices(b, desired, observed, services, { replacedNetworks, replacedVolumes, retryFailed: options.retryFailed === true, adopt, replace });
   const starts = planContainers(b, desired, observed, containers, { replacedNetworks, replacedVolumes, replace });
-  const portHolders = planRemovals(b, desired, observed, ownedContainersById, options);
-  startAfterPortsFreed(b, containers, starts, portHolders);
+  planRemovals(b, desired, observed, ownedContainersById, options);
+  startAfterPortsFreed(b, containers, starts);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
 
   // A secret's value used elsewhere (a label, a config, a command built from the same variable) is
@@ -252,7 +264,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const changes = [...b.changes]
     .sort((x, y) => KIND_ORDER[x.kind] - KIND_ORDER[y.kind] || x.name.localeCompare(y.name) || x.engineName.localeCompare(y.engineName))
     .map((c) => (c.kind === 'container' || c.kind === 'service' ? { ...c, fields: hideSensitiveEnvironment(c.fields, workloadOf(desired, c.kind, c.name)?.sensitiveEnvironment ?? []) } : c))
-    .map((c) => ({ ...c, fields: hideSecretValues(c.fields, secrets) }));
+    .map((c) => ({ ...c, reason: redactSecrets(c.reason, secrets), fields: hideSecretValues(c.fields, secrets) }));
   let steps: readonly Step[] = b.steps();
   let problems: readonly PlanProblem[] = b.problems;
   let planned: readonly Change[] = changes;
@@ -698,7 +710,10 @@ function planServices(b: Builder, desired: DesiredProject, observed: ObservedPro
       outcome.recreated.add(svc.name);
       continue;
     }
-    if (onReplacedNetwork.length === 0 && holdRollout(b, id, spec, live, verdict.action === 'update', retryFailed)) continue;
+    if (onReplacedNetwork.length === 0 && holdRollout(b, id, spec, live, verdict.action === 'update', retryFailed)) {
+      if (context.replace.has(id)) b.problem('warning', id, `--replace ${id}: not done: its update is held back (see the other warning); add --retry-failed to send it anyway`);
+      continue;
+    }
     const retry = verdict.action === 'none' && retryFailed && isPaused(live);
     const restart = context.replace.has(id);
     if (verdict.action === 'none' && onReplacedNetwork.length === 0 && !retry && !restart && adopted === undefined) continue;
@@ -815,18 +830,16 @@ function planContainers(b: Builder, desired: DesiredProject, observed: ObservedP
   return starts;
 }
 
-/** A host port, as the Engine binds it: the address is left out (0.0.0.0 holds every address's port). */
-const hostPort = (p: ContainerPort): string => `${p.published ?? 0}/${p.protocol}`;
-
 /**
- * A container the plan starts waits until the containers the plan removes that publish one of
- * its host ports are stopped: a container renamed (`web` becoming `web_1`) would otherwise meet
- * its own old self holding the port ("port is already allocated").
+ * A container the plan starts waits until the containers the plan removes or replaces that publish
+ * one of its host ports are stopped: a container renamed (`web` becoming `web_1`), or a port moved
+ * from a replaced container to another, would otherwise meet the old holder of the port ("port
+ * is already allocated").
  */
-function startAfterPortsFreed(b: Builder, specs: Map<string, ContainerSpec>, starts: ReadonlyMap<string, string>, holders: ReadonlyMap<string, readonly string[]>): void {
+function startAfterPortsFreed(b: Builder, specs: Map<string, ContainerSpec>, starts: ReadonlyMap<string, string>): void {
   for (const [name, start] of starts) {
     for (const port of specs.get(name)?.ports ?? []) {
-      if (port.published !== null) b.dependOn(start, ...(holders.get(hostPort(port)) ?? []));
+      if (port.published !== null) b.dependOn(start, ...(b.portHolders.get(hostPort(port)) ?? []));
     }
   }
 }
@@ -874,6 +887,7 @@ function planContainer(
       // the new one needs the new network/volume: remove first, then create.
       // Its anonymous volumes stay (the new container, created after, cannot take them over).
       const removed = removeContainer(b, id, '-old', live, false);
+      b.freesPorts(live, `${id}:stop-old`);
       return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed])]);
     }
     // Create-then-swap: if the new container cannot be created, the old one keeps running. The
@@ -885,6 +899,7 @@ function planContainer(
     const previous = `${live.id.slice(0, 12)}_previous_${ctr.engineName}`;
     const created = create(temp, live.id);
     const stopped = b.add(id, 'stop-old', { op: 'container.stop', engineName: live.engineName, timeout: live.spec?.stopGracePeriod ?? null }, [created]);
+    b.freesPorts(live, stopped);
     const aside = b.add(id, 'rename-old', { op: 'container.rename', from: live.engineName, to: previous }, [stopped]);
     const renamed = b.add(id, 'rename', { op: 'container.rename', from: temp, to: ctr.engineName }, [aside]);
     const started = b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [renamed]);
@@ -984,7 +999,7 @@ function planRemovals(
   observed: ObservedProject,
   ownedById: Map<string, ObservedContainer>,
   options: PlanOptions,
-): Map<string, string[]> {
+): void {
   const gone = <T extends { name: string }>(live: readonly T[], wanted: Readonly<Record<string, unknown>>): T[] =>
     live.filter((o) => !Object.hasOwn(wanted, o.name));
 
@@ -992,17 +1007,13 @@ function planRemovals(
   const containers = gone(observed.containers, desired.containers);
   const stops = new Map<string, string>();
   const removes = new Map<string, string>();
-  /** Host port -> the stops that free it. */
-  const portHolders = new Map<string, string[]>();
   for (const live of containers) {
     const id = objectId('container', live.name);
     const suffix = containers.filter((c) => c.name === live.name).length > 1 ? `-${live.id.slice(0, 12)}` : '';
     const remove = removeContainer(b, id, suffix, live, options.pruneVolumes);
     stops.set(live.name, `${id}:stop${suffix}`);
     removes.set(live.name, remove);
-    for (const port of live.spec?.ports ?? []) {
-      if (port.published !== null) portHolders.set(hostPort(port), [...(portHolders.get(hostPort(port)) ?? []), `${id}:stop${suffix}`]);
-    }
+    b.freesPorts(live, `${id}:stop${suffix}`);
     b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [] });
   }
   for (const live of containers) {
@@ -1045,7 +1056,6 @@ function planRemovals(
     b.removal(res('volume', live.engineName), b.add(id, 'remove', { op: 'volume.remove', engineName: live.engineName }));
     b.change({ action: 'delete', kind: 'volume', name: live.name, engineName: live.engineName, id: live.engineName, reason: `${b.goneReason} (${b.teardown ? '--volumes' : '--prune-volumes'}: its data is deleted)`, fields: [] });
   }
-  return portHolders;
 }
 
 /**

@@ -116,8 +116,10 @@ function handle(req: IncomingMessage, res: ServerResponse, handlers: StatusHandl
   if (path === '/metrics') return reply(req, res, 200, EXPOSITION_CONTENT_TYPE, handlers.metrics());
   const secret = options.syncSecret;
   if (secret === undefined) return accept(req, res, handlers);
+  // Without a signature to check, the headers decide, before any of the body is read.
+  if (header(req.headers, SIGNATURE_HEADER) === undefined) return decide(req, res, handlers, options, authorizeSync(req.headers, null, secret));
   // The body is read only to check its signature, as it streams: never kept.
-  const mac = header(req.headers, SIGNATURE_HEADER) === undefined ? null : createHmac('sha256', secret);
+  const mac = createHmac('sha256', secret);
   const max = options.maxSyncBodyBytes ?? MAX_SYNC_BODY_BYTES;
   let size = 0;
   req.on('data', (chunk: Buffer) => {
@@ -128,15 +130,17 @@ function handle(req: IncomingMessage, res: ServerResponse, handlers: StatusHandl
       req.destroy();
       return;
     }
-    mac?.update(chunk);
+    mac.update(chunk);
   });
   req.on('end', () => {
-    if (res.headersSent) return;
-    const verdict = authorizeSync(req.headers, mac === null ? null : mac.digest(), secret);
-    if (verdict.ok) return accept(req, res, handlers);
-    options.onSyncRefused?.(verdict.reason, req.socket.remoteAddress ?? 'unknown');
-    send(res, 401, 'application/json', `${JSON.stringify({ status: 'unauthorized', reason: verdict.reason })}\n`, { 'www-authenticate': 'Bearer realm="moor sync"' });
+    if (!res.headersSent) decide(req, res, handlers, options, authorizeSync(req.headers, mac.digest(), secret));
   });
+}
+
+function decide(req: IncomingMessage, res: ServerResponse, handlers: StatusHandlers, options: StatusServerOptions, verdict: SyncAuthorization): void {
+  if (verdict.ok) return accept(req, res, handlers);
+  options.onSyncRefused?.(verdict.reason, req.socket.remoteAddress ?? 'unknown');
+  reply(req, res, 401, 'application/json', `${JSON.stringify({ status: 'unauthorized', reason: verdict.reason })}\n`, { 'www-authenticate': 'Bearer realm="moor sync"' });
 }
 
 function accept(req: IncomingMessage, res: ServerResponse, handlers: StatusHandlers): void {

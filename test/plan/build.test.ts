@@ -187,6 +187,12 @@ describe('services Swarm rolled back or paused (flap protection)', () => {
     assert.match(held?.message ?? '', /last rollout of this exact spec was rolled back by Swarm: update rolled back due to failure .*--retry-failed/);
   });
 
+  test('--replace does not get past a held-back update, and says so', () => {
+    const p = plan(failing, rolledBack('recorded'), { replace: ['service/api'] });
+    assert.equal(changeOf(p, 'service/api'), undefined);
+    assert.ok(p.problems.some((x) => x.message === '--replace service/api: not done: its update is held back (see the other warning); add --retry-failed to send it anyway'), JSON.stringify(p.problems));
+  });
+
   test('--retry-failed sends the rolled-back spec again', () => {
     const p = plan(failing, rolledBack('recorded'), { retryFailed: true });
     assert.equal(changeOf(p, 'service/api')?.action, 'update');
@@ -344,6 +350,15 @@ describe('containers', () => {
     const p = plan(after, observeAsApplied(before));
     assertOrdered(p, 'container/web:stop', 'container/web_1:start');
     assert.ok(!step(p, 'container/web_1:create').after.includes('container/web:stop'), 'only the start needs the port');
+  });
+
+  test('a host port moved from a replaced container to another: that one starts once the old holder is stopped', () => {
+    const port = { target: 80, published: 8080, hostIp: '', protocol: 'tcp' } as const;
+    const before = project({ networks: [net('default')], containers: [ctr('web', { ports: [port] })] });
+    const after = project({ networks: [net('default')], containers: [ctr('web', { ports: [{ ...port, published: 9090 }] }), ctr('proxy', { ports: [port] })] });
+    const p = plan(after, observeAsApplied(before));
+    assert.equal(changeOf(p, 'container/web')?.action, 'replace');
+    assertOrdered(p, 'container/web:stop-old', 'container/proxy:start');
   });
 
   test('containers no longer in the manifest stop in reverse dependency order', () => {
