@@ -52,7 +52,8 @@ Global options:
       --debug               Show stack traces and Engine requests (secrets are never shown)
   -h, --help                Show help (moor <command> --help for a command's options)
 
-Exit codes: 0 success; 1 error; 2 plan --detailed-exitcode found changes.
+Exit codes: 0 success; 1 error; 2 plan --detailed-exitcode found changes; 130 stopped by a
+signal at once; 141 output closed by its reader.
 Run 'moor <command> --help' for more.
 `;
 }
