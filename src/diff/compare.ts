@@ -115,7 +115,7 @@ export function compareContainer(desired: ContainerSpec, observed: ObservedConta
   const updateResources = touched.has('restart') || touched.has('memLimit') || touched.has('cpus');
   const reasons: string[] = [];
   if (fields.length > 0) reasons.push(`${describeFields(fields)} changed`);
-  if (start) reasons.push(`the container is ${observed.state.status}${observed.state.status === 'exited' ? ` (exit code ${observed.state.exitCode})` : ''}`);
+  if (start) reasons.push(observed.state.status === 'created' ? 'the container was created but never started' : `the container is ${observed.state.status}${observed.state.status === 'exited' ? ` (exit code ${observed.state.exitCode})` : ''}`);
   return { action: 'update', fields, reason: reasons.join('; '), updateResources, networks, start };
 }
 

@@ -285,6 +285,9 @@ describe('containers', () => {
     const p = plan(desired, stopped);
     assert.match(changeOf(p, 'container/db')?.reason ?? '', /exited \(exit code 137\)/);
     assert.deepEqual(keys(p), ['container/db:start']);
+    // One created and never started (its start failed: a port taken) says so.
+    const created = { ...observed, containers: observed.containers.map((c) => ({ ...c, state: { ...c.state, status: 'created', running: false, exitCode: 0 } })) };
+    assert.equal(changeOf(plan(desired, created), 'container/db')?.reason, 'the container was created but never started');
   });
 
   test('a one-shot container that completed successfully is left alone', () => {
