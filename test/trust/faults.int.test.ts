@@ -292,8 +292,10 @@ describe('moor watch when the events stream is cut mid-event (research A5)', { t
       const from = watch.records.length;
       await run.direct.containers.remove(`${s.project}_tool`, { force: true });
       const at = watch.records.indexOf(await lost(from));
-      await watch.waitFor('the drift repaired by a resync', (r) => r.msg === 'cycle' && r['result'] === 'ok' && triggeredBy(r, 'resync'), { from: at, timeoutMs: 90_000 });
-      await waitFor('the container back', async () => ((await run.direct.containers.inspect(`${s.project}_tool`)).State.Running ? true : undefined), 30_000);
+      // The repair itself: a resync cycle that started before the removal can end after it, with
+      // nothing to do.
+      await watch.waitFor('the drift repaired by a resync', (r) => r.msg === 'cycle' && r['result'] === 'ok' && triggeredBy(r, 'resync') && r['applied'] === true && String(r['changes']).includes('container/tool'), { from: at, timeoutMs: 90_000 });
+      await waitFor('the container back', async () => ((await run.direct.containers.inspect(`${s.project}_tool`).catch(() => undefined))?.State.Running === true ? true : undefined), 30_000);
     } finally {
       await watch.stop('SIGTERM');
     }
