@@ -23,7 +23,10 @@ const warning = (message: string): Verdict => ({ severity: 'warning', message })
 // (docker.io/library/ is assumed otherwise), and the rest must be lowercase.
 
 const HOST = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?$/;
-const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*$/;
+// WARNING: the grammar's separator is `[-]*`, which may be empty; written so in a backtracking
+// regex, `a` repeated 40 times then a bad character takes hours (the manifest fuzzer hung on it).
+// An empty separator only joins two runs of [a-z0-9], so `-+` names the same language.
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
 /** go-digest's algorithms, with the length of their hexadecimal digests. */

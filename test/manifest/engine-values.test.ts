@@ -65,6 +65,13 @@ test('a malformed image reference is refused, saying which part is wrong', () =>
   assert.match(why(`x/${hex(244)}`), /^the repository name is 256 characters/);
 });
 
+test('a long name part with a bad character at its end is refused at once (the check must not backtrack exponentially)', { timeout: 10_000 }, () => {
+  for (const ref of [`${'a'.repeat(5000)}!`, `x/${'a1'.repeat(2000)}-!`, `${'a-'.repeat(3000)}`]) {
+    assert.match(checkImageReference(ref, 'container')?.message ?? 'passed', /^invalid image reference/, ref.slice(0, 20));
+  }
+  assert.equal(checkImageReference(`x/${'a-b'.repeat(50)}`, 'container'), null, 'long, and valid');
+});
+
 test('an image ID names a container image, but not a service image (Swarm refuses it)', () => {
   assert.equal(checkImageReference(hex(64, 'b'), 'container'), null);
   assert.match(checkImageReference(hex(64, 'b'), 'service')?.message ?? '', /^an image ID \(".*"\) cannot be used for a service: Swarm needs a repository name/);
