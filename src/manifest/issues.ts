@@ -25,8 +25,12 @@ export type ValuePath = readonly PathSegment[];
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
-/** `KEY=` of a word written as an assignment (an environment or label entry in list form). */
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_.-]*=)./;
+/**
+ * `KEY=` of a word written as an assignment (an environment or label entry in list form), also
+ * behind stray punctuation: a line cut or mangled (`:ASSWORD=value`, found by the manifest
+ * fuzzer) is still an assignment whose value must not be quoted. A path (`secrets/a=b.txt`) is not.
+ */
+const ASSIGNMENT = /^([^A-Za-z0-9_=/]*[A-Za-z_][A-Za-z0-9_.-]*=)./;
 
 /**
  * A structural value (an image, a port, a duration...) as a message may quote it: only its first

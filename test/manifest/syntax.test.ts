@@ -142,6 +142,7 @@ test('an extra host written host=ip or {host: ip} (an environment entry moved in
 test('of a word written as an assignment (an environment entry moved among the ports), messages quote only the key', () => {
   assert.equal(quoteValue('PASSWORD=hunter2'), '"PASSWORD=..." (shortened)');
   assert.equal(quoteValue('com.example.tier=front'), '"com.example.tier=..." (shortened)');
+  assert.equal(quoteValue(':ASSWORD=CANARY-fuzz'), '":ASSWORD=..." (shortened)', 'a line cut before its key (the manifest fuzzer)');
   const port = parsePortShort('PASSWORD=hunter2');
   assert.ok(!port.ok && port.error === 'invalid container port "PASSWORD=..." (shortened)', port.ok ? '' : port.error);
   // Not assignments: a path, a value that only ends with "=".
