@@ -37,6 +37,7 @@ import { MoorError, assertNever } from '../errors.js';
 import type { Step } from '../plan/steps.js';
 import type { StepRunner } from './execute.js';
 import type { RegistryAuthLookup } from './registry-auth.js';
+import { inspectOrNull } from './replacements.js';
 
 export interface RunnerOptions {
   readonly engine: EngineClient;
@@ -234,10 +235,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
    * named volume or bind: an external volume that happens to have such a name is not one.
    */
   const anonymousMounts = async (container: string): Promise<Map<string, string>> => {
-    const found = await engine.containers.inspect(container).catch((err: unknown) => {
-      if (isEngineError(err, 'not-found')) return null;
-      throw err;
-    });
+    const found = await inspectOrNull(engine, container);
     const out = new Map<string, string>();
     const spec = containerSpecFromLabel(found?.Config.Labels);
     if (found === null || spec === null) return out;

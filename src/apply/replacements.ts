@@ -98,7 +98,8 @@ export function describeUndone(u: UndoneReplacement): string {
   return u.error === null ? `${u.object}: ${previous} is ${u.engineName} again, as before the apply` : `${u.object}: ${previous} could not be restored: ${u.error.message}`;
 }
 
-async function inspectOrNull(engine: EngineClient, name: string): Promise<ContainerInspect | null> {
+/** The container, or null when there is none of that name or id. */
+export async function inspectOrNull(engine: EngineClient, name: string): Promise<ContainerInspect | null> {
   try {
     return await engine.containers.inspect(name);
   } catch (err: unknown) {
