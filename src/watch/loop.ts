@@ -10,7 +10,10 @@
 //     full resync runs whatever happened (events are hints that can be lost); other cycles do not
 //     postpone it, so a steady stream of event cycles cannot starve it (nor a Git fetch);
 //   - a cycle may ask to be retried after a delay (backoff after a failure); any other cycle
-//     supersedes that retry.
+//     supersedes that retry;
+//   - while a file write is being debounced, direct requests wait for it too (at most the
+//     debouncer's maximum delay): an editor that saves in place truncates the file, then fills it,
+//     and a cycle started between the two would apply the half-written manifest.
 //
 // Must not: know what a cycle does (it calls `run`), nor read the time except through the Clock.
 import type { Clock, Timer } from './clock.js';
@@ -108,6 +111,7 @@ export class ReconcileLoop {
 
   #kick(): void {
     if (this.#stopped || this.#running !== null || !this.#ready) return;
+    if (this.#debouncer.pending && this.#pending.some((t) => t.kind === 'file')) return; // the debouncer kicks when the files are quiet
     this.#ready = false;
     // Every pending trigger is served by this cycle, including hints still being debounced: the
     // cycle observes the Engine after they happened.

@@ -167,6 +167,40 @@ describe('the reconcile loop', () => {
     await loop.stop();
   });
 
+  test('a direct request waits while a file write is being debounced, so a half-written manifest is not read', async () => {
+    const { clock, loop, calls } = harness();
+    loop.start();
+    await clock.advance(10);
+    loop.notify({ kind: 'file', detail: 'm.yaml' }); // truncated
+    await clock.advance(50);
+    loop.notify({ kind: 'verify', detail: null });
+    loop.notify({ kind: 'sync', detail: null });
+    await clock.advance(100);
+    assert.deepEqual(calls.map((c) => c.triggers), [['start']], 'no cycle while the file is still being written');
+    loop.notify({ kind: 'file', detail: 'm.yaml' }); // filled
+    await clock.advance(5000);
+    assert.deepEqual(calls.map((c) => [c.at, c.triggers]), [
+      [0, ['start']],
+      [10 + 150 + 1000, ['file:m.yaml', 'verify', 'sync', 'file:m.yaml']],
+    ]);
+    await loop.stop();
+  });
+
+  test('a stream of file writes holds direct requests back no longer than the maximum delay', async () => {
+    const { clock, loop, calls } = harness();
+    loop.start();
+    await clock.advance(10);
+    loop.notify({ kind: 'file', detail: 'm.yaml' });
+    loop.notify({ kind: 'sync', detail: null });
+    for (let t = 0; t < 6000; t += 500) {
+      await clock.advance(500);
+      loop.notify({ kind: 'file', detail: 'm.yaml' });
+    }
+    assert.equal(calls[1]?.at, 10 + 4000);
+    assert.ok(calls[1]?.triggers.includes('sync'));
+    await loop.stop();
+  });
+
   test('a requested retry runs after its delay, and another cycle supersedes it', async () => {
     const { clock, loop, calls } = harness({ retryInMs: (n) => (n === 1 ? 7000 : null) });
     loop.start();
