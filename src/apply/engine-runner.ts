@@ -11,7 +11,7 @@ import { unmanagedFields, withUnmanaged } from '../convert/unmanaged.js';
 import { isEngineError } from '../engine/errors.js';
 import type { EngineClient } from '../engine/client.js';
 import type { ContainerCreateSpec, ContainerInspect, PullProgress } from '../engine/types.js';
-import { containerSpecFromLabel, observeService } from '../convert/from-engine.js';
+import { observeService } from '../convert/from-engine.js';
 import {
   configBody,
   containerBody,
@@ -25,7 +25,7 @@ import {
   type Owner,
 } from '../convert/to-engine.js';
 import { deepEqual } from '../diff/fields.js';
-import type { ContainerSpec, DesiredProject, ServiceSpec } from '../model/desired.js';
+import type { DesiredProject, ServiceSpec } from '../model/desired.js';
 import { oldestFirst } from '../model/duplicates.js';
 import { randomId, saltedFingerprint, sha256Hex, specHash } from '../model/hash.js';
 import { LABEL_CONTENT, LABEL_NAME, LABEL_SPEC_HASH, isOwnedBy } from '../model/labels.js';
@@ -34,10 +34,9 @@ import { observeRuntime } from '../observe/runtime.js';
 import type { WaitTarget } from '../operate/converge.js';
 import { waitForConvergence } from '../operate/wait.js';
 import { MoorError, assertNever } from '../errors.js';
-import type { Step } from '../plan/steps.js';
+import type { CarriedVolume, Step } from '../plan/steps.js';
 import type { StepRunner } from './execute.js';
 import type { RegistryAuthLookup } from './registry-auth.js';
-import { inspectOrNull } from './replacements.js';
 
 export interface RunnerOptions {
   readonly engine: EngineClient;
@@ -68,9 +67,6 @@ function lastHealthOutput(c: ContainerInspect): string {
   const output = (log?.at(-1)?.Output ?? '').trim().split('\n')[0] ?? '';
   return output === '' ? '' : ` (last check: ${output.length > 200 ? `${output.slice(0, 200)}...` : output})`;
 }
-
-/** The name the Engine gives an anonymous volume. */
-const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
 
 /** A container body with the inherited anonymous volumes mounted by name at their targets. */
 function withMounts(body: ContainerCreateSpec, inherited: ReadonlyMap<string, string>): ContainerCreateSpec {
@@ -230,41 +226,19 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
   };
 
   /**
-   * The anonymous volumes a container mounts, by target; empty when it is gone. Anonymous: named
-   * by the Engine (64 hex digits) and where the spec moor made it from (its label) mounts no
-   * named volume or bind: an external volume that happens to have such a name is not one.
+   * The anonymous volumes a replacement takes over (planned: step.carried), by target. Where the
+   * new spec mounts nothing, only if the image declares that VOLUME: read here, the image being
+   * pulled by then.
    */
-  const anonymousMounts = async (container: string): Promise<Map<string, string>> => {
-    const found = await inspectOrNull(engine, container);
-    const out = new Map<string, string>();
-    const spec = containerSpecFromLabel(found?.Config.Labels);
-    if (found === null || spec === null) return out;
-    for (const m of found.Mounts ?? []) {
-      const { Type: type, Name: name, Destination: target } = m as { Type?: unknown; Name?: unknown; Destination?: unknown };
-      if (type !== 'volume' || typeof name !== 'string' || !ANONYMOUS_VOLUME.test(name) || typeof target !== 'string') continue;
-      const declared = spec.mounts.find((x) => x.target === target);
-      if (declared === undefined || (declared.type === 'volume' && declared.source === '')) out.set(target, name);
-    }
-    return out;
-  };
-  const anonymousVolumesOf = async (container: string): Promise<string[]> => [...(await anonymousMounts(container)).values()];
-
-  /**
-   * The anonymous volumes of the container a replacement replaces that the replacement takes over,
-   * by target, as docker compose up does: where the new spec mounts an anonymous volume too, or
-   * mounts nothing and the image declares a VOLUME. Their data survives the replacement.
-   */
-  const inheritedVolumes = async (previousId: string, spec: ContainerSpec): Promise<Map<string, string>> => {
+  const inheritedVolumes = async (carried: readonly CarriedVolume[], image: string): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
     let declared: ReadonlySet<string> | null = null;
-    for (const [target, name] of await anonymousMounts(previousId)) {
-      const wanted = spec.mounts.find((m) => m.target === target);
-      if (wanted !== undefined) {
-        if (wanted.type === 'volume' && wanted.source === '') out.set(target, name);
-        continue;
+    for (const { target, volume, ifImageDeclares } of carried) {
+      if (ifImageDeclares) {
+        declared ??= new Set(Object.keys((await engine.images.inspect(image).catch(() => null))?.Config?.Volumes ?? {}));
+        if (!declared.has(target)) continue;
       }
-      declared ??= new Set(Object.keys((await engine.images.inspect(spec.image).catch(() => null))?.Config?.Volumes ?? {}));
-      if (declared.has(target)) out.set(target, name);
+      out.set(target, volume);
     }
     return out;
   };
@@ -441,7 +415,7 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
       case 'container.create': {
         const made = containerBody(step.spec, owner(step.name), { dependsOn: containerDependsOn(step.name), replaces: step.replaces });
         const { moreNetworks } = made;
-        const body = step.replaces === null ? made.body : withMounts(made.body, await inheritedVolumes(step.replaces, step.spec));
+        const body = step.carried === undefined ? made.body : withMounts(made.body, await inheritedVolumes(step.carried, step.spec.image));
         await createOnce(`container ${step.engineName}`, async () => (await engine.containers.create(body, { name: step.engineName })).id, async () => {
           const found = await engine.containers.inspect(step.engineName);
           return { labels: found.Config.Labels ?? null, result: found.Id };
@@ -469,13 +443,12 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         return;
       }
       case 'container.remove': {
-        if (step.volumes !== true) {
+        if (step.volumes === undefined) {
           await removeWithRetry(() => engine.containers.remove(step.engineName, { force: true }));
           return;
         }
-        const volumes = await anonymousVolumesOf(step.engineName);
         await removeWithRetry(() => engine.containers.remove(step.engineName, { force: true, volumes: true }));
-        await removeUnusedVolumes(volumes);
+        await removeUnusedVolumes(step.volumes);
         return;
       }
       case 'container.rename':
@@ -483,9 +456,8 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         return;
       case 'container.remove-previous': {
         // Its anonymous volumes go with it, but those its replacement took over (in use).
-        const volumes = await anonymousVolumesOf(step.replacement.previousId);
         await removeWithRetry(() => engine.containers.remove(step.replacement.previousId, { force: true, volumes: true }));
-        await removeUnusedVolumes(volumes);
+        await removeUnusedVolumes(step.volumes);
         return;
       }
       case 'container.update':

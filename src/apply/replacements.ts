@@ -99,7 +99,7 @@ export function describeUndone(u: UndoneReplacement): string {
 }
 
 /** The container, or null when there is none of that name or id. */
-export async function inspectOrNull(engine: EngineClient, name: string): Promise<ContainerInspect | null> {
+async function inspectOrNull(engine: EngineClient, name: string): Promise<ContainerInspect | null> {
   try {
     return await engine.containers.inspect(name);
   } catch (err: unknown) {

@@ -258,7 +258,28 @@ export function observeContainer(c: ContainerInspect): ObservedContainer {
     replaces: labels?.[LABEL_REPLACES] ?? null,
     dependsOn: dependsOn(labels),
     imageId: c.Image,
+    anonymousVolumes: anonymousVolumes(c, fromLabel),
   };
+}
+
+/** The name the Engine gives an anonymous volume. */
+const ANONYMOUS_VOLUME = /^[0-9a-f]{64}$/;
+
+/**
+ * A container's anonymous volumes, by target: named by the Engine and where the spec moor made it
+ * from (its label) mounts no named volume or bind (an external volume that happens to have such a
+ * name is not one). None for a container without moor's spec label.
+ */
+function anonymousVolumes(c: ContainerInspect, spec: ContainerSpec | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (spec === null) return out;
+  for (const m of c.Mounts ?? []) {
+    const { Type: type, Name: name, Destination: target } = m as { Type?: unknown; Name?: unknown; Destination?: unknown };
+    if (type !== 'volume' || typeof name !== 'string' || !ANONYMOUS_VOLUME.test(name) || typeof target !== 'string') continue;
+    const declared = spec.mounts.find((x) => x.target === target);
+    if (declared === undefined || (declared.type === 'volume' && declared.source === '')) out[target] = name;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 // ---------------------------------------------------------------------------------------------

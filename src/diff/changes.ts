@@ -24,6 +24,8 @@ interface ChangeBase {
   /** Why, in a few words: "not found on the Engine", "image changed", "no longer in the manifest"... */
   readonly reason: string;
   readonly fields: readonly FieldChange[];
+  /** What else happens to the object's data, one short line each: a container's anonymous volumes kept, carried over or removed. */
+  readonly notes?: readonly string[];
 }
 
 export interface CreateChange extends ChangeBase {

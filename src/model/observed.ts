@@ -86,6 +86,12 @@ export interface ObservedContainer {
   readonly dependsOn: readonly string[];
   /** The id of the image it runs. */
   readonly imageId: string;
+  /**
+   * Its anonymous volumes (named by the Engine, mounted where its spec mounts no named volume or
+   * bind: an `anonymous` mount, or an image's VOLUME), by target path. A replacement takes them over;
+   * a removal with volumes removes them.
+   */
+  readonly anonymousVolumes: Readonly<Record<string, string>>;
 }
 
 export type UpdateState =

@@ -38,7 +38,7 @@ import type {
   ObservedSecret,
   ObservedService,
 } from '../model/observed.js';
-import type { ContainerReplacement, Step, StepOp } from './steps.js';
+import type { CarriedVolume, ContainerReplacement, Step, StepOp } from './steps.js';
 import { cutToTargets } from './target.js';
 
 export interface PlanOptions {
@@ -775,9 +775,31 @@ function releaseContainer(b: Builder, key: string, live: ObservedContainer): voi
 /** Stops and removes a live container (and its anonymous volumes, when `volumes`); returns the key of the removal. */
 function removeContainer(b: Builder, id: ObjectId, suffix: string, live: ObservedContainer, volumes: boolean, after: (string | undefined)[] = []): string {
   const stop = b.add(id, `stop${suffix}`, { op: 'container.stop', engineName: live.engineName, timeout: live.spec?.stopGracePeriod ?? null }, after);
-  const remove = b.add(id, `remove${suffix}`, { op: 'container.remove', engineName: live.engineName, ...(volumes ? { volumes: true as const } : {}) }, [stop]);
+  const remove = b.add(id, `remove${suffix}`, { op: 'container.remove', engineName: live.engineName, ...(volumes ? { volumes: Object.values(live.anonymousVolumes) } : {}) }, [stop]);
   releaseContainer(b, remove, live);
   return remove;
+}
+
+/** A change's notes on a container's anonymous volumes: one line each, saying what becomes of it. */
+function anonymousVolumeNotes(live: ObservedContainer, fate: (target: string) => string): { notes?: string[] } {
+  const notes = Object.entries(live.anonymousVolumes).map(([target, volume]) => `anonymous volume at ${target} (${volume.slice(0, 12)}): ${fate(target)}`);
+  return notes.length === 0 ? {} : { notes };
+}
+
+/**
+ * The anonymous volumes of a replaced container its replacement takes over, as docker compose up
+ * does: where the new spec mounts an anonymous volume too, or mounts nothing and the image may
+ * declare a VOLUME (decided once it is pulled). One where the new spec mounts something else is
+ * removed with the previous container.
+ */
+function carriedVolumes(live: ObservedContainer, spec: ContainerSpec): CarriedVolume[] {
+  const carried: CarriedVolume[] = [];
+  for (const [target, volume] of Object.entries(live.anonymousVolumes)) {
+    const wanted = spec.mounts.find((m) => m.target === target);
+    if (wanted === undefined) carried.push({ target, volume, ifImageDeclares: true });
+    else if (wanted.type === 'volume' && wanted.source === '') carried.push({ target, volume, ifImageDeclares: false });
+  }
+  return carried;
 }
 
 /** Plans the containers; returns the keys of the start steps, by container name. */
@@ -798,7 +820,7 @@ function planContainers(b: Builder, desired: DesiredProject, observed: ObservedP
       // WARNING: its anonymous volumes stay: after a run killed mid-replace, the container aside
       // may be the only one that held them, and the new container does not take them over.
       leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover, false));
-      b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [] });
+      b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [], ...anonymousVolumeNotes(leftover, () => 'kept, unused') });
     }
     const start = planContainer(b, ctr, spec, live, observed, context, leftovers);
     if (start !== undefined) starts.set(ctr.name, start);
@@ -856,8 +878,8 @@ function planContainer(
 ): string | undefined {
   const { replacedNetworks, replacedVolumes } = context;
   const id = objectId('container', ctr.name);
-  const create = (engineName: string, replaces: string | null, after: (string | undefined)[] = []): string =>
-    b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces }, [...after, ...leftovers, ...containerDeps(b, id, spec)]);
+  const create = (engineName: string, replaces: string | null, after: (string | undefined)[] = [], carried: readonly CarriedVolume[] = []): string =>
+    b.add(id, 'create', { op: 'container.create', name: ctr.name, engineName, spec, replaces, ...(carried.length === 0 ? {} : { carried }) }, [...after, ...leftovers, ...containerDeps(b, id, spec)]);
   if (live === undefined) {
     const created = create(ctr.engineName, null);
     b.change({ action: 'create', kind: 'container', name: ctr.name, engineName: ctr.engineName, reason: createReason(observed, 'container', ctr.engineName), fields: newFields(spec) });
@@ -881,23 +903,33 @@ function planContainer(
 
   if (verdict.action === 'replace') {
     const attachedToReplaced = [...Object.keys(spec.networks), ...Object.keys(live.spec?.networks ?? {})].some((n) => replacedNetworks.has(n));
-    b.change({ action: 'replace', kind: 'container', name: ctr.name, engineName: ctr.engineName, id: live.id, newEngineName: ctr.engineName, dataLoss: false, reason: verdict.reason, fields: verdict.fields });
+    const replaceChange = { action: 'replace', kind: 'container', name: ctr.name, engineName: ctr.engineName, id: live.id, newEngineName: ctr.engineName, dataLoss: false, reason: verdict.reason, fields: verdict.fields } as const;
+    const carried = carriedVolumes(live, spec);
+    const fate = (otherwise: string) => (target: string): string => {
+      const c = carried.find((v) => v.target === target);
+      if (c === undefined) return `${otherwise} (the manifest mounts something else there)`;
+      return c.ifImageDeclares ? `carried over to the new container if image ${spec.image} declares VOLUME ${target}, else ${otherwise}` : 'carried over to the new container';
+    };
     if (attachedToReplaced || usesReplacedVolume) {
       // The old container must be gone before the network/volume it uses can be recreated, and
-      // the new one needs the new network/volume: remove first, then create.
-      // Its anonymous volumes stay (the new container, created after, cannot take them over).
+      // the new one needs the new network/volume: remove first, then create. Its anonymous
+      // volumes stay, for the new container to take over; those it does not take are kept unused.
+      const downtime = 'removed before the new one is created: a network or volume it uses is recreated';
+      const notes = anonymousVolumeNotes(live, fate('kept, unused')).notes ?? [];
+      b.change({ ...replaceChange, notes: [downtime, ...notes] });
       const removed = removeContainer(b, id, '-old', live, false);
       b.freesPorts(live, `${id}:stop-old`);
-      return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed])]);
+      return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed], carried)]);
     }
     // Create-then-swap: if the new container cannot be created, the old one keeps running. The
     // old one is stopped and renamed aside, not removed, until the new one has started (and, with
     // apply --wait, runs as the manifest says: apply/replacements.ts), so that a new container that
     // does not start can be swapped back out. Both names are derived from the old id: a run
     // interrupted in between leaves containers the next plan recognises as leftovers.
+    b.change({ ...replaceChange, ...anonymousVolumeNotes(live, fate('removed with the previous container')) });
     const temp = `${live.id.slice(0, 12)}_${ctr.engineName}`;
     const previous = `${live.id.slice(0, 12)}_previous_${ctr.engineName}`;
-    const created = create(temp, live.id);
+    const created = create(temp, live.id, [], carried);
     const stopped = b.add(id, 'stop-old', { op: 'container.stop', engineName: live.engineName, timeout: live.spec?.stopGracePeriod ?? null }, [created]);
     b.freesPorts(live, stopped);
     const aside = b.add(id, 'rename-old', { op: 'container.rename', from: live.engineName, to: previous }, [stopped]);
@@ -911,7 +943,7 @@ function planContainer(
       previousRunning: live.state.running,
       stopTimeout: spec.stopGracePeriod,
     };
-    const removed = b.add(id, 'remove-old', { op: 'container.remove-previous', engineName: previous, replacement }, [started]);
+    const removed = b.add(id, 'remove-old', { op: 'container.remove-previous', engineName: previous, replacement, volumes: Object.values(live.anonymousVolumes) }, [started]);
     releaseContainer(b, removed, live);
     return started;
   }
@@ -1014,7 +1046,8 @@ function planRemovals(
     stops.set(live.name, `${id}:stop${suffix}`);
     removes.set(live.name, remove);
     b.freesPorts(live, `${id}:stop${suffix}`);
-    b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [] });
+    const fate = options.pruneVolumes ? 'removed with the container' : 'kept, unused';
+    b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [], ...anonymousVolumeNotes(live, () => fate) });
   }
   for (const live of containers) {
     for (const dep of live.dependsOn) {

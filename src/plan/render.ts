@@ -75,6 +75,7 @@ function renderChange(change: Change, opts: TextOptions): string[] {
   const loss = change.action === 'replace' && change.dataLoss ? ` ${paint(opts.color, '1;31', 'DATA LOSS')}` : '';
   const lines = [`${paint(opts.color, COLOR[change.action], head)}${loss}: ${change.reason}`];
   for (const field of change.fields) lines.push(...renderField(field, change.action === 'create', opts).map((l) => `    ${l}`));
+  for (const note of change.notes ?? []) lines.push(`    ${note}`);
   return lines;
 }
 
@@ -184,6 +185,7 @@ export interface JsonChange {
   readonly fields: readonly { readonly path: string; readonly before?: unknown; readonly after?: unknown }[];
   readonly new_engine_name?: string;
   readonly data_loss?: boolean;
+  readonly notes?: readonly string[];
 }
 
 export function renderPlanJson(plan: Plan): JsonPlan {
@@ -203,6 +205,7 @@ export function renderPlanJson(plan: Plan): JsonPlan {
         return out;
       }),
       ...(c.action === 'replace' ? { new_engine_name: c.newEngineName, data_loss: c.dataLoss } : {}),
+      ...(c.notes === undefined ? {} : { notes: c.notes }),
     })),
     summary: plan.summary,
     problems: plan.problems,

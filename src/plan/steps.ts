@@ -33,6 +33,20 @@ export interface ContainerReplacement {
   readonly stopTimeout: Duration | null;
 }
 
+/**
+ * An anonymous volume of the container a replacement replaces, mounted by the replacement at the
+ * same target, as docker compose up does: its data survives the replacement.
+ */
+export interface CarriedVolume {
+  readonly target: string;
+  readonly volume: string;
+  /**
+   * The new spec mounts nothing at the target: the volume is carried over only if the image
+   * declares a VOLUME there, which is known once the image is pulled (the executor reads it).
+   */
+  readonly ifImageDeclares: boolean;
+}
+
 interface StepBase {
   /** Unique within a plan: `network/front:create`, `container/web:stop-old`... */
   readonly key: string;
@@ -62,14 +76,20 @@ export type StepOp =
       readonly spec: ContainerSpec;
       /** The id of the container this one replaces (create-then-swap), else null. */
       readonly replaces: string | null;
+      /** The anonymous volumes it takes over from the container it replaces (absent: none). */
+      readonly carried?: readonly CarriedVolume[];
     }
   | { readonly op: 'container.start'; readonly engineName: string }
   | { readonly op: 'container.stop'; readonly engineName: string; readonly timeout: Duration | null }
   | {
       readonly op: 'container.remove';
       readonly engineName: string;
-      /** Its anonymous volumes go too (a replaced container's; a deleted one's with --prune-volumes or destroy --volumes). */
-      readonly volumes?: true;
+      /**
+       * Set when its anonymous volumes go too (a deleted container's with --prune-volumes or
+       * destroy --volumes): the container is removed with them, and these, its anonymous volumes
+       * as observed, are removed after it if the Engine left them (one mounted by name).
+       */
+      readonly volumes?: readonly string[];
     }
   | { readonly op: 'container.rename'; readonly from: string; readonly to: string }
   | {
@@ -82,6 +102,8 @@ export type StepOp =
       /** The previous container's name while it is aside. */
       readonly engineName: string;
       readonly replacement: ContainerReplacement;
+      /** Its anonymous volumes as observed: removed with it, but those its replacement took over (in use). */
+      readonly volumes: readonly string[];
     }
   | {
       readonly op: 'container.update';

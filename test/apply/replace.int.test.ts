@@ -252,8 +252,92 @@ containers:
     assert.equal((await docker('docker', ['exec', `${name}_web`, 'cat', '/anon/f'])).stdout.trim(), 'keep');
     assert.equal((await moor(dir, 'plan', '--detailed-exitcode')).code, 0, 'no perpetual diff');
 
+    const plannedDestroy = await moor(dir, 'destroy', '--volumes');
+    assert.match(plannedDestroy.stdout, new RegExp(`anonymous volume at /anon \\(${String(volume).slice(0, 12)}\\): removed with the container`), all(plannedDestroy));
     const destroyed = await moor(dir, 'destroy', '--yes', '--volumes');
     assert.equal(destroyed.code, 0, all(destroyed));
     await assert.rejects(run.engine.volumes.inspect(String(volume)), /404|not found|no such volume/i, 'the anonymous volume went with its container');
+  });
+
+  test('a container replaced remove-first, around a recreated network, keeps the data of its anonymous volume', async () => {
+    const name = run.newProject();
+    const dir = mkdtempSync(join(tmpdir(), 'moor-swap-'));
+    const manifest = (value: string, label: string): string => `project: ${name}
+networks:
+  n1: { labels: { rev: "${label}" } }
+containers:
+  db:
+    image: moor/busybox:latest
+    command: ["sleep", "3600"]
+    init: true
+    stop_grace_period: 1s
+    networks: [n1]
+    environment: { V: "${value}" }
+    volumes: ["/data"]
+`;
+    writeFileSync(join(dir, 'moor.yaml'), manifest('1', '1'));
+    assert.equal((await moor(dir, 'apply', '--yes')).code, 0);
+    const volumeAt = async (): Promise<string> => String(((await run.engine.containers.inspect(`${name}_db`)).Mounts ?? []).find((m) => m['Destination'] === '/data')?.['Name']);
+    const volume = await volumeAt();
+    await docker('docker', ['exec', `${name}_db`, 'sh', '-c', 'echo precious > /data/f']);
+
+    writeFileSync(join(dir, 'moor.yaml'), manifest('2', '2'));
+    const planned = await moor(dir, 'plan');
+    assert.ok(planned.stdout.includes('removed before the new one is created: a network or volume it uses is recreated'), all(planned));
+    assert.ok(planned.stdout.includes(`anonymous volume at /data (${volume.slice(0, 12)}): carried over to the new container`), all(planned));
+    const applied = await moor(dir, 'apply', '--yes');
+    assert.equal(applied.code, 0, all(applied));
+    assert.equal(await volumeAt(), volume, 'the same volume, taken over');
+    assert.equal((await docker('docker', ['exec', `${name}_db`, 'cat', '/data/f'])).stdout.trim(), 'precious');
+    assert.equal((await moor(dir, 'plan', '--detailed-exitcode')).code, 0, 'no perpetual diff');
+    assert.equal((await moor(dir, 'destroy', '--yes', '--volumes')).code, 0);
+    await assert.rejects(run.engine.volumes.inspect(volume), /404|not found|no such volume/i);
+  });
+
+  test("an image's VOLUME the manifest does not mount is carried over too, as the plan says; mounted by name instead, the old one is removed", async (t) => {
+    const name = run.newProject();
+    const image = `moor/busybox-vol:${name}`;
+    await docker('docker', ['create', '--name', `${name}-base`, 'moor/busybox:latest']);
+    try {
+      await docker('docker', ['commit', '--change', 'VOLUME ["/vol"]', `${name}-base`, image]);
+    } finally {
+      await docker('docker', ['rm', `${name}-base`]);
+    }
+    t.after(async () => {
+      await docker('docker', ['rmi', image]).catch(() => undefined);
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'moor-swap-'));
+    const manifest = (value: string, mount = ''): string => `project: ${name}
+${mount === '' ? '' : 'volumes:\n  data: {}\n'}containers:
+  web:
+    image: ${image}
+    command: ["sleep", "3600"]
+    init: true
+    stop_grace_period: 1s
+    environment: { VERSION: "${value}" }
+${mount}`;
+    writeFileSync(join(dir, 'moor.yaml'), manifest('1'));
+    assert.equal((await moor(dir, 'apply', '--yes')).code, 0);
+    const volumeAt = async (): Promise<string> => String(((await run.engine.containers.inspect(`${name}_web`)).Mounts ?? []).find((m) => m['Destination'] === '/vol')?.['Name']);
+    const volume = await volumeAt();
+    assert.match(volume, /^[0-9a-f]{64}$/);
+    await docker('docker', ['exec', `${name}_web`, 'sh', '-c', 'echo keep > /vol/f']);
+
+    writeFileSync(join(dir, 'moor.yaml'), manifest('2'));
+    const planned = await moor(dir, 'plan');
+    assert.ok(planned.stdout.includes(`anonymous volume at /vol (${volume.slice(0, 12)}): carried over to the new container if image ${image} declares VOLUME /vol, else removed with the previous container`), all(planned));
+    const replaced = await moor(dir, 'apply', '--yes');
+    assert.equal(replaced.code, 0, all(replaced));
+    assert.equal(await volumeAt(), volume, 'the same volume, taken over');
+    assert.equal((await docker('docker', ['exec', `${name}_web`, 'cat', '/vol/f'])).stdout.trim(), 'keep');
+
+    writeFileSync(join(dir, 'moor.yaml'), manifest('2', '    volumes: ["data:/vol"]\n'));
+    const named = await moor(dir, 'plan');
+    assert.ok(named.stdout.includes(`anonymous volume at /vol (${volume.slice(0, 12)}): removed with the previous container (the manifest mounts something else there)`), all(named));
+    const moved = await moor(dir, 'apply', '--yes');
+    assert.equal(moved.code, 0, all(moved));
+    assert.notEqual(await volumeAt(), volume);
+    await assert.rejects(run.engine.volumes.inspect(volume), /404|not found|no such volume/i, 'the anonymous volume went with the previous container');
+    assert.equal((await moor(dir, 'destroy', '--yes', '--volumes')).code, 0);
   });
 });

@@ -270,6 +270,48 @@ describe('containers', () => {
     assert.ok(!keys(p).some((k) => k.startsWith('volume/')));
   });
 
+  test("a replacement takes over the replaced container's anonymous volumes, says so, and the removals take the rest", () => {
+    const anon = (target: string) => ({ type: 'volume' as const, source: '', target, readOnly: false, noCopy: false });
+    const desired = project({ networks: [net('default')], volumes: [vol('data')], containers: [ctr('db', { mounts: [anon('/a'), anon('/b')] })] });
+    const applied = observeAsApplied(desired);
+    const volumes = { '/a': 'a'.repeat(64), '/b': 'b'.repeat(64), '/img': 'c'.repeat(64) };
+    const observed = { ...applied, containers: applied.containers.map((c) => ({ ...c, anonymousVolumes: volumes })) };
+    // /a stays anonymous, /b becomes the named volume `data`, /img (an image VOLUME) is not mounted by the manifest.
+    const changed = project({ ...asObjects(desired), containers: [ctr('db', { mounts: [anon('/a'), { type: 'volume', source: 'data', target: '/b', readOnly: false, noCopy: false }], environment: { A: '1' } })] });
+    const p = plan(changed, observed);
+    const create = step(p, 'container/db:create');
+    assert.ok(create.op === 'container.create');
+    assert.deepEqual(create.carried, [
+      { target: '/a', volume: 'a'.repeat(64), ifImageDeclares: false },
+      { target: '/img', volume: 'c'.repeat(64), ifImageDeclares: true },
+    ]);
+    const removal = step(p, 'container/db:remove-old');
+    assert.ok(removal.op === 'container.remove-previous');
+    assert.deepEqual(removal.volumes, Object.values(volumes), 'all of them: those taken over are in use then and stay');
+    assert.deepEqual(changeOf(p, 'container/db')?.notes, [
+      'anonymous volume at /a (aaaaaaaaaaaa): carried over to the new container',
+      'anonymous volume at /b (bbbbbbbbbbbb): removed with the previous container (the manifest mounts something else there)',
+      `anonymous volume at /img (cccccccccccc): carried over to the new container if image ${IMAGE} declares VOLUME /img, else removed with the previous container`,
+    ]);
+
+    // Deleted: kept, unless --prune-volumes.
+    const gone = project({ networks: [net('default')], volumes: [vol('data')] });
+    const kept = plan(gone, observed);
+    const remove = step(kept, 'container/db:remove');
+    assert.ok(remove.op === 'container.remove' && remove.volumes === undefined);
+    assert.deepEqual(changeOf(kept, 'container/db')?.notes, ['/a', '/b', '/img'].map((t, i) => `anonymous volume at ${t} (${'abc'[i]!.repeat(12)}): kept, unused`));
+    const pruned = plan(gone, observed, { pruneVolumes: true });
+    const prune = step(pruned, 'container/db:remove');
+    assert.ok(prune.op === 'container.remove');
+    assert.deepEqual(prune.volumes, Object.values(volumes));
+    assert.match(changeOf(pruned, 'container/db')?.notes?.[0] ?? '', /: removed with the container$/);
+    // A container without anonymous volumes has no notes, and its replacement carries nothing over.
+    const plain = plan(changed, applied);
+    assert.equal(changeOf(plain, 'container/db')?.notes, undefined);
+    const plainCreate = step(plain, 'container/db:create');
+    assert.ok(plainCreate.op === 'container.create' && plainCreate.carried === undefined);
+  });
+
   test('a restart policy change updates it in place', () => {
     const desired = base();
     const changed = project({ ...asObjects(desired), containers: [ctr('db', { ...desired.containers.db!.spec, restart: { name: 'always', maxRetries: 0 } })] });
@@ -526,6 +568,24 @@ describe('networks and volumes', () => {
     assert.ok(v?.action === 'replace' && v.dataLoss);
     assertOrdered(allowed, 'container/db:remove-old', 'volume/data:remove-old');
     assertOrdered(allowed, 'volume/data:create', 'container/db:create');
+  });
+
+  test('a container replaced remove-first (around a recreated volume) still takes over its anonymous volumes, and the plan says it is removed first', () => {
+    const anon = { type: 'volume' as const, source: '', target: '/anon', readOnly: false, noCopy: false };
+    const mk = (opts: Record<string, string>) => project({ networks: [net('default')], volumes: [vol('data', { driverOpts: opts })], containers: [ctr('db', { mounts: [{ type: 'volume', source: 'data', target: '/data', readOnly: false, noCopy: false }, anon] })] });
+    const applied = observeAsApplied(mk({}));
+    const observed = { ...applied, containers: applied.containers.map((c) => ({ ...c, anonymousVolumes: { '/anon': 'e'.repeat(64) } })) };
+    const p = plan(mk({ type: 'tmpfs', device: 'tmpfs' }), observed, { replaceVolumes: true });
+    const remove = step(p, 'container/db:remove-old');
+    assert.ok(remove.op === 'container.remove' && remove.volumes === undefined, 'the anonymous volume is not removed with the old container');
+    const create = step(p, 'container/db:create');
+    assert.ok(create.op === 'container.create');
+    assert.deepEqual(create.carried, [{ target: '/anon', volume: 'e'.repeat(64), ifImageDeclares: false }]);
+    assertOrdered(p, 'container/db:remove-old', 'container/db:create');
+    assert.deepEqual(changeOf(p, 'container/db')?.notes, [
+      'removed before the new one is created: a network or volume it uses is recreated',
+      'anonymous volume at /anon (eeeeeeeeeeee): carried over to the new container',
+    ]);
   });
 
   describe('two networks of one name (creates that raced: the Engine allows it on API 1.41)', () => {

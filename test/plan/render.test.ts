@@ -34,7 +34,10 @@ const after = project({
     configs: [{ source: 'site', target: '/etc/site.conf', uid: '0', gid: '0', mode: 0o444 }],
   })],
 });
-const plan = buildPlan(after, observeAsApplied(before), { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n') });
+const applied = observeAsApplied(before);
+// `old` has an anonymous volume (its image's VOLUME): the plan says it is kept.
+const observed = { ...applied, containers: applied.containers.map((c) => (c.name === 'old' ? { ...c, anonymousVolumes: { '/var/cache': '0123456789ab'.repeat(5) + 'cdef' } } : c)) };
+const plan = buildPlan(after, observed, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds('n') });
 
 describe('plan rendering', () => {
   test('the text rendering matches the reviewed golden file', () => {

@@ -214,6 +214,7 @@ export function observeAsApplied(desired: DesiredProject, ids = sequentialIds('a
     replaces: null,
     dependsOn: Object.keys(c.dependsOn),
     imageId: 'sha256:busybox',
+    anonymousVolumes: {},
   }));
   const services: ObservedService[] = Object.values(desired.services).map((s) => ({
     kind: 'service',

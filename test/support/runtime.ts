@@ -18,6 +18,7 @@ export function containerRuntime(name: string, state: Partial<ContainerState> = 
       replaces: null,
       dependsOn: [],
       imageId: 'sha256:busybox',
+      anonymousVolumes: {},
     },
     healthOutput: over.healthOutput ?? null,
   };
