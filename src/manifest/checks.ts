@@ -84,6 +84,21 @@ export function checkNetworkDrivers(ctx: Context, drafts: ReadonlyMap<string, Ne
   }
 }
 
+/**
+ * A container and a service of one name both answer to it on a network they share (the Engine's
+ * DNS resolves the name to both): a client reaches either, at random.
+ */
+export function checkSharedNames(ctx: Context, refs: readonly WorkloadRefs[]): void {
+  const services = new Map(refs.filter((w) => w.kind === 'service').map((w) => [w.name, w]));
+  for (const c of refs) {
+    const s = c.kind === 'container' ? services.get(c.name) : undefined;
+    if (s === undefined) continue;
+    const shared = [...new Set(c.networks.map((n) => n.name))].filter((n) => s.networks.some((m) => m.name === n));
+    if (shared.length === 0) continue;
+    ctx.objectWarning('container', c.name, ['containers', c.name], `service ${c.name} has the same name and shares network ${shared.join(', ')} with it: there the name ${c.name} resolves to either of them (rename one)`);
+  }
+}
+
 /** depends_on names objects of the same kind, does not wait for a health that cannot come, and has no cycle. */
 export function checkDependencies(ctx: Context, declared: Declared, refs: readonly WorkloadRefs[]): void {
   for (const kind of ['container', 'service'] as const) {

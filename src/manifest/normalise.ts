@@ -15,7 +15,7 @@ import type {
   SourceLocation,
 } from '../model/desired.js';
 import { type ObjectKind, objectId } from '../model/kinds.js';
-import { checkDependencies, checkNames, checkNetworkDrivers, checkPublishedPorts, checkReferences, type Declared } from './checks.js';
+import { checkDependencies, checkNames, checkNetworkDrivers, checkPublishedPorts, checkReferences, checkSharedNames, type Declared } from './checks.js';
 import type { Issues } from './issues.js';
 import type { Container, Service } from './manifest-types.js';
 import { Context, type NormaliseInput, sortedEntries } from './normalise-context.js';
@@ -66,6 +66,7 @@ export function normaliseManifest(input: NormaliseInput, issues: Issues): Desire
   }
   checkReferences(ctx, declared, refs);
   checkNetworkDrivers(ctx, drafts, refs);
+  checkSharedNames(ctx, refs);
   checkDependencies(ctx, declared, refs);
   checkPublishedPorts(ctx, refs);
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { loadManifest } from '../../src/manifest/load.js';
 import type { ContainerSpec, DesiredContainer, DesiredService, ServiceSpec } from '../../src/model/desired.js';
 import { Sensitive } from '../../src/model/sensitive.js';
-import { desiredOf, issuesOf, withProject } from './helpers.js';
+import { desiredOf, issuesOf, loadYaml, withProject } from './helpers.js';
 
 const container = async (yaml: string, options: Parameters<typeof desiredOf>[1] = {}): Promise<DesiredContainer> => {
   const d = await desiredOf(`project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n${yaml}`, options);
@@ -625,4 +625,13 @@ services:
 test('replicas: at most 100000 (1e300 or a typo of many digits is refused at the number, not sent to the Engine)', async () => {
   assert.deepEqual(await issuesOf('project: shop\nservices:\n  api:\n    image: moor/busybox:latest\n    replicas: 1e300\n'), ['moor.yaml:5:15: services.api.replicas: must be <= 100000 (got 1e+300)']);
   assert.equal((await service('    replicas: 100000\n')).spec.replicas, 100000);
+});
+
+test('a container and a service of one name on a shared network are warned about: the name resolves to either', async () => {
+  const shared = await loadYaml('project: shop\nnetworks:\n  mesh: {driver: overlay, attachable: true}\ncontainers:\n  web: {image: x, networks: [mesh]}\nservices:\n  web: {image: x, networks: [mesh]}\n');
+  assert.ok(shared.ok);
+  assert.deepEqual(shared.warnings.map((w) => [w.line, w.message]), [[5, 'container/web: service web has the same name and shares network mesh with it: there the name web resolves to either of them (rename one)']]);
+  const apart = await loadYaml('project: shop\nnetworks:\n  mesh: {driver: overlay}\ncontainers:\n  web: {image: x}\nservices:\n  web: {image: x, networks: [mesh]}\n');
+  assert.ok(apart.ok);
+  assert.deepEqual(apart.warnings, []);
 });
