@@ -58,7 +58,7 @@ export { renderPlanJson } from './plan/render.js';
 export { emptyProject } from './model/desired.js';
 export { waitForRollout, WaitFailedError } from './operate/rollout.js';
 export { readProjectStatus as status } from './operate/read-status.js';
-export { acquireProjectLock, lockDirectory, LockError } from './apply/lock.js';
+export { acquireProjectLock, lockDirectory, LockError, lockScope } from './apply/lock.js';
 export { EngineClient };
 
 // Errors: match on `code` (see ErrorCode).

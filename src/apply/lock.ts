@@ -2,7 +2,9 @@
 // take this lock, and a second one is refused with the holder's details rather than fighting.
 //
 // The lock is a file created with O_EXCL (atomic on a local file system) in the lock folder, named
-// after the Engine endpoint and the project. A lock whose holder process is gone (same host, pid
+// after the Engine and the project: the Engine as it identifies itself (`lockScope`: its Swarm's
+// cluster id, or its own id), not the address it was reached at, which has many spellings
+// (/var/run/docker.sock and /run/docker.sock, a proxy's socket, a TCP address). A lock whose holder process is gone (same host, pid
 // no longer alive) is stale and taken over; a lock held on another host is never broken
 // automatically: `moor unlock` (or deleting the file) is the explicit way out.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { MoorError } from '../errors.js';
+import type { SystemInfo } from '../engine/types.js';
 
 export interface LockHolder {
   readonly pid: number;
@@ -41,9 +44,21 @@ export function lockDirectory(env: Readonly<Record<string, string | undefined>>)
   return join(tmpdir(), 'moor-locks');
 }
 
-export function lockPath(directory: string, endpoint: string, project: string): string {
-  const endpointHash = createHash('sha256').update(endpoint).digest('hex').slice(0, 12);
-  return join(directory, `${project}.${endpointHash}.lock`);
+export function lockPath(directory: string, scope: string, project: string): string {
+  const scopeHash = createHash('sha256').update(scope).digest('hex').slice(0, 12);
+  return join(directory, `${project}.${scopeHash}.lock`);
+}
+
+/**
+ * What a project lock is scoped to, from the Engine's /info: a Swarm manager's cluster (every
+ * manager of one Swarm changes the same services, secrets and configs), else the Engine itself;
+ * the endpoint only when the Engine gives neither.
+ */
+export function lockScope(info: SystemInfo, endpoint: string): string {
+  const cluster = info.Swarm?.LocalNodeState === 'active' ? info.Swarm.Cluster?.ID : undefined;
+  if (typeof cluster === 'string' && cluster !== '') return `swarm:${cluster}`;
+  if (typeof info.ID === 'string' && info.ID !== '') return `engine:${info.ID}`;
+  return endpoint;
 }
 
 function readHolder(path: string): LockHolder | null {
@@ -68,7 +83,8 @@ function isAlive(pid: number): boolean {
 
 export interface AcquireOptions {
   readonly directory: string;
-  readonly endpoint: string;
+  /** What the lock excludes others from: `lockScope` for an Engine. */
+  readonly scope: string;
   readonly project: string;
   /** What holds the lock, for the message others see (e.g. "moor apply"). */
   readonly command: string;
@@ -76,7 +92,7 @@ export interface AcquireOptions {
 
 export function acquireProjectLock(options: AcquireOptions): ProjectLock {
   mkdirSync(options.directory, { recursive: true, mode: 0o700 });
-  const path = lockPath(options.directory, options.endpoint, options.project);
+  const path = lockPath(options.directory, options.scope, options.project);
   const me: LockHolder = { pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -359,7 +359,7 @@ export interface SystemInfo extends Open {
   readonly Name?: string;
   readonly ServerVersion?: string;
   readonly OperatingSystem?: string;
-  readonly Swarm?: Open & { readonly LocalNodeState?: string; readonly ControlAvailable?: boolean; readonly NodeID?: string };
+  readonly Swarm?: Open & { readonly LocalNodeState?: string; readonly ControlAvailable?: boolean; readonly NodeID?: string; readonly Cluster?: Open & { readonly ID?: string } };
 }
 
 /** What `GET /_ping` says in its headers. */

@@ -6,9 +6,9 @@
 //     file changes (manifests, env files, file: sources)                        │
 //     the interval (full resync; Git fetch)  POST /sync  retries ◀── backoff ───┘
 //
-// The first cycle with a valid manifest takes the project's lock (held until the watcher stops),
-// connects to the Engine and subscribes to its events; an Engine that is not there yet is retried
-// with backoff like any later outage. A held lock is the one start-up error that ends the watch.
+// The first cycle with a valid manifest connects to the Engine, takes the project's lock on it
+// (held until the watcher stops) and subscribes to its events; an Engine that is not there yet is
+// retried with backoff like any later outage. A held lock is the one start-up error that ends the watch.
 //
 // Stop (signal): no new cycle; the running one is cancelled between steps (running steps finish),
 // bounded by `shutdownTimeoutMs`; then the streams, watchers and listener close and the lock is
@@ -38,8 +38,8 @@ export interface WatchOptions {
   readonly source: DesiredSource;
   /** Connects to the Engine with this request hook (metrics); retried while the Engine is unreachable. */
   readonly connect: (onRequest: RequestHook) => Promise<EngineClient>;
-  /** Takes the project's lock; throws LockError (naming the holder) when it is held. */
-  readonly lock: (project: string) => ProjectLock;
+  /** Takes the project's lock on the Engine; throws LockError (naming the holder) when it is held. */
+  readonly lock: (project: string, engine: EngineClient) => Promise<ProjectLock>;
   /** Full resync period. */
   readonly intervalMs: number;
   readonly dryRun: boolean;
@@ -156,20 +156,21 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
     onError: (folder, err) => log.log('warn', 'cannot watch a folder for changes', { folder, error: errorMessage(err) }),
   });
 
-  // Everything the first good cycle sets up, in this order: lock, Engine, events (subscribe, then list).
+  // Everything the first good cycle sets up, in this order: Engine, lock (on the Engine as it
+  // identifies itself), events (subscribe, then list).
   const connect = async (desired: { readonly project: string }): Promise<Pipeline> => {
     const project = desired.project;
-    if (lock === null) {
-      lock = options.lock(project);
-      status.project = project;
-      index = new ObjectIndex(project);
-      log.log('info', 'lock taken', { project, lock: lock.path });
-    }
     if (engine === null) {
       engine = await options.connect((event) => status.recordRequest(event));
       status.setEngineReachable(true);
       pipeline = (options.pipeline ?? enginePipeline)(engine);
       log.log('info', 'connected to the Engine', { endpoint: engine.endpoint, apiVersion: engine.apiVersion });
+    }
+    if (lock === null) {
+      lock = await options.lock(project, engine);
+      status.project = project;
+      index = new ObjectIndex(project);
+      log.log('info', 'lock taken', { project, lock: lock.path });
     }
     if (events === null) {
       const client = engine;

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { acquireProjectLock, LockError, lockPath } from '../../src/apply/lock.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'moor-lock-test-'));
-const opts = (directory: string, project = 'shop') => ({ directory, endpoint: 'unix:///var/run/docker.sock', project, command: 'moor apply' });
+const opts = (directory: string, project = 'shop') => ({ directory, scope: 'engine:AAAA', project, command: 'moor apply' });
 
 describe('the project lock', () => {
   test('a second holder is refused with the first holder named, until it is released', () => {
@@ -29,7 +29,7 @@ describe('the project lock', () => {
     const d = dir();
     const a = acquireProjectLock(opts(d, 'shop'));
     const b = acquireProjectLock(opts(d, 'blog'));
-    const c = acquireProjectLock({ ...opts(d, 'shop'), endpoint: 'tcp://127.0.0.1:2376' });
+    const c = acquireProjectLock({ ...opts(d, 'shop'), scope: 'engine:BBBB' });
     for (const l of [a, b, c]) l.release();
   });
 
@@ -37,7 +37,7 @@ describe('the project lock', () => {
     const d = dir();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     const deadPid = Number(dead.stdout.toString());
-    const path = lockPath(d, 'unix:///var/run/docker.sock', 'shop');
+    const path = lockPath(d, 'engine:AAAA', 'shop');
     writeFileSync(path, JSON.stringify({ pid: deadPid, host: hostname(), command: 'moor watch', since: '2026-01-01T00:00:00Z' }));
     const lock = acquireProjectLock(opts(d));
     assert.equal(JSON.parse(readFileSync(path, 'utf8')).pid, process.pid);
@@ -46,7 +46,7 @@ describe('the project lock', () => {
 
   test('a lock held on another host is not broken automatically', () => {
     const d = dir();
-    const path = lockPath(d, 'unix:///var/run/docker.sock', 'shop');
+    const path = lockPath(d, 'engine:AAAA', 'shop');
     writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', command: 'moor watch', since: '2026-01-01T00:00:00Z' }));
     assert.throws(() => acquireProjectLock(opts(d)), /moor watch \(pid 1 on elsewhere.*remove .* if that process is gone/);
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { acquireProjectLock, lockDirectory } from '../../src/apply/lock.js';
+import { acquireProjectLock, lockDirectory, lockScope } from '../../src/apply/lock.js';
 import { runMoor, spawnMoor, type CliResult } from '../support/cli.js';
 import { useProject } from '../support/project.js';
 
@@ -232,14 +232,18 @@ containers:
     assert.doesNotMatch(r.stderr, /nonexistent/);
   });
 
-  test('a second apply while one holds the project lock is refused with the holder named', async () => {
+  test('a second apply while one holds the project lock is refused with the holder named, however the Engine is addressed', async () => {
     const name = run.newProject();
     const dir = projectDir(name);
-    const lock = acquireProjectLock({ directory: lockDirectory({ MOOR_LOCK_DIR: join(dir, '.locks') }), endpoint: 'unix:///var/run/docker.sock', project: name, command: 'moor watch' });
+    const scope = lockScope(await run.engine.system.info(), run.engine.endpoint);
+    const lock = acquireProjectLock({ directory: lockDirectory({ MOOR_LOCK_DIR: join(dir, '.locks') }), scope, project: name, command: 'moor watch' });
     try {
-      const r = await moor(dir, 'apply', '--yes');
-      assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`project ${name} is being reconciled by moor watch \\(pid ${process.pid}`));
+      // The same Engine by three spellings of its socket (/var/run is a link to /run here).
+      for (const host of [[], ['-H', 'unix:///run/docker.sock'], ['-H', 'unix:///var/run//docker.sock']]) {
+        const r = await moor(dir, 'apply', '--yes', ...host);
+        assert.equal(r.code, 1, `${host.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, new RegExp(`project ${name} is being reconciled by moor watch \\(pid ${process.pid}`));
+      }
     } finally {
       lock.release();
     }

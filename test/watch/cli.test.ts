@@ -56,7 +56,7 @@ describe('moor watch options', () => {
     const dir = folder();
     const locks = join(dir, '.locks');
     const workdir = join(dir, 'checkout');
-    const held = acquireProjectLock({ directory: locks, endpoint: workdir, project: 'git-workdir', command: 'moor watch --git' });
+    const held = acquireProjectLock({ directory: locks, scope: workdir, project: 'git-workdir', command: 'moor watch --git' });
     try {
       const r = await runMoor(['watch', '--git', '/srv/repo.git', '--workdir', workdir], { cwd: dir, env: { MOOR_LOCK_DIR: locks } });
       assert.equal(r.code, 1);

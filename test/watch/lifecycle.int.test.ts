@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { lockPath } from '../../src/apply/lock.js';
+import { lockPath, lockScope } from '../../src/apply/lock.js';
 import { MOOR_BIN, spawnMoor } from '../support/cli.js';
 import { useProject } from '../support/project.js';
 import { sleeper, WatchProcess } from '../support/watch.js';
@@ -41,7 +41,7 @@ describe('moor watch holds the project lock, and stops cleanly', () => {
     // --debug logs each Engine request as a record of the watcher's format (no plain text line).
     assert.ok(watch.records.some((r) => r.msg === 'engine request' && r['method'] === 'GET' && r['path'] === '/services' && r['status'] === 200), watch.output);
     assert.ok(!watch.text.some((line) => line.startsWith('moor: debug:')), watch.output);
-    const lock = lockPath(env.MOOR_LOCK_DIR, 'unix:///var/run/docker.sock', run.project);
+    const lock = lockPath(env.MOOR_LOCK_DIR, lockScope(await run.engine.system.info(), run.engine.endpoint), run.project);
     assert.ok(existsSync(lock));
 
     const holder = new RegExp(`project ${run.project} is being reconciled by moor watch \\(pid ${watch.child.pid} on ${hostname()}, since `);

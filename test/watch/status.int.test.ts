@@ -39,7 +39,7 @@ describe('the status endpoints of a running watcher', () => {
     const watching = runWatch({
       source: { description: 'test source', load: async () => ({ manifest, commit: null, fetchError: null, watch: [] }) },
       connect: (onRequest) => connectTestEngine({ onRequest }),
-      lock: (p) => acquireProjectLock({ directory: mkdtempSync(join(tmpdir(), 'moor-locks-')), endpoint: 'unix:///var/run/docker.sock', project: p, command: 'moor watch (test)' }),
+      lock: async (p) => acquireProjectLock({ directory: mkdtempSync(join(tmpdir(), 'moor-locks-')), scope: 'engine:test', project: p, command: 'moor watch (test)' }),
       intervalMs: 1000,
       dryRun: false,
       unhealthyAfter: 3,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyPlan, DEFAULT_CONCURRENCY } from '../../apply/apply.js';
 import type { ApplyReport } from '../../apply/execute.js';
-import { acquireProjectLock, lockDirectory } from '../../apply/lock.js';
+import { acquireProjectLock, lockDirectory, lockScope } from '../../apply/lock.js';
 import { MoorError, UsageError } from '../../errors.js';
 import type { EngineClient } from '../../engine/client.js';
 import type { DesiredProject } from '../../model/desired.js';
@@ -112,7 +112,8 @@ async function waitAndReport(ctx: CommandContext, engine: EngineClient, plan: Pl
 
 /** Holds the project lock around `work`. */
 export async function withLock<T>(ctx: CommandContext, engine: EngineClient, project: string, command: string, work: () => Promise<T>): Promise<T> {
-  const lock = acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint: engine.endpoint, project, command });
+  const scope = lockScope(await engine.system.info({ signal: ctx.signal }), engine.endpoint);
+  const lock = acquireProjectLock({ directory: lockDirectory(ctx.env), scope, project, command });
   try {
     return await work();
   } finally {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { acquireProjectLock, LockError, lockDirectory, type ProjectLock } from '../../apply/lock.js';
+import { acquireProjectLock, LockError, lockDirectory, lockScope, type ProjectLock } from '../../apply/lock.js';
 import { dockerConfigRegistryAuth } from '../../apply/registry-auth.js';
 import { parseEndpoint, type RequestHook } from '../../engine/index.js';
 import { isMoorError, UsageError } from '../../errors.js';
@@ -78,7 +78,7 @@ function defaultWorkdir(env: CommandContext['env'], url: string, ref: string, su
 /** Two watchers must not fetch into one checkout: the work folder has a lock of its own. */
 function lockWorkdir(env: CommandContext['env'], workdir: string): ProjectLock {
   try {
-    return acquireProjectLock({ directory: lockDirectory(env), endpoint: workdir, project: 'git-workdir', command: 'moor watch --git' });
+    return acquireProjectLock({ directory: lockDirectory(env), scope: workdir, project: 'git-workdir', command: 'moor watch --git' });
   } catch (err: unknown) {
     if (!(err instanceof LockError) || err.holder === null) throw err;
     const h = err.holder;
@@ -191,8 +191,8 @@ async function watch(values: WatchValues, ctx: CommandContext, logger: Logger): 
   for (const flag of ['ref', 'path', 'workdir'] as const) {
     if (values[flag] !== undefined && values.git === undefined) throw new UsageError(`--${flag} needs --git URL`);
   }
-  // The lock is per Engine endpoint, named as the client will name it (and refused early when bad).
-  const endpoint = parseEndpoint({ host: values.host, allowInsecurePlaintext: values['insecure-plaintext'] === true }, ctx.env).url;
+  // A bad endpoint is refused before anything starts.
+  parseEndpoint({ host: values.host, allowInsecurePlaintext: values['insecure-plaintext'] === true }, ctx.env);
   const manifest = {
     loader: manifestLoader(values),
     env: ctx.env,
@@ -220,7 +220,7 @@ async function watch(values: WatchValues, ctx: CommandContext, logger: Logger): 
       source,
       // --debug logs each Engine request as a record of the watcher's own log format.
       connect: (onRequest) => connectEngine({ ...values, debug: false }, ctx, { onRequest: values.debug === true ? logRequestsTo(logger, onRequest) : onRequest }),
-      lock: (project) => acquireProjectLock({ directory: lockDirectory(ctx.env), endpoint, project, command: 'moor watch' }),
+      lock: async (project, engine) => acquireProjectLock({ directory: lockDirectory(ctx.env), scope: lockScope(await engine.system.info(), engine.endpoint), project, command: 'moor watch' }),
       // Registry credentials as `moor apply` finds them, afresh at each apply (a new `docker login`
       // counts without a restart): credential helpers run then, for the registries the plan needs.
       pipeline: (engine) => enginePipeline(engine, planOptions, async (images, signal) => {
