@@ -25,6 +25,7 @@ describe('the library', () => {
       'loadManifest',
       'loadProject',
       'lockDirectory',
+      'lockScope',
       'observe',
       'plan',
       'renderPlan',
