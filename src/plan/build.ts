@@ -926,7 +926,9 @@ function planContainer(
     // apply --wait, runs as the manifest says: apply/replacements.ts), so that a new container that
     // does not start can be swapped back out. Both names are derived from the old id: a run
     // interrupted in between leaves containers the next plan recognises as leftovers.
-    b.change({ ...replaceChange, ...anonymousVolumeNotes(live, fate('removed with the previous container')) });
+    // An anonymous volume the new container surely does not take over goes with the old one.
+    const loses = Object.keys(live.anonymousVolumes).some((target) => !carried.some((v) => v.target === target));
+    b.change({ ...replaceChange, dataLoss: loses, ...anonymousVolumeNotes(live, fate('removed with the previous container')) });
     const temp = `${live.id.slice(0, 12)}_${ctr.engineName}`;
     const previous = `${live.id.slice(0, 12)}_previous_${ctr.engineName}`;
     const created = create(temp, live.id, [], carried);

@@ -334,6 +334,7 @@ ${mount}`;
     writeFileSync(join(dir, 'moor.yaml'), manifest('2', '    volumes: ["data:/vol"]\n'));
     const named = await moor(dir, 'plan');
     assert.ok(named.stdout.includes(`anonymous volume at /vol (${volume.slice(0, 12)}): removed with the previous container (the manifest mounts something else there)`), all(named));
+    assert.match(named.stdout, /-\/\+ container web \(\S+\) DATA LOSS: /, 'the plan marks the loss');
     const moved = await moor(dir, 'apply', '--yes');
     assert.equal(moved.code, 0, all(moved));
     assert.notEqual(await volumeAt(), volume);

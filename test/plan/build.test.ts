@@ -288,6 +288,8 @@ describe('containers', () => {
     const removal = step(p, 'container/db:remove-old');
     assert.ok(removal.op === 'container.remove-previous');
     assert.deepEqual(removal.volumes, Object.values(volumes), 'all of them: those taken over are in use then and stay');
+    const replaced = changeOf(p, 'container/db');
+    assert.ok(replaced?.action === 'replace' && replaced.dataLoss, 'the volume at /b is lost');
     assert.deepEqual(changeOf(p, 'container/db')?.notes, [
       'anonymous volume at /a (aaaaaaaaaaaa): carried over to the new container',
       'anonymous volume at /b (bbbbbbbbbbbb): removed with the previous container (the manifest mounts something else there)',
@@ -305,6 +307,10 @@ describe('containers', () => {
     assert.ok(prune.op === 'container.remove');
     assert.deepEqual(prune.volumes, Object.values(volumes));
     assert.match(changeOf(pruned, 'container/db')?.notes?.[0] ?? '', /: removed with the container$/);
+    // Carried over, or maybe (an image's VOLUME): no data loss.
+    const carriedOnly = { ...observed, containers: observed.containers.map((c) => ({ ...c, anonymousVolumes: { '/a': 'a'.repeat(64), '/img': 'c'.repeat(64) } })) };
+    const keeping = changeOf(plan(changed, carriedOnly), 'container/db');
+    assert.ok(keeping?.action === 'replace' && !keeping.dataLoss);
     // A container without anonymous volumes has no notes, and its replacement carries nothing over.
     const plain = plan(changed, applied);
     assert.equal(changeOf(plain, 'container/db')?.notes, undefined);
