@@ -50,7 +50,7 @@ import {
   logicalArb,
   render,
 } from './fuzz-compose-project.js';
-import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, pickNode, plain, textMutationArb, treeMutationArb, yamlStyleArb } from './fuzz-support.js';
+import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, pickNode, plain, textMutationArb, treeMutationArb, withCpuTime, yamlStyleArb } from './fuzz-support.js';
 
 let dir = '';
 before(async () => {
@@ -80,9 +80,7 @@ async function load(c: Case): Promise<{ result: ProjectLoadResult; ms: number }>
   for (const file of written) if (!c.texts.has(file)) await rm(path.join(dir, file), { force: true });
   for (const [file, text] of c.texts) await writeFile(path.join(dir, file), text);
   written = new Set(c.texts.keys());
-  const started = performance.now();
-  const result = await loadProject({ files: [...c.composeFiles], cwd: dir, env: c.env, reading: c.reading, profiles: c.profiles });
-  return { result, ms: performance.now() - started };
+  return withCpuTime(() => loadProject({ files: [...c.composeFiles], cwd: dir, env: c.env, reading: c.reading, profiles: c.profiles }));
 }
 
 /** Every file a problem of `c` may be reported in: its own, and the env files its services read. */

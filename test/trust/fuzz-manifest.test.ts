@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { loadManifest, type LoadResult } from '../../src/manifest/index.js';
 import type { ContainerPort, DesiredProject, RestartPolicy } from '../../src/model/desired.js';
-import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, pickNode, plain, textMutationArb, treeMutationArb, yamlStyleArb } from './fuzz-support.js';
+import { CANARY, RUNS, type YamlStyle, assertWellBehaved, checkProperty, mutateText, mutateTree, pickNode, plain, textMutationArb, treeMutationArb, withCpuTime, yamlStyleArb } from './fuzz-support.js';
 
 let dir = '';
 before(async () => {
@@ -37,9 +37,7 @@ async function load(text: string, env: Record<string, string> = {}): Promise<{ r
 /** The files, written, loaded with `-f` in their order. */
 async function loadFiles(texts: Readonly<Record<string, string>>, env: Record<string, string> = {}): Promise<{ result: LoadResult; ms: number }> {
   for (const [file, text] of Object.entries(texts)) await writeFile(path.join(dir, file), text);
-  const started = performance.now();
-  const result = await loadManifest({ files: Object.keys(texts), cwd: dir, env });
-  return { result, ms: performance.now() - started };
+  return withCpuTime(() => loadManifest({ files: Object.keys(texts), cwd: dir, env }));
 }
 
 // ---------------------------------------------------------------------------------------------
