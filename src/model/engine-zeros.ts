@@ -7,17 +7,21 @@
 //     Engine's default (30s, 30s, 0s, 3);
 //   - a service's resource limits and reservations (memory, pids; CPUs cannot be 0): none;
 //   - placement max replicas per node: no limit;
-//   - a tmpfs mount's size and mode: no limit, 1777;
+//   - a tmpfs mount's size and mode: the kernel's default size (half the RAM), mode 1777;
 //   - a container's memory limit: none (and `docker update` can neither set 0 nor lift a limit:
 //     see diff/compare.ts).
 // So the desired model holds null for them, as the observed side reads them: otherwise `0` in a
 // manifest would diff against the absent value after every apply and send an update every time.
 //
-// Numbers the Engine keeps as sent are not listed, because their 0 means something of its own:
-// update/rollback parallelism (0 = all at once), delay, monitor and max failure ratio (never left
-// out: a partial section is completed with Swarm's defaults), restart policy delay and window,
-// stop grace period (pointers in the API: 0 is stored), replicas, file modes of secrets and
-// configs, ulimits. A restart policy's max attempts reads back 0 when not set, so 0 is null too.
+// The other numbers stay 0, because there 0 means something of its own and reads back as 0:
+//   - update/rollback config: parallelism (0 = all at once) and max failure ratio are always in
+//     the JSON; a zero delay or monitor is dropped, and observe reads it back as 0 (a section that
+//     is there is always complete: its unset fields take Swarm's defaults);
+//   - restart policy delay and window, stop grace period, replicas: pointers in the API, so a 0
+//     is stored and returned;
+//   - file modes of secrets and configs; a container's ulimits (stored as sent, and read from
+//     moor's label anyway).
+// A restart policy's max attempts reads back 0 when not set, and 0 is Swarm's "no limit": null.
 import type { ContainerSpec, Healthcheck, Mount } from './desired.js';
 
 /** A number whose 0 the Engine reads as not set: 0 becomes null. */
