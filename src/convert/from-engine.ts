@@ -7,7 +7,8 @@
 //   - a container's network aliases include its own short id;
 //   - Swarm adds `Isolation`, `Runtime`, `ForceUpdate` to service specs (not modelled; ForceUpdate
 //     is carried separately and sent back unchanged);
-//   - zero values are omitted from the JSON (Go's omitempty): an absent number reads as its default.
+//   - zero values are omitted from the JSON (Go's omitempty): an absent number reads as its default,
+//     null where 0 means "not set" (model/engine-zeros.ts says which, and the manifest side agrees).
 import { unmanagedFields } from './unmanaged.js';
 import type {
   Config,
@@ -30,6 +31,7 @@ import type {
   ServiceSpec,
   UpdateConfig,
 } from '../model/desired.js';
+import { containerSpecWithoutZeros } from '../model/engine-zeros.js';
 import {
   LABEL_CONTAINER_SPEC,
   LABEL_CONTENT,
@@ -180,7 +182,11 @@ export function observeConfig(c: Config): ObservedConfig {
 // ---------------------------------------------------------------------------------------------
 // Containers
 
-/** The spec a container was created from, from its label; null when missing or in another format. */
+/**
+ * The spec a container was created from, from its label, in today's canonical form (a label
+ * written before zero values were canonical says `0` where the desired model says null); null when
+ * missing or in another format.
+ */
 export function containerSpecFromLabel(labels: Labels | null | undefined): ContainerSpec | null {
   const raw = labels?.[LABEL_CONTAINER_SPEC];
   if (raw === undefined) return null;
@@ -188,7 +194,7 @@ export function containerSpecFromLabel(labels: Labels | null | undefined): Conta
     const parsed = rec(JSON.parse(raw));
     if (parsed['format'] !== CONTAINER_SPEC_FORMAT) return null;
     const spec = rec(parsed['spec']);
-    return typeof spec['image'] === 'string' ? (spec as unknown as ContainerSpec) : null;
+    return typeof spec['image'] === 'string' ? containerSpecWithoutZeros(spec as unknown as ContainerSpec) : null;
   } catch {
     return null;
   }

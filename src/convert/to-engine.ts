@@ -131,9 +131,16 @@ export function restartPolicyBody(r: RestartPolicy) {
   return { Name: r.name, MaximumRetryCount: r.name === 'on-failure' ? r.maxRetries : 0 };
 }
 
-/** The in-place update of a container: restart policy and resources. */
+/**
+ * The in-place update of a container: restart policy and resources.
+ *
+ * WARNING: the Engine refuses a memory limit above the container's memory+swap limit unless the
+ * update sets that too ("Memory limit should be smaller than already set memoryswap limit"), and a
+ * container created without a limit has 0 there: so the swap limit goes with every memory limit,
+ * at twice the memory, which is what the Engine gives a container created with that limit.
+ */
 export function containerUpdateBody(restart: RestartPolicy, memLimit: number | null, cpus: number | null): ContainerUpdateSpec {
-  return { RestartPolicy: restartPolicyBody(restart), ...(memLimit === null ? {} : { Memory: memLimit }), ...(cpus === null ? {} : { NanoCpus: cpus }) };
+  return { RestartPolicy: restartPolicyBody(restart), ...(memLimit === null ? {} : { Memory: memLimit, MemorySwap: memLimit * 2 }), ...(cpus === null ? {} : { NanoCpus: cpus }) };
 }
 
 export function endpointBody(attachment: ContainerNetworkAttachment): EndpointSettings {

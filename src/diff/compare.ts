@@ -88,6 +88,14 @@ function needsStart(spec: ContainerSpec, state: ContainerState): boolean {
   return !hasCompleted(spec, state);
 }
 
+/**
+ * WARNING: `POST /containers/{id}/update` sets or changes a memory or CPU limit but cannot remove
+ * one: 0 means "leave as it is" and -1 is refused ("Minimum memory limit allowed is 6MB"). A limit
+ * that goes away (removed from the manifest, or set to 0, which means the same) needs a new
+ * container; otherwise the update would change nothing and the plan would show it again forever.
+ */
+const LIFTABLE_ONLY_BY_REPLACING = ['memLimit', 'cpus'] as const satisfies readonly (typeof CONTAINER_MUTABLE_FIELDS)[number][];
+
 export function compareContainer(desired: ContainerSpec, observed: ObservedContainer, currentImageId: string | null): ContainerVerdict {
   if (observed.spec === null) {
     return { action: 'replace', fields: [], reason: 'its io.moor.container-spec label is missing or unreadable' };
@@ -98,8 +106,14 @@ export function compareContainer(desired: ContainerSpec, observed: ObservedConta
   const fields = diffFields(observed.spec, desired);
   const touched = topLevelFields(fields);
   const immutable = [...touched].filter((f) => !(CONTAINER_MUTABLE_FIELDS as readonly string[]).includes(f));
-  if (immutable.length > 0) {
-    return { action: 'replace', fields, reason: `${immutable.join(', ')} changed (a container cannot change ${immutable.length > 1 ? 'them' : 'it'} in place)` };
+  const live = observed.spec;
+  const lifted = LIFTABLE_ONLY_BY_REPLACING.filter((f) => desired[f] === null && live[f] !== null);
+  if (immutable.length > 0 || lifted.length > 0) {
+    const reasons = [
+      ...(immutable.length > 0 ? [`${immutable.join(', ')} changed (a container cannot change ${immutable.length > 1 ? 'them' : 'it'} in place)`] : []),
+      ...(lifted.length > 0 ? [`${lifted.join(', ')} removed (the Engine cannot lift a container's limit in place)`] : []),
+    ];
+    return { action: 'replace', fields, reason: reasons.join('; ') };
   }
   if (currentImageId !== null && observed.imageId !== '' && currentImageId !== observed.imageId && fields.length === 0) {
     return {

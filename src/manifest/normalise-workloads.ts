@@ -23,6 +23,7 @@ import type {
   Ulimit,
   UpdateConfig,
 } from '../model/desired.js';
+import { healthcheckWithoutZeros, mountWithoutZeros, unsetZero } from '../model/engine-zeros.js';
 import { engineName } from '../model/labels.js';
 import { type Verdict, checkCapability, checkImageReference, checkStopSignal } from './engine-values.js';
 import { parseEnvFile } from './env-file.js';
@@ -210,13 +211,14 @@ class Workload {
       (this.refs as { healthcheckDisabled: boolean }).healthcheckDisabled = true;
       return { test: ['NONE'], interval: null, timeout: null, retries: null, startPeriod: null };
     }
-    return {
+    // A zero timing or retries is the Engine's default, as when not given (model/engine-zeros.ts).
+    return healthcheckWithoutZeros({
       test: this.healthTest(hc.test, at('test')),
       interval: this.duration(hc.interval, at('interval')),
       timeout: this.duration(hc.timeout, at('timeout')),
       retries: hc.retries ?? null,
       startPeriod: this.duration(hc.start_period, at('start_period')),
-    };
+    });
   }
 
   /** [] (no test given) keeps the image's test, as the Engine does with an empty Test. */
@@ -303,7 +305,8 @@ class Workload {
         if (item.source !== undefined) this.ctx.errorAtKey([...at, 'source'], 'a tmpfs mount has no source');
         if (item.read_only !== undefined) this.ctx.errorAtKey([...at, 'read_only'], 'a tmpfs mount cannot be read-only');
         const mode = item.tmpfs?.mode;
-        return { type: 'tmpfs', target: item.target, size: this.size(item.tmpfs?.size, [...at, 'tmpfs', 'size']), mode: mode === undefined ? null : this.mode(mode, [...at, 'tmpfs', 'mode'], 0o7777) };
+        // Size 0 and mode 0 are the Engine's defaults (model/engine-zeros.ts).
+        return mountWithoutZeros({ type: 'tmpfs', target: item.target, size: this.size(item.tmpfs?.size, [...at, 'tmpfs', 'size']), mode: mode === undefined ? null : this.mode(mode, [...at, 'tmpfs', 'mode'], 0o7777) });
       }
     }
   }
@@ -424,7 +427,7 @@ export function normaliseContainer(ctx: Context, name: string, def: M.Container)
     logging: w.logging(def.logging),
     stopSignal: w.stopSignal(def.stop_signal),
     stopGracePeriod: w.duration(def.stop_grace_period, w.at('stop_grace_period')),
-    memLimit: w.size(def.mem_limit, w.at('mem_limit')),
+    memLimit: unsetZero(w.size(def.mem_limit, w.at('mem_limit'))), // 0: no limit (model/engine-zeros.ts)
     cpus: w.cpus(def.cpus, w.at('cpus')),
   };
   const dependsOn: Record<string, { condition: DependencyCondition }> = {};
@@ -547,19 +550,20 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
             condition: def.restart_policy.condition ?? 'any',
             delay: w.duration(def.restart_policy.delay, w.at('restart_policy', 'delay')),
             // 0 is Swarm's "no limit", the same as not set (and what Swarm reads back for it).
-            maxAttempts: def.restart_policy.max_attempts === 0 ? null : (def.restart_policy.max_attempts ?? null),
+            maxAttempts: unsetZero(def.restart_policy.max_attempts ?? null),
             window: w.duration(def.restart_policy.window, w.at('restart_policy', 'window')),
           },
     placement: placement(w, def.placement),
+    // Zero limits and reservations are no limit and no reservation (model/engine-zeros.ts).
     resources: {
       limits: {
         cpus: w.cpus(def.resources?.limits?.cpus, w.at('resources', 'limits', 'cpus')),
-        memory: w.size(def.resources?.limits?.memory, w.at('resources', 'limits', 'memory')),
-        pids: def.resources?.limits?.pids ?? null,
+        memory: unsetZero(w.size(def.resources?.limits?.memory, w.at('resources', 'limits', 'memory'))),
+        pids: unsetZero(def.resources?.limits?.pids ?? null),
       },
       reservations: {
         cpus: w.cpus(def.resources?.reservations?.cpus, w.at('resources', 'reservations', 'cpus')),
-        memory: w.size(def.resources?.reservations?.memory, w.at('resources', 'reservations', 'memory')),
+        memory: unsetZero(w.size(def.resources?.reservations?.memory, w.at('resources', 'reservations', 'memory'))),
       },
     },
     healthcheck: w.healthcheck(def.healthcheck),
@@ -655,7 +659,8 @@ function placement(w: Workload, value: M.PlacementSpec | undefined): ServiceSpec
   return {
     constraints: [...(value?.constraints ?? [])].sort(compare),
     preferences: (value?.preferences ?? []).map((p) => ({ spread: p.spread })),
-    maxReplicas: value?.max_replicas_per_node ?? null,
+    // 0 is Swarm's "no limit" (model/engine-zeros.ts).
+    maxReplicas: unsetZero(value?.max_replicas_per_node ?? null),
   };
 }
 

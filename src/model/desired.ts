@@ -4,6 +4,7 @@
 // The same `*Spec` types describe live objects (see observed.ts): the diff compares a desired spec
 // with an observed one field by field. Conventions, which both sides must follow exactly:
 //   - "not set" is `null`, never `undefined` or a missing key; empty collections are `[]` / `{}`;
+//     a 0 that the Engine reads as not set is `null` too (the fields are in model/engine-zeros.ts);
 //   - durations are integer nanoseconds, sizes integer bytes, CPUs integer nano-CPUs (1 CPU = 1e9);
 //   - maps are plain records; lists whose order has no meaning are sorted (see the field comments);
 //   - `labels` are the user's labels only: moor's own `io.moor.*` labels never appear in a spec;

@@ -152,6 +152,43 @@ test('durations, sizes and CPUs are converted to nanoseconds, bytes and nano-CPU
   assert.deepEqual(s.spec.resources, { limits: { cpus: 1_500_000_000, memory: 1024 ** 3, pids: 100 }, reservations: { cpus: 250_000_000, memory: 1_048_576 } });
 });
 
+test('a zero the Engine reads as "not set" is null, as if not written: healthcheck timings and retries, limits, reservations, max replicas per node, tmpfs size and mode, mem_limit', async () => {
+  const zeroHealthcheck = '    healthcheck: {test: ["CMD", "true"], interval: 0s, timeout: "0", retries: 0, start_period: 0ms}\n';
+  const zeroTmpfs = '    volumes: [{type: tmpfs, target: /t, tmpfs: {size: 0, mode: 0}}]\n';
+  const unset = { test: ['CMD', 'true'], interval: null, timeout: null, retries: null, startPeriod: null };
+  const c = await container(`${zeroHealthcheck}${zeroTmpfs}    mem_limit: 0b\n`);
+  assert.deepEqual(c.spec.healthcheck, unset);
+  assert.deepEqual(c.spec.mounts, [{ type: 'tmpfs', target: '/t', size: null, mode: null }]);
+  assert.equal(c.spec.memLimit, null);
+  const s = await service(`${zeroHealthcheck}${zeroTmpfs}    placement: {max_replicas_per_node: 0}
+    resources:
+      limits: {memory: 0, pids: 0}
+      reservations: {memory: 0m}
+    restart_policy: {max_attempts: 0}
+`);
+  assert.deepEqual(s.spec.healthcheck, unset);
+  assert.deepEqual(s.spec.mounts, [{ type: 'tmpfs', target: '/t', size: null, mode: null }]);
+  assert.equal(s.spec.placement.maxReplicas, null);
+  assert.deepEqual(s.spec.resources, SERVICE_DEFAULTS.resources);
+  assert.equal(s.spec.restartPolicy?.maxAttempts, null);
+});
+
+test('a zero the Engine keeps, and gives its own meaning, stays 0: parallelism (all at once), delays, monitor, max failure ratio, restart delay and window, stop grace period, replicas', async () => {
+  const s = await service(`    update_config: {parallelism: 0, delay: 0s, monitor: 0s, max_failure_ratio: 0}
+    restart_policy: {delay: 0s, window: 0s}
+    stop_grace_period: 0s
+    replicas: 0
+`);
+  assert.deepEqual(s.spec.updateConfig, { parallelism: 0, delay: 0, failureAction: 'pause', monitor: 0, maxFailureRatio: 0, order: 'stop-first' });
+  assert.deepEqual(s.spec.restartPolicy, { condition: 'any', delay: 0, maxAttempts: null, window: 0 });
+  assert.equal(s.spec.stopGracePeriod, 0);
+  assert.equal(s.spec.replicas, 0);
+  const c = await container('    stop_grace_period: 0s\n    restart: on-failure:0\n    ulimits: {core: 0}\n');
+  assert.equal(c.spec.stopGracePeriod, 0);
+  assert.deepEqual(c.spec.restart, { name: 'on-failure', maxRetries: 0 });
+  assert.deepEqual(c.spec.ulimits, { core: { soft: 0, hard: 0 } });
+});
+
 test('environment as a list and as a map mean the same; numbers keep their spelling', async () => {
   const fromList = await container('    environment: ["A=1", "B=", "VERSION=1.10", "EQ=a=b"]\n');
   const fromMap = await container('    environment:\n      A: 1\n      B: ""\n      VERSION: 1.10\n      EQ: a=b\n');

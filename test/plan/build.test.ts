@@ -326,6 +326,19 @@ describe('containers', () => {
     assert.deepEqual(keys(p), ['container/db:update']);
   });
 
+  test('a memory or CPU limit set or changed is updated in place; one that goes away (removed, or mem_limit: 0) replaces the container, which is the only way to lift it', () => {
+    const limited = project({ networks: [net('default')], containers: [ctr('db', { memLimit: 64 << 20, cpus: 5e8 })] });
+    const observed = observeAsApplied(limited);
+    const changed = plan(project({ networks: [net('default')], containers: [ctr('db', { memLimit: 128 << 20, cpus: 1e9 })] }), observed);
+    assert.equal(changeOf(changed, 'container/db')?.action, 'update');
+    assert.deepEqual(keys(changed), ['container/db:update']);
+    const lifted = plan(project({ networks: [net('default')], containers: [ctr('db', { memLimit: null, cpus: 5e8 })] }), observed);
+    assert.equal(changeOf(lifted, 'container/db')?.action, 'replace');
+    assert.equal(changeOf(lifted, 'container/db')?.reason, "memLimit removed (the Engine cannot lift a container's limit in place)");
+    const both = plan(project({ networks: [net('default')], containers: [ctr('db', { environment: { A: '1' } })] }), observed);
+    assert.equal(changeOf(both, 'container/db')?.reason, "environment changed (a container cannot change it in place); memLimit, cpus removed (the Engine cannot lift a container's limit in place)");
+  });
+
   test('a container stopped by hand is started again', () => {
     const desired = base();
     const observed = observeAsApplied(desired);
