@@ -363,6 +363,39 @@ networks: { front: {}, back: {} }
   assert.deepEqual(spec.capAdd, []);
 });
 
+test('several files: a field that takes a string or a list, written as a string in both files, is appended like a list (env_file, dns, tmpfs), as in Compose', async () => {
+  const { desired } = await composeDesired(
+    `services:
+  web:
+    image: x/web:1
+    env_file: a.env
+    dns: 1.1.1.1
+    tmpfs: /run
+`,
+    {
+      files: ['compose.yaml', 'override.yaml'],
+      extraFiles: { 'override.yaml': 'services:\n  web:\n    env_file: b.env\n    dns: 9.9.9.9\n    tmpfs: /cache\n', 'a.env': 'A=1\nB=a\n', 'b.env': 'B=b\n' },
+    },
+  );
+  const spec = (desired.containers.web as DesiredContainer).spec;
+  assert.deepEqual(spec.environment, { A: '1', B: 'b' });
+  assert.deepEqual(spec.dns, ['1.1.1.1', '9.9.9.9']);
+  assert.deepEqual(Object.keys(spec.tmpfs).sort(), ['/cache', '/run']);
+});
+
+test('extends: a field that takes a string or a list, written as a string in the base and in the extending service, gets both', async () => {
+  const { desired } = await composeDesired(
+    `services:
+  base: { image: x/web:1, env_file: a.env, dns: 1.1.1.1 }
+  web: { extends: base, env_file: b.env, dns: 9.9.9.9 }
+`,
+    { extraFiles: { 'a.env': 'A=1\n', 'b.env': 'B=2\n' } },
+  );
+  const spec = (desired.containers.web as DesiredContainer).spec;
+  assert.deepEqual(spec.environment, { A: '1', B: '2' });
+  assert.deepEqual(spec.dns, ['1.1.1.1', '9.9.9.9']);
+});
+
 test('extends: a service from another file is merged under the extending one; its relative paths stay its own', async () => {
   const { desired } = await composeDesired(
     `services:
