@@ -121,6 +121,25 @@ test('--env-file replaces .env; later env files win; the environment still wins 
   assert.equal(e.containers.web?.spec.image, 'from-env');
 });
 
+test('x- extension fields are not interpolated (an unset variable there is no error); a value an x- anchor lends to a field is', async () => {
+  const yaml = `project: p
+x-ci:
+  token: \${CI_TOKEN}
+x-image: &image "moor/busybox:\${TAG}"
+containers:
+  web:
+    image: *image
+    x-owner: \${OWNER}
+    labels: { x-team: "\${TEAM}" }
+`;
+  const d = await desiredOf(yaml, { env: { TAG: '1', TEAM: 'ops' } });
+  assert.equal(d.containers.web?.spec.image, 'moor/busybox:1');
+  assert.deepEqual(d.containers.web?.spec.labels['x-team'], 'ops');
+  const issues = await issuesOf(yaml, { env: { TEAM: 'ops' } });
+  assert.equal(issues.length, 1);
+  assert.match(issues[0] as string, /^moor\.yaml:4:17: containers\.web\.image: the variable TAG is not set/);
+});
+
 test('an interpolation error is reported once, at the value, without follow-up errors', async () => {
   assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: x\n    ports: ["${PORT}:80"]\n'), [
     'moor.yaml:5:13: containers.web.ports[0]: the variable PORT is not set (give a default with ${PORT:-default}, or ${PORT-} for empty)',
