@@ -1,6 +1,6 @@
 // Env files (`.env`, `--env-file`, `env_file:`), in the dotenv format Compose reads:
 //   KEY=VALUE, `export KEY=VALUE`, `# comments`, blank lines; values unquoted (trimmed, ` #...`
-//   cut), 'single-quoted' (literal) or "double-quoted"
+//   cut), 'single-quoted' (literal; `\'` is a quote, as in compose-go's dotenv) or "double-quoted"
 //   (\n \t \r \" \\ \$ escapes; may span lines); a bare KEY takes its value from moor's environment
 //   where the file is used as environment.
 // Each entry keeps its value as written (`value`) and, for an unquoted or double-quoted one, the
@@ -74,7 +74,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
         continue;
       }
       if (quote === "'") {
-        entries.push({ key, value: inner, template: null, line: lineNo });
+        entries.push({ key, value: inner.replace(/\\(.)/gs, (m, c: string) => (c === "'" ? c : m)), template: null, line: lineNo });
         continue;
       }
       const unescape = (dollar: string): string => inner.replace(/\\(.)/gs, (_m, c: string) => (c === '$' ? dollar : (ESCAPES[c] ?? `\\${c}`)));
@@ -88,9 +88,10 @@ export function parseEnvFile(text: string): ParsedEnvFile {
   return { entries, problems };
 }
 
+/** The closing quote: a backslash escapes the character after it, in both kinds of quotes (`'Let\\'s go!'`). */
 function findClosingQuote(text: string, quote: string): number {
   for (let i = 0; i < text.length; i++) {
-    if (quote === '"' && text[i] === '\\') i++;
+    if (text[i] === '\\') i++;
     else if (text[i] === quote) return i;
   }
   return -1;

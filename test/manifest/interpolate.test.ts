@@ -152,6 +152,15 @@ test('a container env_file is read as written: ${VAR} in it is not expanded (a d
   assert.equal(d.containers.web?.spec.environment.URL, 'postgres://${HOSTV}/app');
 });
 
+test('a single-quoted env file value may hold an escaped quote, as in Docker\'s env file docs: V5=\'Let\\\'s go!\' is "Let\'s go!", with no other error', async () => {
+  const parsed = parseEnvFile("V5='Let\\'s go!'\nV6='a\\tb'\nV7=\"{\\\"hello\\\": \\\"json\\\"}\"\n");
+  assert.deepEqual(parsed.problems, []);
+  assert.deepEqual(parsed.entries.map((e) => [e.key, e.value]), [['V5', "Let's go!"], ['V6', 'a\\tb'], ['V7', '{"hello": "json"}']]);
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n    environment: {V5: "${V5}"}\n';
+  const d = await desiredOf(yaml, { files: { '.env': "V5='Let\\'s go!'\n" } });
+  assert.equal(d.containers.web?.spec.environment.V5, "Let's go!");
+});
+
 test('x- extension fields are not interpolated (an unset variable there is no error); a value an x- anchor lends to a field is', async () => {
   const yaml = `project: p
 x-ci:
