@@ -181,7 +181,7 @@ async function readComposeProject(options: ComposeLoadOptions): Promise<ComposeS
   const projectDir = path.dirname(first);
   const explicitEnv = (options.envFiles ?? []).length > 0;
   const envFiles = explicitEnv ? (options.envFiles ?? []).map((f) => path.resolve(cwd, f)) : [path.join(projectDir, '.env')];
-  const variables = await readEnvFiles(envFiles, explicitEnv, display, issues);
+  const variables = await readEnvFiles(envFiles, explicitEnv, display, issues, (name) => options.env[name]);
   const baseLookup: Lookup = (name) => options.env[name] ?? variables.get(name);
   const profiles = selectedProfiles(options.profiles ?? [], baseLookup('COMPOSE_PROFILES'));
 
@@ -375,7 +375,7 @@ async function readIncluded(model: Node, c: IncludeContext): Promise<Included[] 
       const written = text(n);
       return written === undefined ? [] : [{ file: path.resolve(c.projectDir, written), loc: n.loc, path: p, written: writtenText(n) ?? written }];
     });
-    const variables = await readEnvFiles(envNamed.length > 0 ? envNamed.map((e) => e.file) : [path.join(fromDir, '.env')], envNamed.length > 0, c.display, c.issues, envNamed);
+    const variables = await readEnvFiles(envNamed.length > 0 ? envNamed.map((e) => e.file) : [path.join(fromDir, '.env')], envNamed.length > 0, c.display, c.issues, c.lookup, envNamed);
     const lookup: Lookup = (name) => c.lookup(name) ?? variables.get(name);
     const roots: Node[] = [];
     for (const [j, file] of absolute.entries()) {

@@ -2,7 +2,10 @@
 // Compose Specification's rules ("Merge and override"), on located trees so that every value keeps
 // the file and line it came from:
 //   - mappings merge key by key; scalars are replaced; `x-` keys are replaced whole;
-//   - sequences are appended (identical scalar items once), except
+//   - sequences are appended (identical scalar items once); the fields that take a string or a list
+//     (env_file, dns, dns_search, tmpfs, label_file) are lists of one item when written as a string,
+//     in both files (env_file: a.env then env_file: b.env is both), as Compose's canonical form has it;
+//     except
 //       command, entrypoint, healthcheck.test: replaced;
 //       ports (unique by host address, host port, container port, protocol), volumes (by target),
 //       secrets and configs (by target): an entry with the key of an earlier one replaces it;
@@ -22,6 +25,7 @@ const REPLACED = ['services.*.command', 'services.*.entrypoint', 'services.*.hea
 const KEY_VALUE = ['services.*.environment', 'services.*.labels', 'services.*.sysctls', 'services.*.annotations', 'services.*.deploy.labels', 'services.*.build.args', '*.*.labels'];
 const NAMES_OR_MAP = ['services.*.networks', 'services.*.depends_on'];
 const DEPENDS_ON = 'services.*.depends_on';
+const STRING_OR_LIST = ['services.*.env_file', 'services.*.dns', 'services.*.dns_search', 'services.*.tmpfs', 'services.*.label_file'];
 const UNIQUE: Readonly<Record<string, (item: Node) => string>> = {
   'services.*.ports': portKey,
   'services.*.volumes': volumeKey,
@@ -60,9 +64,10 @@ export function mergeCompose(base: Node, over: Node, issues: Issues, path: Value
     if (a !== undefined && b !== undefined && a !== b) return over;
   }
   if (isMap(base) && isMap(over)) return mergeMaps(base, over, issues, path);
-  // A string where the other file has a list (dns: 8.8.8.8 and dns: [1.1.1.1]): one item.
-  const b = base.kind === 'scalar' && isSeq(over) ? seq([base], base.loc) : base;
-  const o = over.kind === 'scalar' && isSeq(base) ? seq([over], over.loc) : over;
+  // A string where a list is meant (dns: 8.8.8.8), or where the other file has a list: one item.
+  const listy = is(path, STRING_OR_LIST);
+  const b = base.kind === 'scalar' && (listy || isSeq(over)) ? seq([base], base.loc) : base;
+  const o = over.kind === 'scalar' && (listy || isSeq(base)) ? seq([over], over.loc) : over;
   if (isSeq(b) && isSeq(o)) {
     const key = ruleFor(path, UNIQUE);
     return key === undefined ? appendUnique(b.items, o.items, o.loc) : mergeByKey(b.items, o.items, key, o.loc);

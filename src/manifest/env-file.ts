@@ -1,14 +1,19 @@
 // Env files (`.env`, `--env-file`, `env_file:`), in the dotenv format Compose reads:
 //   KEY=VALUE, `export KEY=VALUE`, `# comments`, blank lines; values unquoted (trimmed, ` #...`
-//   cut), 'single-quoted' (literal) or "double-quoted" (\n \t \r \" \\ escapes; may span lines);
-//   a bare KEY takes its value from moor's environment where the file is used as environment.
-// Values are taken literally: no ${VAR} expansion inside env files. Pure: the caller reads the file.
-// Messages never quote values.
+//   cut), 'single-quoted' (literal; `\'` is a quote, as in compose-go's dotenv) or "double-quoted"
+//   (\n \t \r \" \\ \$ escapes; may span lines); a bare KEY takes its value from moor's environment
+//   where the file is used as environment.
+// Each entry keeps its value as written (`value`) and, for an unquoted or double-quoted one, the
+// text in interpolation syntax (`template`: `\$` as `$$`), for the callers that expand `${VAR}` as
+// Compose does (the project's .env and --env-file: see load.ts); a single-quoted value has none.
+// Pure: the caller reads the file. Messages never quote values.
 
 export interface EnvFileEntry {
   readonly key: string;
   /** null for a bare KEY. */
   readonly value: string | null;
+  /** The value in interpolation syntax; null for a bare KEY and a single-quoted (literal) value. */
+  readonly template: string | null;
   readonly line: number;
 }
 
@@ -45,7 +50,7 @@ export function parseEnvFile(text: string): ParsedEnvFile {
       continue;
     }
     if (eq === -1) {
-      entries.push({ key, value: null, line: lineNo });
+      entries.push({ key, value: null, template: null, line: lineNo });
       continue;
     }
     let value = body.slice(eq + 1).trimStart();
@@ -68,19 +73,25 @@ export function parseEnvFile(text: string): ParsedEnvFile {
         problems.push({ line: n + 1, column: 1, message: `unexpected text after the closing quote of ${key}` });
         continue;
       }
-      value = quote === "'" ? inner : inner.replace(/\\(.)/gs, (_m, c: string) => ESCAPES[c] ?? `\\${c}`);
-    } else {
-      const comment = value.search(/\s#/);
-      value = (comment === -1 ? value : value.slice(0, comment)).trimEnd();
+      if (quote === "'") {
+        entries.push({ key, value: inner.replace(/\\(.)/gs, (m, c: string) => (c === "'" ? c : m)), template: null, line: lineNo });
+        continue;
+      }
+      const unescape = (dollar: string): string => inner.replace(/\\(.)/gs, (_m, c: string) => (c === '$' ? dollar : (ESCAPES[c] ?? `\\${c}`)));
+      entries.push({ key, value: unescape('$'), template: unescape('$$'), line: lineNo });
+      continue;
     }
-    entries.push({ key, value, line: lineNo });
+    const comment = value.search(/\s#/);
+    value = (comment === -1 ? value : value.slice(0, comment)).trimEnd();
+    entries.push({ key, value, template: value, line: lineNo });
   }
   return { entries, problems };
 }
 
+/** The closing quote: a backslash escapes the character after it, in both kinds of quotes (`'Let\\'s go!'`). */
 function findClosingQuote(text: string, quote: string): number {
   for (let i = 0; i < text.length; i++) {
-    if (quote === '"' && text[i] === '\\') i++;
+    if (text[i] === '\\') i++;
     else if (text[i] === quote) return i;
   }
   return -1;

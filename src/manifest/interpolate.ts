@@ -5,7 +5,11 @@
 //   ${VAR:+replacement}   replacement when VAR is set and not empty, else ""   ${VAR+r} when set
 //   $$                    a literal "$"
 // Defaults and replacements may themselves hold variables. Only string *values* are interpolated,
-// never keys, and after YAML parsing, so a value cannot inject YAML structure (research §3.8). A
+// never keys, and after YAML parsing, so a value cannot inject YAML structure (research §3.8).
+// Extension fields (`x-` keys at the top level and in object definitions) are left as written:
+// both readers ignore them, so a variable there (a CI token another tool fills in) must not fail
+// the file. Aliases are already expanded by parse-yaml.ts, so a value an `x-` anchor lends to a
+// real field is a copy there, interpolated and checked where it is used. A
 // plain (unquoted) scalar is typed again afterwards (`replicas: ${N}` gives a number); a quoted
 // one stays a string. Values are then validated per field by the schema and the normaliser.
 import { type Issues, type ValuePath } from './issues.js';
@@ -120,7 +124,29 @@ export function resolvePlainScalar(text: string): Scalar {
   return text;
 }
 
-/** Interpolates every string value of a tree; problems go to `issues` at the value's position. */
+/**
+ * Mappings whose keys are names or data, not fields: an `x-` key there is a name (a service
+ * `x-web`, a label `x-owner`), not an extension. The top-level sections (services, networks...)
+ * are collections of names too. A definition that happens to have one of these names (a network
+ * called `labels`) only keeps its `x-` fields interpolated, as before.
+ */
+const DATA_MAPS: ReadonlySet<string> = new Set([
+  'environment', 'labels', 'container_labels', 'sysctls', 'annotations', 'driver_opts', 'options', 'args', 'extra_hosts',
+  'additional_contexts', 'aux_addresses', 'ulimits', 'networks', 'depends_on', 'storage_opt', 'models', 'ssh',
+]);
+
+/** Whether `key` of the mapping at `path` is an extension field, which the readers ignore. */
+export function isExtensionField(path: ValuePath, key: string): boolean {
+  if (!key.startsWith('x-')) return false;
+  if (path.length === 0) return true;
+  const last = path[path.length - 1];
+  return path.length > 1 && !(typeof last === 'string' && DATA_MAPS.has(last));
+}
+
+/**
+ * Interpolates every string value of a tree, except in extension fields (left as written);
+ * problems go to `issues` at the value's position.
+ */
 export function interpolateTree(node: Node, lookup: Lookup, issues: Issues, path: ValuePath = []): Node {
   switch (node.kind) {
     case 'scalar':
@@ -129,7 +155,9 @@ export function interpolateTree(node: Node, lookup: Lookup, issues: Issues, path
       return { ...node, items: node.items.map((item, i) => interpolateTree(item, lookup, issues, [...path, i])) };
     case 'map': {
       const entries = new Map<string, MapEntry>();
-      for (const [key, entry] of node.entries) entries.set(key, { keyLoc: entry.keyLoc, value: interpolateTree(entry.value, lookup, issues, [...path, key]) });
+      for (const [key, entry] of node.entries) {
+        entries.set(key, isExtensionField(path, key) ? entry : { keyLoc: entry.keyLoc, value: interpolateTree(entry.value, lookup, issues, [...path, key]) });
+      }
       return { ...node, entries };
     }
   }

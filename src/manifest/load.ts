@@ -13,7 +13,7 @@ import type { DesiredProject, SourceLocation } from '../model/desired.js';
 import { parseEnvFile } from './env-file.js';
 import { type InterpolatedValues, collectInterpolated, quoteAsWritten } from './as-written.js';
 import { type FileRead, describeFsError, isMissing, readProjectFile } from './files.js';
-import { type Lookup, interpolateTree } from './interpolate.js';
+import { type Lookup, interpolateString, interpolateTree } from './interpolate.js';
 import { type Issue, Issues, type ValuePath, formatPath, quoteValue } from './issues.js';
 import type { Manifest } from './manifest-types.js';
 import { mergeTrees } from './merge.js';
@@ -195,7 +195,8 @@ export async function resolveTree(tree: Node, c: ResolveContext): Promise<LoadRe
 async function loadVariables(options: LoadOptions, projectDir: string, display: (f: string) => string, issues: Issues): Promise<Lookup> {
   const explicit = (options.envFiles ?? []).length > 0;
   const envFiles = explicit ? (options.envFiles ?? []).map((f) => path.resolve(options.cwd, f)) : [path.join(projectDir, '.env')];
-  const variables = await readEnvFiles(envFiles, explicit, display, issues);
+  const fromEnvironment: Lookup = (name) => options.env[name];
+  const variables = await readEnvFiles(envFiles, explicit, display, issues, fromEnvironment);
   return (name) => options.env[name] ?? variables.get(name);
 }
 
@@ -212,8 +213,14 @@ export interface NamedAt {
  * only when `required` (a default `.env` may be absent); other problems always are. A file that
  * cannot be read is reported on itself (a command-line --env-file, the default .env), or where
  * `namedAt` (by index) says a manifest names it.
+ * Unquoted and double-quoted values are expanded as Compose expands the project's env files
+ * (compose-go's dotenv): `${VAR}`, `$VAR` and the default, required and alternative forms, from
+ * `outer` (moor's environment, which wins) then the lines read before (in this file and earlier
+ * ones); single-quoted values are literal. Strict, as interpolation is: a variable that is not set
+ * is an error at the line, which names neither the value nor the variable (a value may be a secret
+ * with a "$" in it).
  */
-export async function readEnvFiles(files: readonly string[], required: boolean, display: (f: string) => string, issues: Issues, namedAt: readonly NamedAt[] = []): Promise<Map<string, string>> {
+export async function readEnvFiles(files: readonly string[], required: boolean, display: (f: string) => string, issues: Issues, outer: Lookup, namedAt: readonly NamedAt[] = []): Promise<Map<string, string>> {
   const variables = new Map<string, string>();
   for (const [i, file] of files.entries()) {
     const read = await readText(file, MAX_DOTENV_BYTES, 'env file');
@@ -226,7 +233,16 @@ export async function readEnvFiles(files: readonly string[], required: boolean, 
     }
     const parsed = parseEnvFile(read.text);
     for (const p of parsed.problems) issues.add('error', { file: display(file), line: p.line, column: p.column }, [], p.message, null);
-    for (const entry of parsed.entries) if (entry.value !== null) variables.set(entry.key, entry.value);
+    for (const entry of parsed.entries) {
+      if (entry.value === null) continue;
+      if (entry.template === null) {
+        variables.set(entry.key, entry.value);
+        continue;
+      }
+      const expanded = interpolateString(entry.template, (name) => outer(name) ?? variables.get(name));
+      if (expanded.ok) variables.set(entry.key, expanded.value);
+      else issues.add('error', { file: display(file), line: entry.line, column: 1 }, [], `the value of ${entry.key} cannot be expanded: a variable in it is not set (or is required), or a "$" starts no variable (write "$$" for a literal "$", or single-quote the value to take it as written)`, null);
+    }
   }
   return variables;
 }

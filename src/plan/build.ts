@@ -364,6 +364,10 @@ function checkOwnership(b: Builder, desired: DesiredProject, observed: ObservedP
     if (foreign.ownerProject === null && kind === 'service' && adopt.has(name)) continue;
     if (foreign.ownerProject !== null) {
       b.problem('error', objectId(kind, name), `${kind} ${engineName} already exists and belongs to moor project ${foreign.ownerProject}; moor will not take it over (rename the ${kind}, or remove the existing one)`);
+    } else if (kind === 'volume') {
+      // Often a data volume `docker compose down` left: removing it would lose the data, so the
+      // way to keep it (README, "Coming from Compose") comes first, and removing is not offered.
+      b.problem('error', objectId(kind, name), `volume ${engineName} already exists and was not created by moor; moor will not take it over: to keep using it and its data, declare it \`external: true\` with \`name: ${engineName}\` (see "Coming from Compose" in moor's README), or give the project's volume another name`);
     } else {
       const adoptHint = kind === 'service' ? `; to take it over, updating it to the manifest's spec, run with --adopt service/${name}` : '';
       b.problem('error', objectId(kind, name), `${kind} ${engineName} already exists and was not created by moor; moor will not take it over (rename the ${kind}, or remove the existing one${adoptHint})`);

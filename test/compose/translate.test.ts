@@ -363,6 +363,75 @@ networks: { front: {}, back: {} }
   assert.deepEqual(spec.capAdd, []);
 });
 
+test('several files: a field that takes a string or a list, written as a string in both files, is appended like a list (env_file, dns, tmpfs), as in Compose', async () => {
+  const { desired } = await composeDesired(
+    `services:
+  web:
+    image: x/web:1
+    env_file: a.env
+    dns: 1.1.1.1
+    tmpfs: /run
+`,
+    {
+      files: ['compose.yaml', 'override.yaml'],
+      extraFiles: { 'override.yaml': 'services:\n  web:\n    env_file: b.env\n    dns: 9.9.9.9\n    tmpfs: /cache\n', 'a.env': 'A=1\nB=a\n', 'b.env': 'B=b\n' },
+    },
+  );
+  const spec = (desired.containers.web as DesiredContainer).spec;
+  assert.deepEqual(spec.environment, { A: '1', B: 'b' });
+  assert.deepEqual(spec.dns, ['1.1.1.1', '9.9.9.9']);
+  assert.deepEqual(Object.keys(spec.tmpfs).sort(), ['/cache', '/run']);
+});
+
+test('extends: a field that takes a string or a list, written as a string in the base and in the extending service, gets both', async () => {
+  const { desired } = await composeDesired(
+    `services:
+  base: { image: x/web:1, env_file: a.env, dns: 1.1.1.1 }
+  web: { extends: base, env_file: b.env, dns: 9.9.9.9 }
+`,
+    { extraFiles: { 'a.env': 'A=1\n', 'b.env': 'B=2\n' } },
+  );
+  const spec = (desired.containers.web as DesiredContainer).spec;
+  assert.deepEqual(spec.environment, { A: '1', B: '2' });
+  assert.deepEqual(spec.dns, ['1.1.1.1', '9.9.9.9']);
+});
+
+test('x- extension fields are not interpolated: an unset variable there (top level, in a service, a network, a port) does not fail the file', async () => {
+  const { desired } = await composeDesired(`x-other-tool:
+  token: \${SOME_CI_TOKEN}
+services:
+  web:
+    image: x/web:1
+    x-meta:
+      owner: \${OWNER}
+    ports: [{ target: 80, published: 8080, x-note: "\${NOTE}" }]
+    labels: { x-team: "\${TEAM}" }
+networks:
+  default: { x-why: "\${WHY}" }
+`, { env: { TEAM: 'ops' } });
+  // An x- key that names data (a label) is no extension field: it is interpolated.
+  assert.deepEqual((desired.containers.web as DesiredContainer).spec.labels, { 'x-team': 'ops' });
+  assert.match(await composeIssues('services:\n  web:\n    image: x/web:1\n    labels: { x-team: "${TEAM}" }\n').then((i) => i.join('\n')), /^compose\.yaml:4:23: services\.web\.labels\.x-team: the variable TEAM is not set/);
+});
+
+test('x- extension fields: a value an x- anchor lends to a real field is interpolated and checked there', async () => {
+  const yaml = `x-common: &common
+  image: "x/web:\${TAG}"
+  environment:
+    TOKEN: \${TOKEN}
+services:
+  web:
+    <<: *common
+`;
+  const { desired } = await composeDesired(yaml, { env: { TAG: '2', TOKEN: 't' } });
+  const spec = (desired.containers.web as DesiredContainer).spec;
+  assert.equal(spec.image, 'x/web:2');
+  assert.deepEqual(spec.environment, { TOKEN: 't' });
+  const issues = await composeIssues(yaml, { env: { TOKEN: 't' } });
+  assert.equal(issues.length, 1);
+  assert.match(issues[0] as string, /^compose\.yaml:2:10: services\.web\.image: the variable TAG is not set/);
+});
+
 test('extends: a service from another file is merged under the extending one; its relative paths stay its own', async () => {
   const { desired } = await composeDesired(
     `services:

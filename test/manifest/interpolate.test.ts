@@ -121,6 +121,65 @@ test('--env-file replaces .env; later env files win; the environment still wins 
   assert.equal(e.containers.web?.spec.image, 'from-env');
 });
 
+test('the project env file expands ${VAR} in unquoted and double-quoted values, from moor\'s environment then earlier lines, as Compose does; single-quoted values stay literal', async () => {
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n    environment: {URL: "${URL}", Q: "${Q}", L: "${L}", D: "${D}", E: "${E}", R: "${R}"}\n';
+  const files = {
+    '.env': 'HOSTV=db\nURL=postgres://${HOSTV}:5432/app\nQ="$HOSTV-${PORT:-5432}"\nL=\'${HOSTV}\'\nD="\\$HOSTV $$HOSTV"\nE=${NOT_SET_ANYWHERE:-fallback}\nR=${HOSTV:+set}\n',
+  };
+  const d = await desiredOf(yaml, { files });
+  assert.deepEqual(d.containers.web?.spec.environment, { D: '$HOSTV $HOSTV', E: 'fallback', L: '${HOSTV}', Q: 'db-5432', R: 'set', URL: 'postgres://db:5432/app' });
+  // moor's environment wins over the lines before, as in Compose (and over the line itself).
+  const e = await desiredOf(yaml, { files, env: { HOSTV: 'prod-db' } });
+  assert.equal(e.containers.web?.spec.environment.URL, 'postgres://prod-db:5432/app');
+});
+
+test('an --env-file line can use the lines of the env files before it', async () => {
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: "moor/busybox:${TAG}"\n';
+  const d = await desiredOf(yaml, { files: { 'a.env': 'BASE=1\n', 'b.env': 'TAG=${BASE}.2\n' }, envFiles: ['a.env', 'b.env'] });
+  assert.equal(d.containers.web?.spec.image, 'moor/busybox:1.2');
+});
+
+test('a project env file line whose variable is not set is an error at the line, naming neither the value nor the variable', async () => {
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n';
+  const issues = await issuesOf(yaml, { files: { '.env': 'A=1\nPASSWORD=hunter$secret2\n' } });
+  assert.deepEqual(issues, ['.env:2:1: the value of PASSWORD cannot be expanded: a variable in it is not set (or is required), or a "$" starts no variable (write "$$" for a literal "$", or single-quote the value to take it as written)']);
+  assert.doesNotMatch(issues.join('\n'), /hunter|secret2/);
+});
+
+test('a container env_file is read as written: ${VAR} in it is not expanded (a difference from Compose v2, documented)', async () => {
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n    env_file: app.env\n';
+  const d = await desiredOf(yaml, { files: { 'app.env': 'HOSTV=db\nURL=postgres://${HOSTV}/app\n' } });
+  assert.equal(d.containers.web?.spec.environment.URL, 'postgres://${HOSTV}/app');
+});
+
+test('a single-quoted env file value may hold an escaped quote, as in Docker\'s env file docs: V5=\'Let\\\'s go!\' is "Let\'s go!", with no other error', async () => {
+  const parsed = parseEnvFile("V5='Let\\'s go!'\nV6='a\\tb'\nV7=\"{\\\"hello\\\": \\\"json\\\"}\"\n");
+  assert.deepEqual(parsed.problems, []);
+  assert.deepEqual(parsed.entries.map((e) => [e.key, e.value]), [['V5', "Let's go!"], ['V6', 'a\\tb'], ['V7', '{"hello": "json"}']]);
+  const yaml = 'project: shop\ncontainers:\n  web:\n    image: moor/busybox:latest\n    environment: {V5: "${V5}"}\n';
+  const d = await desiredOf(yaml, { files: { '.env': "V5='Let\\'s go!'\n" } });
+  assert.equal(d.containers.web?.spec.environment.V5, "Let's go!");
+});
+
+test('x- extension fields are not interpolated (an unset variable there is no error); a value an x- anchor lends to a field is', async () => {
+  const yaml = `project: p
+x-ci:
+  token: \${CI_TOKEN}
+x-image: &image "moor/busybox:\${TAG}"
+containers:
+  web:
+    image: *image
+    x-owner: \${OWNER}
+    labels: { x-team: "\${TEAM}" }
+`;
+  const d = await desiredOf(yaml, { env: { TAG: '1', TEAM: 'ops' } });
+  assert.equal(d.containers.web?.spec.image, 'moor/busybox:1');
+  assert.deepEqual(d.containers.web?.spec.labels['x-team'], 'ops');
+  const issues = await issuesOf(yaml, { env: { TEAM: 'ops' } });
+  assert.equal(issues.length, 1);
+  assert.match(issues[0] as string, /^moor\.yaml:4:17: containers\.web\.image: the variable TAG is not set/);
+});
+
 test('an interpolation error is reported once, at the value, without follow-up errors', async () => {
   assert.deepEqual(await issuesOf('project: shop\ncontainers:\n  web:\n    image: x\n    ports: ["${PORT}:80"]\n'), [
     'moor.yaml:5:13: containers.web.ports[0]: the variable PORT is not set (give a default with ${PORT:-default}, or ${PORT-} for empty)',

@@ -666,6 +666,13 @@ describe('ownership and pre-flight', () => {
     assert.match(errors(other)[0]!, /belongs to moor project blog/);
   });
 
+  test('a volume moor does not own (one docker compose down left) is refused with the way to keep its data, never with removing it', () => {
+    const desired = project({ networks: [net('default')], volumes: [vol('data')], containers: [ctr('web')] });
+    const p = plan(desired, emptyObserved({ unowned: unowned('volume', 'shop_data') }));
+    assert.deepEqual(errors(p), ['volume shop_data already exists and was not created by moor; moor will not take it over: to keep using it and its data, declare it `external: true` with `name: shop_data` (see "Coming from Compose" in moor\'s README), or give the project\'s volume another name']);
+    assert.doesNotMatch(errors(p)[0]!, /remove/);
+  });
+
   test('the create of a name held by an object moor does not own gives a reason that agrees with the error', () => {
     const desired = project({ networks: [net('extra', { driver: 'overlay' })], volumes: [vol('data')], containers: [ctr('web', { networks: {} })], services: [svc('api', { networks: {} })] });
     const held = new Map([
