@@ -98,8 +98,12 @@ export function compareContainer(desired: ContainerSpec, observed: ObservedConta
   const fields = diffFields(observed.spec, desired);
   const touched = topLevelFields(fields);
   const immutable = [...touched].filter((f) => !(CONTAINER_MUTABLE_FIELDS as readonly string[]).includes(f));
-  if (immutable.length > 0) {
-    return { action: 'replace', fields, reason: `${immutable.join(', ')} changed (a container cannot change ${immutable.length > 1 ? 'them' : 'it'} in place)` };
+  const dropped = droppedLimits(desired, observed.spec);
+  if (immutable.length > 0 || dropped.length > 0) {
+    const reasons: string[] = [];
+    if (immutable.length > 0) reasons.push(`${immutable.join(', ')} changed (a container cannot change ${immutable.length > 1 ? 'them' : 'it'} in place)`);
+    if (dropped.length > 0) reasons.push(`${dropped.map((l) => l.field).join(' and ')} removed (a container cannot drop its ${dropped.map((l) => l.what).join(' or ')} limit in place)`);
+    return { action: 'replace', fields, reason: reasons.join('; ') };
   }
   if (currentImageId !== null && observed.imageId !== '' && currentImageId !== observed.imageId && fields.length === 0) {
     return {
@@ -117,6 +121,20 @@ export function compareContainer(desired: ContainerSpec, observed: ObservedConta
   if (fields.length > 0) reasons.push(`${describeFields(fields)} changed`);
   if (start) reasons.push(observed.state.status === 'created' ? 'the container was created but never started' : `the container is ${observed.state.status}${observed.state.status === 'exited' ? ` (exit code ${observed.state.exitCode})` : ''}`);
   return { action: 'update', fields, reason: reasons.join('; '), updateResources, networks, start };
+}
+
+/**
+ * WARNING: the Engine's update endpoint (`POST /containers/{id}/update`, measured on 20.10) can set
+ * or change a memory or CPU limit but not remove one: it reads Memory: 0 and NanoCpus: 0 as
+ * "unchanged", and refuses -1 ("Minimum memory limit allowed is 6MB", "Range of CPUs is from
+ * 0.01 to ..."). A limit the manifest no longer sets (or one set by hand with `docker update`) goes
+ * only with a new container.
+ */
+function droppedLimits(desired: ContainerSpec, observed: ContainerSpec): { field: 'memLimit' | 'cpus'; what: string }[] {
+  const dropped: { field: 'memLimit' | 'cpus'; what: string }[] = [];
+  if (desired.memLimit === null && observed.memLimit !== null) dropped.push({ field: 'memLimit', what: 'memory' });
+  if (desired.cpus === null && observed.cpus !== null) dropped.push({ field: 'cpus', what: 'CPU' });
+  return dropped;
 }
 
 function attachmentChanges(

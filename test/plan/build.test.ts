@@ -320,6 +320,28 @@ describe('containers', () => {
     assert.deepEqual(keys(p), ['container/db:update']);
   });
 
+  describe('memory and CPU limits', () => {
+    const MiB = 1024 * 1024;
+    const withLimits = (memLimit: number | null, cpus: number | null): DesiredProject =>
+      project({ ...asObjects(base()), containers: [ctr('db', { ...base().containers.db!.spec, memLimit, cpus })] });
+
+    test('a memory limit the manifest no longer sets replaces the container, and says the Engine cannot drop it in place', () => {
+      const p = plan(withLimits(null, 5e8), observeAsApplied(withLimits(128 * MiB, 5e8)));
+      assert.equal(changeOf(p, 'container/db')?.action, 'replace');
+      assert.equal(changeOf(p, 'container/db')?.reason, 'memLimit removed (a container cannot drop its memory limit in place)');
+      assert.deepEqual(keys(p), ['container/db:create', 'container/db:stop-old', 'container/db:rename-old', 'container/db:rename', 'container/db:start', 'container/db:remove-old']);
+    });
+
+    test('limits set by hand (docker update) on a container the manifest leaves unlimited replace it, naming both; with another change, all reasons are given', () => {
+      const p = plan(withLimits(null, null), observeAsApplied(withLimits(128 * MiB, 5e8)));
+      assert.equal(changeOf(p, 'container/db')?.action, 'replace');
+      assert.equal(changeOf(p, 'container/db')?.reason, 'memLimit and cpus removed (a container cannot drop its memory or CPU limit in place)');
+      const alsoEnv = project({ ...asObjects(base()), containers: [ctr('db', { ...base().containers.db!.spec, environment: { A: '1' }, cpus: null })] });
+      const q = plan(alsoEnv, observeAsApplied(withLimits(null, 5e8)));
+      assert.equal(changeOf(q, 'container/db')?.reason, 'environment changed (a container cannot change it in place); cpus removed (a container cannot drop its CPU limit in place)');
+    });
+  });
+
   test('a container stopped by hand is started again', () => {
     const desired = base();
     const observed = observeAsApplied(desired);
