@@ -1,5 +1,7 @@
-// A container's memory and CPU limits against the real Engine: a limit that must go (the Engine
-// cannot drop one in place) goes with a replacement, and one apply converges: the next plan is empty.
+// A container's memory and CPU limits against the real Engine: an in-place update leaves the
+// container as a create from the same manifest would (the swap limit goes with the memory limit),
+// and a limit that must go (the Engine cannot drop one in place) goes with a replacement. Either
+// way one apply converges: the next plan is empty.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { DesiredProject } from '../../src/model/desired.js';
@@ -31,6 +33,42 @@ async function assertConverged(desired: DesiredProject): Promise<void> {
 }
 
 describe("a container's memory and CPU limits", () => {
+  test('a memory limit raised past the swap limit (64m -> 256m) is updated in place in one apply, as a create of 256m would be', async () => {
+    const name = run.newProject();
+    await applyOk(limited(name, 64 * MiB, 5e8));
+    const before = await resources(limited(name, 64 * MiB, 5e8));
+    assert.equal(before.memorySwap, 128 * MiB, 'the Engine gives a container created with mem_limit only twice that as swap limit');
+
+    const raised = limited(name, 256 * MiB, 5e8);
+    const { plan } = await applyOk(raised);
+    assert.deepEqual(plan.changes.map((c) => c.action), ['update']);
+    const after = await resources(raised);
+    assert.equal(after.id, before.id, 'the same container');
+    assert.deepEqual({ memory: after.memory, memorySwap: after.memorySwap, nanoCpus: after.nanoCpus }, { memory: 256 * MiB, memorySwap: 512 * MiB, nanoCpus: 5e8 });
+    await assertConverged(raised);
+
+    // Lowered again (below the old memory limit), and a smaller raise: the swap limit follows each time.
+    for (const mem of [64 * MiB, 100 * MiB]) {
+      const next = limited(name, mem, 5e8);
+      await applyOk(next);
+      const now = await resources(next);
+      assert.deepEqual({ id: now.id, memory: now.memory, memorySwap: now.memorySwap }, { id: before.id, memory: mem, memorySwap: 2 * mem });
+      await assertConverged(next);
+    }
+  });
+
+  test('limits set on a container that had none are updated in place in one apply', async () => {
+    const name = run.newProject();
+    await applyOk(limited(name, null, null));
+    const before = await resources(limited(name, null, null));
+    const capped = limited(name, 64 * MiB, 5e8);
+    const { plan } = await applyOk(capped);
+    assert.deepEqual(plan.changes.map((c) => c.action), ['update']);
+    const after = await resources(capped);
+    assert.deepEqual(after, { id: before.id, running: true, memory: 64 * MiB, memorySwap: 128 * MiB, nanoCpus: 5e8 });
+    await assertConverged(capped);
+  });
+
   test('mem_limit and cpus removed from the manifest: the container is replaced by one without limits, in one apply', async () => {
     const name = run.newProject();
     await applyOk(limited(name, 64 * MiB, 5e8));

@@ -325,6 +325,25 @@ describe('containers', () => {
     const withLimits = (memLimit: number | null, cpus: number | null): DesiredProject =>
       project({ ...asObjects(base()), containers: [ctr('db', { ...base().containers.db!.spec, memLimit, cpus })] });
 
+    test('a raised memory limit updates it in place, and the plan says the swap limit goes with it', () => {
+      const p = plan(withLimits(256 * MiB, 5e8), observeAsApplied(withLimits(64 * MiB, 5e8)));
+      assert.equal(changeOf(p, 'container/db')?.action, 'update');
+      assert.deepEqual(changeOf(p, 'container/db')?.notes, ['swap limit set to 512MiB with it (twice memLimit, as a create sets it)']);
+      assert.deepEqual(keys(p), ['container/db:update']);
+      const update = step(p, 'container/db:update');
+      assert.ok(update.op === 'container.update' && update.memLimit === 256 * MiB && update.cpus === 5e8);
+    });
+
+    test('a limit set where there was none, or a changed CPU limit, updates it in place', () => {
+      for (const [from, to] of [[withLimits(null, null), withLimits(64 * MiB, 5e8)], [withLimits(64 * MiB, 5e8), withLimits(64 * MiB, 1e9)]] as const) {
+        const p = plan(to, observeAsApplied(from));
+        assert.equal(changeOf(p, 'container/db')?.action, 'update');
+        assert.deepEqual(keys(p), ['container/db:update']);
+      }
+      // Only the CPU limit changed: the swap limit is not mentioned.
+      assert.equal(changeOf(plan(withLimits(64 * MiB, 1e9), observeAsApplied(withLimits(64 * MiB, 5e8))), 'container/db')?.notes, undefined);
+    });
+
     test('a memory limit the manifest no longer sets replaces the container, and says the Engine cannot drop it in place', () => {
       const p = plan(withLimits(null, 5e8), observeAsApplied(withLimits(128 * MiB, 5e8)));
       assert.equal(changeOf(p, 'container/db')?.action, 'replace');
