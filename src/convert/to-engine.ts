@@ -132,15 +132,29 @@ export function restartPolicyBody(r: RestartPolicy) {
 }
 
 /**
- * The in-place update of a container: restart policy and resources.
+ * The swap limit (memory + swap) the Engine gives a container created with a memory limit and no
+ * swap limit: twice the memory limit.
+ */
+export function defaultMemorySwap(memLimit: number): number {
+  return memLimit * 2;
+}
+
+/**
+ * The in-place update of a container: restart policy and resources. A limit of null is left as it
+ * is (the plan replaces a container whose limit must go: the Engine cannot drop one in place).
  *
- * WARNING: the Engine refuses a memory limit above the container's memory+swap limit unless the
- * update sets that too ("Memory limit should be smaller than already set memoryswap limit"), and a
- * container created without a limit has 0 there: so the swap limit goes with every memory limit,
- * at twice the memory, which is what the Engine gives a container created with that limit.
+ * WARNING: the Engine sets MemorySwap only at create (to twice Memory when not given) and an update
+ * of Memory alone keeps it: one past it is refused (409 "Memory limit should be smaller than already
+ * set memoryswap limit"), as is a first limit on a container without one (MemorySwap 0), and one
+ * below it leaves the old swap limit. MemorySwap goes with Memory, at what a create would set, so an
+ * updated container is the one a create from the same manifest makes.
  */
 export function containerUpdateBody(restart: RestartPolicy, memLimit: number | null, cpus: number | null): ContainerUpdateSpec {
-  return { RestartPolicy: restartPolicyBody(restart), ...(memLimit === null ? {} : { Memory: memLimit, MemorySwap: memLimit * 2 }), ...(cpus === null ? {} : { NanoCpus: cpus }) };
+  return {
+    RestartPolicy: restartPolicyBody(restart),
+    ...(memLimit === null ? {} : { Memory: memLimit, MemorySwap: defaultMemorySwap(memLimit) }),
+    ...(cpus === null ? {} : { NanoCpus: cpus }),
+  };
 }
 
 export function endpointBody(attachment: ContainerNetworkAttachment): EndpointSettings {

@@ -88,14 +88,6 @@ function needsStart(spec: ContainerSpec, state: ContainerState): boolean {
   return !hasCompleted(spec, state);
 }
 
-/**
- * WARNING: `POST /containers/{id}/update` sets or changes a memory or CPU limit but cannot remove
- * one: 0 means "leave as it is" and -1 is refused ("Minimum memory limit allowed is 6MB"). A limit
- * that goes away (removed from the manifest, or set to 0, which means the same) needs a new
- * container; otherwise the update would change nothing and the plan would show it again forever.
- */
-const LIFTABLE_ONLY_BY_REPLACING = ['memLimit', 'cpus'] as const satisfies readonly (typeof CONTAINER_MUTABLE_FIELDS)[number][];
-
 export function compareContainer(desired: ContainerSpec, observed: ObservedContainer, currentImageId: string | null): ContainerVerdict {
   if (observed.spec === null) {
     return { action: 'replace', fields: [], reason: 'its io.moor.container-spec label is missing or unreadable' };
@@ -106,13 +98,11 @@ export function compareContainer(desired: ContainerSpec, observed: ObservedConta
   const fields = diffFields(observed.spec, desired);
   const touched = topLevelFields(fields);
   const immutable = [...touched].filter((f) => !(CONTAINER_MUTABLE_FIELDS as readonly string[]).includes(f));
-  const live = observed.spec;
-  const lifted = LIFTABLE_ONLY_BY_REPLACING.filter((f) => desired[f] === null && live[f] !== null);
-  if (immutable.length > 0 || lifted.length > 0) {
-    const reasons = [
-      ...(immutable.length > 0 ? [`${immutable.join(', ')} changed (a container cannot change ${immutable.length > 1 ? 'them' : 'it'} in place)`] : []),
-      ...(lifted.length > 0 ? [`${lifted.join(', ')} removed (the Engine cannot lift a container's limit in place)`] : []),
-    ];
+  const dropped = droppedLimits(desired, observed.spec);
+  if (immutable.length > 0 || dropped.length > 0) {
+    const reasons: string[] = [];
+    if (immutable.length > 0) reasons.push(`${immutable.join(', ')} changed (a container cannot change ${immutable.length > 1 ? 'them' : 'it'} in place)`);
+    if (dropped.length > 0) reasons.push(`${dropped.map((l) => l.field).join(' and ')} removed (a container cannot drop its ${dropped.map((l) => l.what).join(' or ')} limit in place)`);
     return { action: 'replace', fields, reason: reasons.join('; ') };
   }
   if (currentImageId !== null && observed.imageId !== '' && currentImageId !== observed.imageId && fields.length === 0) {
@@ -131,6 +121,20 @@ export function compareContainer(desired: ContainerSpec, observed: ObservedConta
   if (fields.length > 0) reasons.push(`${describeFields(fields)} changed`);
   if (start) reasons.push(observed.state.status === 'created' ? 'the container was created but never started' : `the container is ${observed.state.status}${observed.state.status === 'exited' ? ` (exit code ${observed.state.exitCode})` : ''}`);
   return { action: 'update', fields, reason: reasons.join('; '), updateResources, networks, start };
+}
+
+/**
+ * WARNING: the Engine's update endpoint (`POST /containers/{id}/update`, measured on 20.10) can set
+ * or change a memory or CPU limit but not remove one: it reads Memory: 0 and NanoCpus: 0 as
+ * "unchanged", and refuses -1 ("Minimum memory limit allowed is 6MB", "Range of CPUs is from
+ * 0.01 to ..."). A limit the manifest no longer sets (or one set by hand with `docker update`) goes
+ * only with a new container.
+ */
+function droppedLimits(desired: ContainerSpec, observed: ContainerSpec): { field: 'memLimit' | 'cpus'; what: string }[] {
+  const dropped: { field: 'memLimit' | 'cpus'; what: string }[] = [];
+  if (desired.memLimit === null && observed.memLimit !== null) dropped.push({ field: 'memLimit', what: 'memory' });
+  if (desired.cpus === null && observed.cpus !== null) dropped.push({ field: 'cpus', what: 'CPU' });
+  return dropped;
 }
 
 function attachmentChanges(

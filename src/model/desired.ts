@@ -185,7 +185,8 @@ export interface ContainerSpec {
 
 /**
  * Container fields the Engine can change in place (`POST /containers/{id}/update`, network
- * connect/disconnect). A change to any other field replaces the container.
+ * connect/disconnect). A change to any other field replaces the container, and so does removing
+ * memLimit or cpus: the update endpoint can set a limit, not drop one (diff/compare.ts).
  */
 export const CONTAINER_MUTABLE_FIELDS = ['restart', 'memLimit', 'cpus', 'networks'] as const satisfies readonly (keyof ContainerSpec)[];
 

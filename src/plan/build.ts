@@ -7,6 +7,7 @@
 // using an object registers itself as a *release* of it. Steps that use an object wait for its
 // provider; steps that remove an object wait for all of its releases. Containers additionally
 // wait for the start (or the health / completion) of the containers they depend on.
+import { defaultMemorySwap } from '../convert/to-engine.js';
 import type { Change, FieldChange, PlanProblem } from '../diff/changes.js';
 import { SENSITIVE } from '../diff/changes.js';
 import { compareContainer, compareNetwork, compareService, compareVolume, describeFields } from '../diff/compare.js';
@@ -40,6 +41,7 @@ import type {
 } from '../model/observed.js';
 import type { CarriedVolume, ContainerReplacement, Step, StepOp } from './steps.js';
 import { cutToTargets } from './target.js';
+import { formatBytes } from './render.js';
 
 export interface PlanOptions {
   /** Delete owned volumes that are no longer in the manifest (data loss). */
@@ -955,7 +957,10 @@ function planContainer(
   }
 
   // In-place update.
-  b.change({ action: 'update', kind: 'container', name: ctr.name, engineName: ctr.engineName, id: live.id, reason: verdict.reason, fields: verdict.fields });
+  const swapNote = spec.memLimit !== null && verdict.updateResources && verdict.fields.some((f) => f.path === 'memLimit')
+    ? { notes: [`swap limit set to ${formatBytes(defaultMemorySwap(spec.memLimit))} with it (twice memLimit, as a create sets it)`] }
+    : {};
+  b.change({ action: 'update', kind: 'container', name: ctr.name, engineName: ctr.engineName, id: live.id, reason: verdict.reason, fields: verdict.fields, ...swapNote });
   const stepsDone: string[] = [];
   if (verdict.updateResources) {
     stepsDone.push(b.add(id, 'update', { op: 'container.update', engineName: ctr.engineName, restart: spec.restart, memLimit: spec.memLimit, cpus: spec.cpus }));

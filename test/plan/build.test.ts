@@ -326,17 +326,45 @@ describe('containers', () => {
     assert.deepEqual(keys(p), ['container/db:update']);
   });
 
-  test('a memory or CPU limit set or changed is updated in place; one that goes away (removed, or mem_limit: 0) replaces the container, which is the only way to lift it', () => {
-    const limited = project({ networks: [net('default')], containers: [ctr('db', { memLimit: 64 << 20, cpus: 5e8 })] });
-    const observed = observeAsApplied(limited);
-    const changed = plan(project({ networks: [net('default')], containers: [ctr('db', { memLimit: 128 << 20, cpus: 1e9 })] }), observed);
-    assert.equal(changeOf(changed, 'container/db')?.action, 'update');
-    assert.deepEqual(keys(changed), ['container/db:update']);
-    const lifted = plan(project({ networks: [net('default')], containers: [ctr('db', { memLimit: null, cpus: 5e8 })] }), observed);
-    assert.equal(changeOf(lifted, 'container/db')?.action, 'replace');
-    assert.equal(changeOf(lifted, 'container/db')?.reason, "memLimit removed (the Engine cannot lift a container's limit in place)");
-    const both = plan(project({ networks: [net('default')], containers: [ctr('db', { environment: { A: '1' } })] }), observed);
-    assert.equal(changeOf(both, 'container/db')?.reason, "environment changed (a container cannot change it in place); memLimit, cpus removed (the Engine cannot lift a container's limit in place)");
+  describe('memory and CPU limits', () => {
+    const MiB = 1024 * 1024;
+    const withLimits = (memLimit: number | null, cpus: number | null): DesiredProject =>
+      project({ ...asObjects(base()), containers: [ctr('db', { ...base().containers.db!.spec, memLimit, cpus })] });
+
+    test('a raised memory limit updates it in place, and the plan says the swap limit goes with it', () => {
+      const p = plan(withLimits(256 * MiB, 5e8), observeAsApplied(withLimits(64 * MiB, 5e8)));
+      assert.equal(changeOf(p, 'container/db')?.action, 'update');
+      assert.deepEqual(changeOf(p, 'container/db')?.notes, ['swap limit set to 512MiB with it (twice memLimit, as a create sets it)']);
+      assert.deepEqual(keys(p), ['container/db:update']);
+      const update = step(p, 'container/db:update');
+      assert.ok(update.op === 'container.update' && update.memLimit === 256 * MiB && update.cpus === 5e8);
+    });
+
+    test('a limit set where there was none, or a changed CPU limit, updates it in place', () => {
+      for (const [from, to] of [[withLimits(null, null), withLimits(64 * MiB, 5e8)], [withLimits(64 * MiB, 5e8), withLimits(64 * MiB, 1e9)]] as const) {
+        const p = plan(to, observeAsApplied(from));
+        assert.equal(changeOf(p, 'container/db')?.action, 'update');
+        assert.deepEqual(keys(p), ['container/db:update']);
+      }
+      // Only the CPU limit changed: the swap limit is not mentioned.
+      assert.equal(changeOf(plan(withLimits(64 * MiB, 1e9), observeAsApplied(withLimits(64 * MiB, 5e8))), 'container/db')?.notes, undefined);
+    });
+
+    test('a memory limit the manifest no longer sets replaces the container, and says the Engine cannot drop it in place', () => {
+      const p = plan(withLimits(null, 5e8), observeAsApplied(withLimits(128 * MiB, 5e8)));
+      assert.equal(changeOf(p, 'container/db')?.action, 'replace');
+      assert.equal(changeOf(p, 'container/db')?.reason, 'memLimit removed (a container cannot drop its memory limit in place)');
+      assert.deepEqual(keys(p), ['container/db:create', 'container/db:stop-old', 'container/db:rename-old', 'container/db:rename', 'container/db:start', 'container/db:remove-old']);
+    });
+
+    test('limits set by hand (docker update) on a container the manifest leaves unlimited replace it, naming both; with another change, all reasons are given', () => {
+      const p = plan(withLimits(null, null), observeAsApplied(withLimits(128 * MiB, 5e8)));
+      assert.equal(changeOf(p, 'container/db')?.action, 'replace');
+      assert.equal(changeOf(p, 'container/db')?.reason, 'memLimit and cpus removed (a container cannot drop its memory or CPU limit in place)');
+      const alsoEnv = project({ ...asObjects(base()), containers: [ctr('db', { ...base().containers.db!.spec, environment: { A: '1' }, cpus: null })] });
+      const q = plan(alsoEnv, observeAsApplied(withLimits(null, 5e8)));
+      assert.equal(changeOf(q, 'container/db')?.reason, 'environment changed (a container cannot change it in place); cpus removed (a container cannot drop its CPU limit in place)');
+    });
   });
 
   test('a container stopped by hand is started again', () => {
