@@ -12,7 +12,8 @@
 //     is Swarm saying the new spec does not work), `updating` and `rollback_started` are pending;
 //   - what looks converged must stay so for a settle window (a task that crashes a second after it
 //     started looks fine at first): a service's update monitor (Swarm's default 5 s) unless Swarm
-//     already reported the update `completed` (it monitored it itself), one second for a container.
+//     already reported the update `completed` (it monitored it itself), one second for a container
+//     (ten once it has restarted: a crash loop of short runs must not pass between two crashes).
 //
 // Must not: read the Engine, sleep, or look at the clock.
 import type { ServiceSpec } from '../model/desired.js';
@@ -23,6 +24,12 @@ import type { ContainerRuntime, NodeFacts, ServiceRuntime, TaskFacts } from '../
 export const SWARM_DEFAULT_MONITOR_MS = 5_000;
 /** How long a container must keep running (and not restart) before it counts as converged. */
 export const CONTAINER_SETTLE_MS = 1_000;
+/**
+ * The same for a container that has restarted: 10 s, Docker's own measure of a start that worked
+ * (a container that ran that long has its restart backoff reset). A crash loop whose runs last a
+ * second or two would otherwise pass the short window between two crashes.
+ */
+export const RESTARTED_CONTAINER_SETTLE_MS = 10_000;
 /** How many failing tasks a report lists. */
 const MAX_TASK_ERRORS = 3;
 
@@ -77,8 +84,9 @@ export function assessContainer(rt: ContainerRuntime | undefined): Assessment {
     return assessment('pending', `restarting (exit code ${st.exitCode}${restarts})`, `it keeps exiting (last exit code ${st.exitCode}); Docker restarts it (restart: ${restart.name})`);
   }
   if (st.running) {
-    if (st.health === null) return assessment('converged', `running${restarts}`, null, { settleMs: CONTAINER_SETTLE_MS, stability });
-    if (st.health === 'healthy') return assessment('converged', `running, healthy${restarts}`, null, { settleMs: CONTAINER_SETTLE_MS, stability });
+    const settleMs = st.restartCount === 0 ? CONTAINER_SETTLE_MS : RESTARTED_CONTAINER_SETTLE_MS;
+    if (st.health === null) return assessment('converged', `running${restarts}`, null, { settleMs, stability });
+    if (st.health === 'healthy') return assessment('converged', `running, healthy${restarts}`, null, { settleMs, stability });
     const check = rt.healthOutput === null ? '' : `; last check: ${rt.healthOutput}`;
     if (st.health === 'starting') return assessment('pending', 'running, health: starting', `its healthcheck has not passed yet${check}`);
     return assessment('failed', 'running, unhealthy', `its healthcheck fails${check}`);

@@ -13,6 +13,14 @@ describe('containers', () => {
     assert.equal(a.settleMs, 1000);
   });
 
+  test('a container that has restarted must stay up ten seconds, not one: a crash loop of short runs does not pass between two crashes', () => {
+    const a = assessContainer(containerRuntime('loop', { restartCount: 1 }, { restart: 'always' }));
+    assert.equal(a.phase, 'converged');
+    assert.equal(a.summary, 'running, 1 restart');
+    assert.equal(a.settleMs, 10_000);
+    assert.equal(assessContainer(containerRuntime('loop', { restartCount: 2, health: 'healthy' }, { restart: 'always' })).settleMs, 10_000);
+  });
+
   test('a healthcheck that has not passed yet is pending, an unhealthy container failed with its last check', () => {
     assert.equal(assessContainer(containerRuntime('web', { health: 'healthy' })).phase, 'converged');
     const starting = assessContainer(containerRuntime('web', { health: 'starting' }));
