@@ -826,7 +826,11 @@ function planContainers(b: Builder, desired: DesiredProject, observed: ObservedP
       // WARNING: its anonymous volumes stay: after a run killed mid-replace, the container aside
       // may be the only one that held them, and the new container does not take them over.
       leftovers.push(removeContainer(b, id, `-leftover-${leftover.id.slice(0, 12)}`, leftover, false));
-      b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason: 'leftover of an interrupted replace', fields: [], ...anonymousVolumeNotes(leftover, () => 'kept, unused') });
+      // A replacement's new container carries the id it replaces; its previous one is set aside
+      // under a name made of its own id (see planContainer). Any other name was given by hand.
+      const fromReplace = leftover.replaces !== null || leftover.engineName === `${leftover.id.slice(0, 12)}_previous_${ctr.engineName}`;
+      const reason = fromReplace ? 'leftover of an interrupted replace' : `renamed by hand (the manifest names it ${ctr.engineName})`;
+      b.change({ action: 'delete', kind: 'container', name: ctr.name, engineName: leftover.engineName, id: leftover.id, reason, fields: [], ...anonymousVolumeNotes(leftover, () => 'kept, unused') });
     }
     const start = planContainer(b, ctr, spec, live, observed, context, leftovers);
     if (start !== undefined) starts.set(ctr.name, start);

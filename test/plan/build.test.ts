@@ -400,6 +400,18 @@ describe('containers', () => {
     const p = plan(desired, { ...observed, containers: [live, leftover] });
     assert.deepEqual(p.changes.map((c) => `${c.action} ${c.engineName}`), [`delete ${leftover.engineName}`]);
     assert.deepEqual(keys(p), ['container/db:stop-leftover-ffffffffffff', 'container/db:remove-leftover-ffffffffffff']);
+    assert.equal(p.changes[0]?.reason, 'leftover of an interrupted replace');
+    // The previous container, set aside under a name made of its own id, is one too.
+    const aside = { ...live, id: 'eeeeeeeeeeee0000', engineName: 'eeeeeeeeeeee_previous_shop_db', replaces: null };
+    assert.equal(plan(desired, { ...observed, containers: [live, aside] }).changes[0]?.reason, 'leftover of an interrupted replace');
+  });
+
+  test('a container of the project renamed by hand is said to be so, not taken for a leftover of a replace', () => {
+    const desired = base();
+    const observed = observeAsApplied(desired);
+    const renamed = { ...observed.containers[0]!, engineName: 'my-db' };
+    const p = plan(desired, { ...observed, containers: [renamed] });
+    assert.deepEqual(p.changes.map((c) => `${c.action} ${c.engineName}: ${c.reason}`), ['delete my-db: renamed by hand (the manifest names it shop_db)', 'create shop_db: not found on the Engine']);
   });
 
   test('a replace interrupted after its create: the leftover holding the temporary name is removed before the new replacement is created', () => {
