@@ -3,8 +3,9 @@
 // never an exception, with what the log line and the metrics need: the triggers, the plan's
 // summary and changes with their reasons, failed steps, manifest issues, the commit.
 //
-// State kept across cycles: the last good desired state, the flap guard, the Engine backoff, and
-// what the last successful apply was made from (to tell drift repairs from manifest changes).
+// State kept across cycles: the last good desired state, the flap guard, the Engine backoff,
+// what the last successful apply was made from (to tell drift repairs from manifest changes), and
+// the spec last sent to each service (to tell a rollback of it, which is recorded on the service).
 //
 // Must not: schedule anything (loop.ts does), print anything (the watcher logs the report).
 import { createHash } from 'node:crypto';
@@ -12,16 +13,17 @@ import { applyPlan, type ApplyResult } from '../apply/apply.js';
 import type { ApplyEvent, ApplyReport } from '../apply/execute.js';
 import { describeUndone } from '../apply/replacements.js';
 import { imagesNeedingCredentials, type RegistryAuthLookup } from '../apply/registry-auth.js';
+import { recordFailedRollout } from '../apply/rollout-record.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
 import { isMoorError, type MoorError } from '../errors.js';
 import { formatIssue } from '../manifest/index.js';
 import type { DesiredProject } from '../model/desired.js';
-import { randomId, stableStringify } from '../model/hash.js';
-import type { ObservedProject } from '../model/observed.js';
+import { randomId, specHash, stableStringify } from '../model/hash.js';
+import type { FailedRollout, ObservedProject } from '../model/observed.js';
 import { observeProject } from '../observe/observe.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan, type PlanOptions, type PlanSummary } from '../plan/build.js';
-import { describeStep } from '../plan/steps.js';
+import { describeStep, sendsSpec } from '../plan/steps.js';
 import { Backoff, type BackoffPolicy, type Random } from './backoff.js';
 import type { Clock } from './clock.js';
 import { FlapGuard, planFingerprint } from './flap.js';
@@ -35,6 +37,12 @@ export interface Pipeline {
   observe(project: string, signal: AbortSignal): Promise<ObservedProject>;
   plan(desired: DesiredProject, observed: ObservedProject): Plan;
   apply(desired: DesiredProject, observed: ObservedProject, plan: Plan, signal: AbortSignal, onEvent: (event: ApplyEvent) => void): Promise<ApplyResult>;
+  /**
+   * Records a rollout Swarm rolled back on the service (io.moor.failed-* labels, as `apply --wait`
+   * does), so that every later plan, in this process or the next, holds that spec back. Returns
+   * whether the record is there.
+   */
+  recordRollback(project: string, engineName: string, failed: FailedRollout): Promise<boolean>;
 }
 
 /**
@@ -57,6 +65,7 @@ export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<P
       // put back if it does not (the flap guard then holds the plan back).
       return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, verifyReplacements: true, ...(lookup === undefined ? {} : { registryAuth: lookup }) });
     },
+    recordRollback: (project, engineName, failed) => recordFailedRollout(engine, project, engineName, failed),
   };
 }
 
@@ -163,7 +172,12 @@ export class Reconciler {
   #watch: readonly string[] = [];
   /** What the last successful apply (or empty plan) was made from. */
   #convergedDesired: string | null = null;
-  #lastApplied: string | null = null;
+  /**
+   * Per service: the hash of the spec this watcher last sent it, and the reason Swarm gave while
+   * it rolled that spec back (once done, Swarm only says "rollback completed"). In memory only:
+   * what must outlive the process, a rollback, is recorded on the service itself.
+   */
+  readonly #sent = new Map<string, { readonly specHash: string; reason: string | null }>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -242,7 +256,31 @@ export class Reconciler {
     }
     this.#engineBackoff.reset();
     this.#o.onObserved?.(desired, observed);
-    const plan = pipeline.plan(desired, observed);
+    let plan = pipeline.plan(desired, observed);
+    this.#noteRollbackReasons(observed);
+    const rolledBack = this.#o.dryRun ? [] : this.#rolledBack(plan, observed);
+    const recorded: string[] = [];
+    if (rolledBack.length > 0) {
+      // Swarm rolled back a spec this watcher sent, and the plan would send it again: record it on
+      // the service, as apply --wait does, and plan again. The planner then holds that spec back
+      // (a rollout-held warning) while the rest of the plan, drift repairs included, goes on; the
+      // record outlives this process, so a restarted watcher holds it back too.
+      this.#o.selfWrites.writing(rolledBack.map((r) => `service/${r.name}`));
+      try {
+        for (const r of rolledBack) {
+          if (await pipeline.recordRollback(desired.project, r.engineName, r.failed)) recorded.push(r.name);
+          this.#sent.delete(r.name);
+        }
+        observed = await pipeline.observe(desired.project, signal);
+      } catch (err: unknown) {
+        if (!isMoorError(err)) throw err;
+        return this.#engineTrouble(err, signal);
+      } finally {
+        this.#o.selfWrites.done();
+      }
+      this.#o.onObserved?.(desired, observed);
+      plan = pipeline.plan(desired, observed);
+    }
     const desiredNow = desiredFingerprint(desired);
     const drift = this.#convergedDesired === desiredNow;
     const base: Outcome = {
@@ -252,6 +290,7 @@ export class Reconciler {
       summary: plan.summary,
       changes: plan.changes.map((c) => `${c.action} ${c.kind}/${c.name}: ${c.reason}`),
       problems: plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
+      note: recorded.length === 0 ? null : `Swarm rolled back the last update of ${recorded.map((n) => `service ${n}`).join(', ')}: recorded on the service, so that spec is held back until the manifest changes (moor apply --retry-failed sends it again)`,
     };
     const fingerprint = planFingerprint(plan, desired);
     const decision = this.#flap.check(fingerprint);
@@ -269,8 +308,10 @@ export class Reconciler {
     if (this.#o.dryRun) return { ...base, result: plan.changes.length > 0 ? 'drift' : 'ok', note: 'dry run: nothing was changed' };
     if (decision.hold) return { ...base, result: 'backoff', note: decision.reason, retryInMs: decision.retryInMs };
     const notTaken = this.#notTaken(plan, observed);
-    if (notTaken.length > 0 && this.#lastApplied === fingerprint) {
-      // Swarm undid the last apply of this very plan: applying it again would flap (research §1.2).
+    if (notTaken.length > 0) {
+      // Swarm is undoing (or paused) an update this watcher sent, and the plan would send that spec
+      // again: that would flap, or end the rollback (research §1.2). Once the rollback is complete,
+      // it is recorded (above) and only that service is held back.
       const hold = this.#flap.failed(fingerprint, `Swarm did not take the last update: ${notTaken.join('; ')}`);
       return { ...base, result: 'failed', note: hold.reason, retryInMs: hold.retryInMs };
     }
@@ -286,7 +327,7 @@ export class Reconciler {
     } finally {
       this.#o.selfWrites.done();
     }
-    this.#lastApplied = fingerprint;
+    this.#noteSent(report);
     const failedSteps = report.outcomes.filter((o) => o.status === 'failed').map((o) => `${describeStep(o.step)}: ${errorMessage(o.error)}`);
     if (!report.ok) {
       if (failedSteps.length === 0 && signal.aborted) return { ...base, result: 'cancelled', applied: true, note: `${report.counts.cancelled} step(s) not run: stopping` };
@@ -295,7 +336,7 @@ export class Reconciler {
     }
     this.#convergedDesired = desiredNow;
     const hold = this.#flap.succeeded(fingerprint, drift);
-    return { ...base, applied: true, repaired: drift ? repairedByKind(plan, report) : {}, note: hold?.reason ?? null };
+    return { ...base, applied: true, repaired: drift ? repairedByKind(plan, report) : {}, note: hold?.reason ?? base.note };
   }
 
   /** The Engine could not be reached, or failed a read: retried with the Engine backoff. */
@@ -305,13 +346,47 @@ export class Reconciler {
     return { ...NOTHING, result: unreachable ? 'engine_unreachable' : 'failed', error: err.message, retryInMs: this.#engineBackoff.next(), engineUp: unreachable ? false : null };
   }
 
-  /** Services the plan updates whose last update Swarm paused or rolled back. */
+  /** Services the plan would send again the spec this watcher last sent them, whose update Swarm paused or rolled back. */
   #notTaken(plan: Plan, observed: ObservedProject): string[] {
     return plan.changes.flatMap((c) => {
-      if (c.kind !== 'service' || c.action !== 'update') return [];
+      if (c.kind !== 'service' || c.action !== 'update' || !this.#resends(plan, c.name)) return [];
       const status = observed.services.find((s) => s.name === c.name)?.updateStatus;
       return status !== undefined && status !== null && NOT_TAKEN.has(status.state) ? [`service ${c.name} is ${status.state}${status.message === '' ? '' : ` (${status.message})`}`] : [];
     });
+  }
+
+  /** Of those, the ones whose rollback is complete: the rollout to record on the service. */
+  #rolledBack(plan: Plan, observed: ObservedProject): { readonly name: string; readonly engineName: string; readonly failed: FailedRollout }[] {
+    return plan.changes.flatMap((c) => {
+      const live = observed.services.find((s) => s.name === c.name);
+      const sent = this.#sent.get(c.name);
+      if (c.kind !== 'service' || c.action !== 'update' || live?.updateStatus?.state !== 'rollback_completed' || sent === undefined || !this.#resends(plan, c.name)) return [];
+      return [{ name: c.name, engineName: live.engineName, failed: { specHash: sent.specHash, message: sent.reason ?? live.updateStatus.message } }];
+    });
+  }
+
+  /** Whether the plan sends service `name` exactly the spec this watcher last sent it. */
+  #resends(plan: Plan, name: string): boolean {
+    const step = plan.steps.filter(sendsSpec).filter((s) => s.op === 'service.update' && s.object === `service/${name}`).at(-1);
+    const sent = this.#sent.get(name);
+    return step !== undefined && sent !== undefined && specHash(step.spec) === sent.specHash;
+  }
+
+  /** Keeps Swarm's reason for rolling back a spec this watcher sent, while it still gives one. */
+  #noteRollbackReasons(observed: ObservedProject): void {
+    for (const s of observed.services) {
+      const sent = this.#sent.get(s.name);
+      const status = s.updateStatus;
+      if (sent !== undefined && status !== null && (status.state === 'rollback_started' || status.state === 'rollback_paused') && status.message !== '') sent.reason = status.message;
+    }
+  }
+
+  /** Remembers the specs the apply sent to services (their steps done). */
+  #noteSent(report: ApplyReport): void {
+    for (const o of report.outcomes) {
+      if (o.status !== 'done' || (o.step.op !== 'service.update' && o.step.op !== 'service.create')) continue;
+      this.#sent.set(o.step.object.slice('service/'.length), { specHash: specHash(o.step.spec), reason: null });
+    }
   }
 }
 

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { executeSteps } from '../../src/apply/execute.js';
 import { EngineError } from '../../src/engine/errors.js';
 import { LockError } from '../../src/apply/lock.js';
-import type { ObservedProject } from '../../src/model/observed.js';
+import type { FailedRollout, ObservedProject } from '../../src/model/observed.js';
+import { specHash } from '../../src/model/hash.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan } from '../../src/plan/build.js';
 import type { Step } from '../../src/plan/steps.js';
 import { Reconciler, type CycleReport, type Pipeline } from '../../src/watch/cycle.js';
@@ -22,6 +23,8 @@ interface Rig {
   clock: FakeClock;
   reconciler: Reconciler;
   applied: Plan[];
+  /** The rollouts recorded on services (io.moor.failed-* labels), by Engine name. */
+  recorded: { engineName: string; failed: FailedRollout }[];
   selfWrites: SelfWriteFilter;
   /** What the next loads return (the last one repeats). */
   loads: LoadResult[];
@@ -40,6 +43,7 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   const r: Rig = {
     clock,
     applied: [],
+    recorded: [],
     selfWrites,
     loads: [{ ok: true, desired: good, files: ['/m/moor.yaml'], namedFiles: [], warnings: [] }],
     observed: options.observed ?? emptyObserved(),
@@ -63,6 +67,14 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
         { concurrency: 1 },
       );
       return { ...report, undone: [] };
+    },
+    // As recordFailedRollout: only on a rollback Swarm completed; the label update ends that status.
+    recordRollback: async (_project, engineName, failed) => {
+      const live = r.observed.services.find((s) => s.engineName === engineName);
+      if (live?.updateStatus?.state !== 'rollback_completed') return false;
+      r.recorded.push({ engineName, failed });
+      r.observed = { ...r.observed, services: r.observed.services.map((s) => (s === live ? { ...s, failedRollout: failed, updateStatus: { state: 'completed', message: 'update completed' } } : s)) };
+      return true;
     },
   };
   r.reconciler = new Reconciler({
@@ -244,7 +256,7 @@ describe('a reconcile cycle', () => {
     assert.equal(r.applied.length, 3);
   });
 
-  test('a Swarm rollback of the last apply is a failure, not a reason to apply the same plan again', async () => {
+  test('a Swarm rollback in progress of the last apply is a failure, not a reason to apply the same plan again', async () => {
     const desired = project({ services: [svc('api', { replicas: 2 })] });
     const before = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
     const r = rig({ observed: before });
@@ -252,10 +264,63 @@ describe('a reconcile cycle', () => {
     assert.equal((await r.cycle()).result, 'ok');
     const service = before.services[0];
     assert.ok(service !== undefined);
-    r.observed = { ...before, services: [{ ...service, updateStatus: { state: 'rollback_completed', message: 'update rolled back due to failure' } }] };
+    r.observed = { ...before, services: [{ ...service, updateStatus: { state: 'rollback_started', message: 'update rolled back due to failure' } }] };
     const report = await r.cycle('event');
     assert.equal(report.result, 'failed');
-    assert.match(report.note ?? '', /Swarm did not take the last update: service api is rollback_completed \(update rolled back due to failure\)/);
+    assert.match(report.note ?? '', /Swarm did not take the last update: service api is rollback_started \(update rolled back due to failure\)/);
+    assert.equal(r.applied.length, 1);
+    assert.deepEqual(r.recorded, [], 'a rollback is recorded only once complete (recording it earlier would disturb it)');
+  });
+
+  test('a rollout Swarm rolled back is recorded on the service and held back alone: unrelated drift is still repaired', async () => {
+    const desired = project({ containers: [ctr('worker')], services: [svc('api', { replicas: 2 })] });
+    const before = observeAsApplied(project({ containers: [ctr('worker')], services: [svc('api', { replicas: 1 })] }));
+    const r = rig({ observed: before });
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
+    assert.equal((await r.cycle()).result, 'ok');
+    const service = before.services[0];
+    assert.ok(service !== undefined);
+    const sent = r.applied[0]?.steps.find((s) => s.op === 'service.update');
+    assert.ok(sent?.op === 'service.update');
+
+    // Swarm rolls back (the verification cycle sees it happen), then someone stops worker.
+    r.observed = { ...before, services: [{ ...service, updateStatus: { state: 'rollback_started', message: 'update rolled back due to failure or early termination of task t1' } }] };
+    assert.equal((await r.cycle('verify')).result, 'failed');
+    await r.clock.advance(1000);
+    r.observed = {
+      ...before,
+      containers: before.containers.map((c) => ({ ...c, state: { ...c.state, status: 'exited' as const, running: false, exitCode: 137 } })),
+      services: [{ ...service, updateStatus: { state: 'rollback_completed', message: 'rollback completed' } }],
+    };
+    const report = await r.cycle('event');
+    assert.deepEqual(r.recorded, [{ engineName: 'shop_api', failed: { specHash: specHash(sent.spec), message: 'update rolled back due to failure or early termination of task t1' } }]);
+    assert.equal(report.result, 'ok');
+    assert.equal(report.applied, true);
+    assert.deepEqual(report.changes, ['update container/worker: the container is exited (exit code 137)']);
+    assert.deepEqual(r.applied.at(-1)?.steps.filter((s) => s.object === 'service/api'), [], 'the failing spec is not sent again');
+    assert.match(report.note ?? '', /^Swarm rolled back the last update of service api: recorded on the service/);
+
+    // Later cycles (and a restarted watcher: the record is on the service) hold it back too.
+    r.observed = { ...r.observed, containers: before.containers };
+    const restarted = rig({ observed: r.observed });
+    restarted.loads = r.loads;
+    for (const x of [r, restarted]) {
+      const later = await x.cycle('interval');
+      assert.deepEqual(later.changes, []);
+      assert.equal(x.applied.filter((p) => p.steps.some((s) => s.object === 'service/api')).length, x === r ? 1 : 0);
+    }
+  });
+
+  test('a rollback of a spec this watcher did not send is not recorded: the plan sends it, as apply does', async () => {
+    const desired = project({ services: [svc('api', { replicas: 2 })] });
+    const before = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
+    const service = before.services[0];
+    assert.ok(service !== undefined);
+    const r = rig({ observed: { ...before, services: [{ ...service, updateStatus: { state: 'rollback_completed', message: 'rollback completed' } }] } });
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
+    const report = await r.cycle('start');
+    assert.equal(report.result, 'ok');
+    assert.deepEqual(r.recorded, []);
     assert.equal(r.applied.length, 1);
   });
 
