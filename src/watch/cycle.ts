@@ -23,6 +23,7 @@ import { randomId, specHash, stableStringify } from '../model/hash.js';
 import type { FailedRollout, ObservedProject } from '../model/observed.js';
 import { observeProject } from '../observe/observe.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan, type PlanOptions, type PlanSummary } from '../plan/build.js';
+import { countHeldBack, heldBack } from '../plan/render.js';
 import { describeStep, sendsSpec } from '../plan/steps.js';
 import { Backoff, type BackoffPolicy, type Random } from './backoff.js';
 import type { Clock } from './clock.js';
@@ -69,9 +70,12 @@ export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<P
   };
 }
 
-export const CYCLE_RESULTS = ['ok', 'drift', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable', 'cancelled'] as const;
+export const CYCLE_RESULTS = ['ok', 'held', 'drift', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable', 'cancelled'] as const;
 /**
- * ok: the Engine matches the manifest (now). drift: --dry-run found changes. failed: steps failed
+ * ok: the Engine matches the manifest (now). held: the plan's changes were applied (or there were
+ * none), but it holds services back, whose rollout Swarm rolled back or paused: the Engine does not
+ * match the manifest, and the watcher will not change that by itself. drift: --dry-run found
+ * changes. failed: steps failed
  * or the plan has errors. backoff: a plan that failed before was held back. invalid_manifest: the
  * edit was refused (the last good manifest was reconciled). source_error: Git could not be fetched
  * (the last good commit was reconciled; it wins over invalid_manifest).
@@ -79,7 +83,7 @@ export const CYCLE_RESULTS = ['ok', 'drift', 'failed', 'backoff', 'invalid_manif
  */
 export type CycleResult = (typeof CYCLE_RESULTS)[number];
 
-const FAILURES: ReadonlySet<CycleResult> = new Set(['failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable']);
+const FAILURES: ReadonlySet<CycleResult> = new Set(['held', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable']);
 
 export function isFailure(result: CycleResult): boolean {
   return FAILURES.has(result);
@@ -95,6 +99,12 @@ export interface CycleReport {
   /** The Git commit whose manifest was refused (invalid), when there is one. */
   readonly refusedCommit: string | null;
   readonly summary: PlanSummary | null;
+  /**
+   * Services the plan holds back: `held`, their last rollout rolled back by Swarm (rollout-held),
+   * `paused`, their rollout paused by Swarm (rollout-paused); and the plan's own words for it
+   * (`1 service held back (its last rollout was rolled back); see the warning`, '' for none).
+   */
+  readonly heldBack: { readonly held: number; readonly paused: number; readonly text: string };
   /** `create container/web: not found on the Engine`, one per change of the plan. */
   readonly changes: readonly string[];
   readonly applied: boolean;
@@ -109,6 +119,7 @@ export interface CycleReport {
   readonly problems: readonly string[];
   /** Why the manifest was refused, `file:line:col: message`. */
   readonly issues: readonly string[];
+  /** The manifest's warnings (`file:line:col: message`), then the plan's (`service/api: message`). */
   readonly warnings: readonly string[];
   readonly error: string | null;
   /** Why the cycle held back or will back off. */
@@ -150,9 +161,9 @@ const REFRESH: ReadonlySet<TriggerKind> = new Set(['interval', 'sync', 'retry'])
 /** Swarm's verdicts on an update that did not take (research §1.2). */
 const NOT_TAKEN: ReadonlySet<string> = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
 
-type Outcome = Pick<CycleReport, 'result' | 'summary' | 'changes' | 'applied' | 'drift' | 'repaired' | 'failedSteps' | 'putBack' | 'problems' | 'error' | 'note' | 'retryInMs' | 'engineUp'>;
+type Outcome = Pick<CycleReport, 'result' | 'summary' | 'heldBack' | 'warnings' | 'changes' | 'applied' | 'drift' | 'repaired' | 'failedSteps' | 'putBack' | 'problems' | 'error' | 'note' | 'retryInMs' | 'engineUp'>;
 
-const NOTHING: Outcome = { result: 'ok', summary: null, changes: [], applied: false, drift: false, repaired: {}, failedSteps: [], putBack: [], problems: [], error: null, note: null, retryInMs: null, engineUp: null };
+const NOTHING: Outcome = { result: 'ok', summary: null, heldBack: { held: 0, paused: 0, text: '' }, warnings: [], changes: [], applied: false, drift: false, repaired: {}, failedSteps: [], putBack: [], problems: [], error: null, note: null, retryInMs: null, engineUp: null };
 
 /** What the desired state says, secrets included (kept in memory only, never printed). */
 function desiredFingerprint(desired: DesiredProject): string {
@@ -228,7 +239,7 @@ export class Reconciler {
       outcome = await this.#reconcile(good.desired, signal);
       // A failed fetch or a refused edit is the cycle's result when reconciling itself went well.
       // The fetch first: while it fails, a fix pushed for the refused commit cannot arrive.
-      if (outcome.result === 'ok' || outcome.result === 'drift') {
+      if (outcome.result === 'ok' || outcome.result === 'held' || outcome.result === 'drift') {
         const note = issues.length > 0 ? 'the last good manifest stays in force' : outcome.note;
         if (load.fetchError !== null) outcome = { ...outcome, result: 'source_error', error: load.fetchError, note };
         else if (issues.length > 0) outcome = { ...outcome, result: 'invalid_manifest', note };
@@ -236,7 +247,7 @@ export class Reconciler {
     }
     const commit = good?.commit ?? load.commit;
     const refusedCommit = issues.length > 0 && load.commit !== commit ? load.commit : null;
-    return { ...outcome, triggers, startedAt, durationMs: this.#o.clock.now() - startedAt, commit, refusedCommit, issues, warnings, watch: this.#watch };
+    return { ...outcome, triggers, startedAt, durationMs: this.#o.clock.now() - startedAt, commit, refusedCommit, issues, warnings: [...warnings, ...outcome.warnings], watch: this.#watch };
   }
 
   async #reconcile(desired: DesiredProject, signal: AbortSignal): Promise<Outcome> {
@@ -283,11 +294,16 @@ export class Reconciler {
     }
     const desiredNow = desiredFingerprint(desired);
     const drift = this.#convergedDesired === desiredNow;
+    const held = countHeldBack(plan.problems);
     const base: Outcome = {
       ...NOTHING,
+      // What is left of the plan once applied (failures and dry runs say otherwise below).
+      result: held.held + held.paused > 0 ? 'held' : 'ok',
       engineUp: true,
       drift,
       summary: plan.summary,
+      heldBack: { ...held, text: heldBack(plan.problems) },
+      warnings: plan.problems.filter((p) => p.severity === 'warning').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
       changes: plan.changes.map((c) => `${c.action} ${c.kind}/${c.name}: ${c.reason}`),
       problems: plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
       note: recorded.length === 0 ? null : `Swarm rolled back the last update of ${recorded.map((n) => `service ${n}`).join(', ')}: recorded on the service, so that spec is held back until the manifest changes (moor apply --retry-failed sends it again)`,
@@ -305,7 +321,7 @@ export class Reconciler {
       this.#convergedDesired = desiredNow;
       return base;
     }
-    if (this.#o.dryRun) return { ...base, result: plan.changes.length > 0 ? 'drift' : 'ok', note: 'dry run: nothing was changed' };
+    if (this.#o.dryRun) return { ...base, result: plan.changes.length > 0 ? 'drift' : base.result, note: 'dry run: nothing was changed' };
     if (decision.hold) return { ...base, result: 'backoff', note: decision.reason, retryInMs: decision.retryInMs };
     const notTaken = this.#notTaken(plan, observed);
     if (notTaken.length > 0) {

@@ -19,6 +19,7 @@ import type { ProjectLock } from '../apply/lock.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type RequestHook } from '../engine/index.js';
 import { isMoorError } from '../errors.js';
+import type { PlanSummary } from '../plan/build.js';
 import { summaryLine } from '../plan/render.js';
 import { describeStep } from '../plan/steps.js';
 import type { BackoffPolicy, Random } from './backoff.js';
@@ -85,6 +86,7 @@ export const DEFAULT_FAILURE_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 30
 const LEVEL: Record<CycleResult, LogLevel> = {
   ok: 'info',
   cancelled: 'info',
+  held: 'warn',
   drift: 'warn',
   backoff: 'warn',
   invalid_manifest: 'warn',
@@ -109,7 +111,7 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
     trigger: describeTriggers(r.triggers),
     commit: r.commit ?? undefined,
     refusedCommit: r.refusedCommit ?? undefined,
-    plan: r.summary === null ? undefined : r.summary.create + r.summary.update + r.summary.replace + r.summary.delete === 0 ? 'no changes' : summaryLine(r.summary),
+    plan: r.summary === null ? undefined : planLine(r.summary, r.heldBack.text),
     changes: some(r.changes),
     applied: r.applied,
     drift: r.applied ? r.drift : undefined,
@@ -123,6 +125,16 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
     note: r.note ?? undefined,
     retryInS: r.retryInMs === null ? undefined : Math.round(r.retryInMs / 100) / 10,
   };
+}
+
+/**
+ * The plan in a few words, as `moor plan`'s first line says it: never "no changes" while services
+ * are held back (their rollout rolled back or paused by Swarm): the Engine does not match then.
+ */
+function planLine(summary: PlanSummary, heldBack: string): string {
+  const empty = summary.create + summary.update + summary.replace + summary.delete === 0;
+  if (heldBack === '') return empty ? 'no changes' : summaryLine(summary);
+  return empty ? `nothing to apply: ${heldBack}` : `${summaryLine(summary)}; ${heldBack}`;
 }
 
 /** The signal that stopped the watcher, when the CLI aborted with it (`new Error('SIGTERM')`). */

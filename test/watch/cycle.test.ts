@@ -294,7 +294,7 @@ describe('a reconcile cycle', () => {
     };
     const report = await r.cycle('event');
     assert.deepEqual(r.recorded, [{ engineName: 'shop_api', failed: { specHash: specHash(sent.spec), message: 'update rolled back due to failure or early termination of task t1' } }]);
-    assert.equal(report.result, 'ok');
+    assert.equal(report.result, 'held', 'the Engine does not run the manifest');
     assert.equal(report.applied, true);
     assert.deepEqual(report.changes, ['update container/worker: the container is exited (exit code 137)']);
     assert.deepEqual(r.applied.at(-1)?.steps.filter((s) => s.object === 'service/api'), [], 'the failing spec is not sent again');
@@ -322,6 +322,34 @@ describe('a reconcile cycle', () => {
     assert.equal(report.result, 'ok');
     assert.deepEqual(r.recorded, []);
     assert.equal(r.applied.length, 1);
+  });
+
+  test("the plan's warnings are in the record, and a service held back makes the result held, never a plain ok", async () => {
+    const desired = project({ services: [svc('api', { replicas: 2 })] });
+    const live = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
+    const spec = buildPlan(desired, live, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds() }).steps.find((s) => s.op === 'service.update');
+    assert.ok(spec?.op === 'service.update');
+    const service = live.services[0];
+    assert.ok(service !== undefined);
+    // The rolled-back spec was recorded (by apply --wait, or by the watcher before a restart), and a
+    // volume left the manifest (kept, with a warning).
+    const observed = { ...live, volumes: [{ kind: 'volume' as const, engineName: 'shop_cache', name: 'cache', spec: { driver: 'local', driverOpts: {}, labels: {} } }], services: [{ ...service, failedRollout: { specHash: specHash(spec.spec), message: 'update rolled back due to failure' } }] };
+    const r = rig({ observed });
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
+    const report = await r.cycle('start');
+    assert.equal(report.result, 'held');
+    assert.equal(report.applied, false);
+    assert.deepEqual(report.heldBack, { held: 1, paused: 0, text: '1 service held back (its last rollout was rolled back); see the warning' });
+    assert.equal(report.warnings.length, 2, report.warnings.join('\n'));
+    assert.match(report.warnings.join('\n'), /^service\/api: not updated: the last rollout of this exact spec was rolled back by Swarm: update rolled back due to failure;/m);
+    assert.match(report.warnings.join('\n'), /^volume\/cache: /m);
+
+    // Without the held service: the warning stays, the result is ok.
+    r.loads = [{ ok: true, desired: project({ services: [svc('api', { replicas: 1 })] }), files: [], namedFiles: [], warnings: [] }];
+    const fixed = await r.cycle('file');
+    assert.equal(fixed.result, 'ok');
+    assert.deepEqual(fixed.heldBack, { held: 0, paused: 0, text: '' });
+    assert.match(fixed.warnings.join('\n'), /^volume\/cache: /m);
   });
 
   test('an unreachable Engine is a result with a growing retry delay, and the next good cycle resets it', async () => {

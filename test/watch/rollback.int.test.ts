@@ -37,6 +37,7 @@ describe('moor watch and a rollout Swarm rolled back', () => {
     writeFileSync(file, manifest(run.project, '["sh", "-c", "sleep 1; exit 3"]'));
     const recorded = await watch.nextCycle('the record of the rollback', (r) => /Swarm rolled back the last update of service api: recorded/.test(String(r['note'])), 90_000);
     assert.equal(recorded['applied'], false, watch.output);
+    assert.equal(recorded['result'], 'held', watch.output);
     const api = `${run.project}_api`;
     const held = await run.engine.services.inspect(api);
     assert.ok(held.Spec?.Labels?.[LABEL_FAILED_SPEC] !== undefined, 'the record is on the service');
@@ -50,10 +51,19 @@ describe('moor watch and a rollout Swarm rolled back', () => {
     assert.equal((await run.engine.services.inspect(api)).Version?.Index, version, 'the failing spec was not sent again');
     assert.deepEqual(await watch.stop(), { code: 0, signal: null });
 
-    watch = new WatchProcess(['--interval', '5m'], { cwd: dir, env });
+    watch = new WatchProcess(['--interval', '5m', '--listen', '127.0.0.1:0', '--unhealthy-after', '1'], { cwd: dir, env });
     const first = await watch.nextCycle('the first cycle after the restart');
     assert.equal(first['applied'], false, watch.output);
     assert.equal(first['changes'], undefined, watch.output);
+    // Said as moor plan says it: never "no changes", and the warning is in the record.
+    assert.equal(first['result'], 'held', watch.output);
+    assert.equal(first['plan'], 'nothing to apply: 1 service held back (its last rollout was rolled back); see the warning');
+    assert.match(String((first['warnings'] as string[] | undefined)?.[0]), /^service\/api: not updated: the last rollout of this exact spec was rolled back by Swarm/);
+    const health = await fetch(`${await watch.address()}/healthz`);
+    const body = (await health.json()) as Record<string, unknown>;
+    assert.equal(health.status, 503, JSON.stringify(body));
+    assert.equal(body['heldBack'], '1 service held back (its last rollout was rolled back); see the warning');
+    assert.equal((await watch.metrics()).get('moor_services_held_back{reason="rolled_back"}'), 1);
     assert.equal((await run.engine.services.inspect(api)).Version?.Index, version, 'a restarted watcher does not send it either');
     assert.deepEqual(await watch.stop(), { code: 0, signal: null });
   });
