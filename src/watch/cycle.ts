@@ -56,7 +56,7 @@ export type PrepareRegistryAuth = (images: readonly string[], signal: AbortSigna
  * The pipeline on a connected client. `registryAuth` is asked at each apply, so that a new
  * `docker login` is used without a restart.
  */
-export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}, registryAuth?: PrepareRegistryAuth): Pipeline {
+export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}, registryAuth?: PrepareRegistryAuth, hurry?: AbortSignal): Pipeline {
   return {
     observe: (project, signal) => observeProject(engine, project, { signal }),
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, ...planOptions, newId: randomId }),
@@ -64,7 +64,7 @@ export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<P
       const lookup = registryAuth === undefined ? undefined : await registryAuth(imagesNeedingCredentials(plan.steps), signal);
       // A replaced container is removed only once its replacement runs as the manifest says, and
       // put back if it does not (the flap guard then holds the plan back).
-      return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, verifyReplacements: true, ...(lookup === undefined ? {} : { registryAuth: lookup }) });
+      return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, verifyReplacements: true, ...(lookup === undefined ? {} : { registryAuth: lookup }), ...(hurry === undefined ? {} : { hurry }) });
     },
     recordRollback: (project, engineName, failed) => recordFailedRollout(engine, project, engineName, failed),
   };
@@ -346,9 +346,10 @@ export class Reconciler {
     this.#noteSent(report);
     const failedSteps = report.outcomes.filter((o) => o.status === 'failed').map((o) => `${describeStep(o.step)}: ${errorMessage(o.error)}`);
     if (!report.ok) {
-      if (failedSteps.length === 0 && signal.aborted) return { ...base, result: 'cancelled', applied: true, note: `${report.counts.cancelled} step(s) not run: stopping` };
+      const putBack = report.undone.map(describeUndone);
+      if (failedSteps.length === 0 && signal.aborted) return { ...base, result: 'cancelled', applied: true, putBack, note: `${report.counts.cancelled} step(s) not run: stopping` };
       const hold = this.#flap.failed(fingerprint, `${failedSteps.length} step(s) failed, ${report.counts.skipped} skipped`);
-      return { ...base, result: 'failed', applied: true, failedSteps, putBack: report.undone.map(describeUndone), retryInMs: hold.retryInMs, note: hold.reason };
+      return { ...base, result: 'failed', applied: true, failedSteps, putBack, retryInMs: hold.retryInMs, note: hold.reason };
     }
     this.#convergedDesired = desiredNow;
     const hold = this.#flap.succeeded(fingerprint, drift);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { executeSteps } from '../../src/apply/execute.js';
+import type { UndoneReplacement } from '../../src/apply/replacements.js';
 import { EngineError } from '../../src/engine/errors.js';
 import { LockError } from '../../src/apply/lock.js';
 import type { FailedRollout, ObservedProject } from '../../src/model/observed.js';
@@ -30,6 +31,8 @@ interface Rig {
   loads: LoadResult[];
   observed: ObservedProject;
   failStep: (step: Step) => boolean;
+  /** What the apply reports as put back. */
+  undone: UndoneReplacement[];
   connectError: unknown;
   /** What the source says of Git: the commit loaded, a failed fetch. */
   commits: (string | null)[];
@@ -48,6 +51,7 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
     loads: [{ ok: true, desired: good, files: ['/m/moor.yaml'], namedFiles: [], warnings: [] }],
     observed: options.observed ?? emptyObserved(),
     failStep: () => false,
+    undone: [],
     connectError: null,
     commits: [null],
     fetchError: null,
@@ -57,16 +61,16 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   const pipeline: Pipeline = {
     observe: async () => r.observed,
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds() }),
-    apply: async (_desired, _observed, plan) => {
+    apply: async (_desired, _observed, plan, signal) => {
       r.applied.push(plan);
       const report = await executeSteps(
         plan.steps,
         async (step) => {
           if (r.failStep(step)) throw new Error(`the Engine refused ${step.key}`);
         },
-        { concurrency: 1 },
+        { concurrency: 1, signal },
       );
-      return { ...report, undone: [] };
+      return { ...report, undone: r.undone };
     },
     // As recordFailedRollout: only on a rollback Swarm completed; the label update ends that status.
     recordRollback: async (_project, engineName, failed) => {
@@ -350,6 +354,19 @@ describe('a reconcile cycle', () => {
     assert.equal(fixed.result, 'ok');
     assert.deepEqual(fixed.heldBack, { held: 0, paused: 0, text: '' });
     assert.match(fixed.warnings.join('\n'), /^volume\/cache: /m);
+  });
+
+  test('a cycle cancelled by a stop says which replacements it put back', async () => {
+    const r = rig();
+    const stop = new AbortController();
+    stop.abort();
+    r.undone = [{ object: 'container/web', engineName: 'shop_web', previousId: '4f1c0a2b9e3d00', error: null }, { object: 'container/db', engineName: 'shop_db', previousId: '9c1f0e27ab4300', error: new Error('The client is closed') }];
+    const report = await r.reconciler.run([{ kind: 'file', detail: null }], stop.signal);
+    assert.equal(report.result, 'cancelled');
+    assert.deepEqual(report.putBack, [
+      'container/web: the previous container (4f1c0a2b9e3d) is shop_web again, as before the apply',
+      'container/db: the previous container (9c1f0e27ab43) could not be restored: The client is closed',
+    ]);
   });
 
   test('an unreachable Engine is a result with a growing retry delay, and the next good cycle resets it', async () => {
