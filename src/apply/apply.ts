@@ -35,6 +35,12 @@ export interface ApplyOptions {
    * new one does not start. Default false.
    */
   readonly verifyReplacements?: boolean;
+  /**
+   * Fired when the caller cannot wait much longer (moor watch, as its shutdown bound passes, after
+   * `signal`): a container stop in progress ends at once (the container is killed), so that the
+   * running steps end and the replacements left half-way are put back without delay.
+   */
+  readonly hurry?: AbortSignal;
 }
 
 /** What applying a plan did: the steps' outcomes, and the replaced containers put back. */
@@ -69,6 +75,7 @@ export async function applyPlan(engine: EngineClient, desired: DesiredProject, o
     ...(options.onPullProgress === undefined ? {} : { onPullProgress: options.onPullProgress }),
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
     ...(options.registryAuth === undefined ? {} : { registryAuth: options.registryAuth }),
+    ...(options.hurry === undefined ? {} : { hurry: options.hurry }),
   });
   const steps = options.verifyReplacements === true ? verifyReplacements(plan.steps) : plan.steps;
   const report = await executeSteps(steps, redactingErrors(runner, desired), {

@@ -52,6 +52,11 @@ export interface RunnerOptions {
   /** Credentials for an image's registry, sent with pulls and service writes. */
   readonly registryAuth?: RegistryAuthLookup;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * When it fires (a shutdown that cannot wait any longer), a container stop in progress ends at
+   * once: the container is killed rather than given the rest of its grace period.
+   */
+  readonly hurry?: AbortSignal;
 }
 
 /** A step failed for a reason the Engine did not report as an error: the report shows its message. */
@@ -434,11 +439,17 @@ export function createEngineRunner(options: RunnerOptions): StepRunner {
         await engine.containers.start(step.engineName);
         return;
       case 'container.stop': {
-        const grace = step.timeout === null ? undefined : Math.ceil(step.timeout / 1e9);
+        const grace = options.hurry?.aborted === true ? 0 : step.timeout === null ? undefined : Math.ceil(step.timeout / 1e9);
+        // WARNING: the Engine goes on stopping a container when its client gives up on the request;
+        // only a kill ends the grace period early (a kill of a stopped container fails: ignored).
+        const kill = (): void => void engine.containers.kill(step.engineName).catch(() => undefined);
+        options.hurry?.addEventListener('abort', kill, { once: true });
         try {
           await engine.containers.stop(step.engineName, grace === undefined ? {} : { timeoutSeconds: grace });
         } catch (err: unknown) {
           if (!isEngineError(err, 'not-found')) throw err;
+        } finally {
+          options.hurry?.removeEventListener('abort', kill);
         }
         return;
       }

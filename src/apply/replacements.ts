@@ -14,7 +14,9 @@
 // undoes the replacements whose new container it left unstarted, so that the previous one runs
 // again rather than nothing at all; one whose new container has started is left as it is (the
 // next plan removes the previous container, aside, as a leftover of an interrupted replace). A
-// run killed outright undoes nothing: the next plan finds both as leftovers.
+// run killed outright undoes nothing: the next plan finds both as leftovers. While interrupted, a
+// new container being put back out (its verification failed or was cut) gets at most
+// INTERRUPTED_GRACE_S to stop: it is abandoned, and the run is expected to end soon.
 //
 // Must not: touch a container other than the two of the replacement (checked by id and labels).
 import { isEngineError } from '../engine/errors.js';
@@ -24,6 +26,9 @@ import { isOwnedBy, LABEL_REPLACES } from '../model/labels.js';
 import type { ObjectId } from '../model/kinds.js';
 import type { ContainerReplacement, Step } from '../plan/steps.js';
 import type { StepOutcome } from './execute.js';
+
+/** The stop grace period of an abandoned new container, at most, when the run was interrupted. */
+export const INTERRUPTED_GRACE_S = 1;
 
 /** A replacement that was undone, or that could not be. */
 export interface UndoneReplacement {
@@ -83,7 +88,7 @@ export async function undoFailedReplacements(engine: EngineClient, project: stri
   for (const { object, replacement: r } of replacementsToUndo(outcomes, interrupted)) {
     let error: Error | null = null;
     try {
-      await undoReplacement(engine, project, r);
+      await undoReplacement(engine, project, r, interrupted ? INTERRUPTED_GRACE_S : null);
     } catch (err: unknown) {
       error = err instanceof Error ? err : new Error(String(err));
     }
@@ -108,8 +113,11 @@ async function inspectOrNull(engine: EngineClient, name: string): Promise<Contai
   }
 }
 
-/** Whatever point the replacement reached, brings the previous container back. */
-export async function undoReplacement(engine: EngineClient, project: string, r: ContainerReplacement): Promise<void> {
+/**
+ * Whatever point the replacement reached, brings the previous container back. `maxGraceS`: the
+ * longest the new container is given to stop (null: its own stop grace period).
+ */
+export async function undoReplacement(engine: EngineClient, project: string, r: ContainerReplacement, maxGraceS: number | null = null): Promise<void> {
   // The new container, under the name or still under its temporary one: only the one this
   // replacement made (it names the previous container as the one it replaces).
   for (const name of [r.engineName, r.temporaryName]) {
@@ -119,7 +127,9 @@ export async function undoReplacement(engine: EngineClient, project: string, r: 
     if (!isOwnedBy(labels, project) || labels?.[LABEL_REPLACES] !== r.previousId) {
       throw new Error(`container ${name} is not the replacement moor made; it was left alone`);
     }
-    const grace = r.stopTimeout === null ? {} : { timeoutSeconds: Math.ceil(r.stopTimeout / 1e9) };
+    const own = r.stopTimeout === null ? null : Math.ceil(r.stopTimeout / 1e9);
+    const seconds = maxGraceS === null ? own : Math.min(own ?? maxGraceS, maxGraceS);
+    const grace = seconds === null ? {} : { timeoutSeconds: seconds };
     if (found.State.Running) await engine.containers.stop(found.Id, grace);
     await engine.containers.remove(found.Id, { force: true });
   }

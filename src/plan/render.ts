@@ -50,12 +50,16 @@ function emptyHeadline(plan: Plan, held: string): string {
   return `No changes: the Engine matches the manifest of project ${plan.project}.`;
 }
 
-/** The services whose difference from the manifest the plan leaves alone, in a few words ('' for none). */
-function heldBack(problems: readonly PlanProblem[]): string {
+/** Services the plan holds back because Swarm rolled back their last rollout (`held`), or paused it. */
+export function countHeldBack(problems: readonly PlanProblem[]): { readonly held: number; readonly paused: number } {
   const count = (code: PlanProblem['code']): number => new Set(problems.filter((p) => p.code === code).map((p) => p.object)).size;
+  return { held: count('rollout-held'), paused: count('rollout-paused') };
+}
+
+/** The services whose difference from the manifest the plan leaves alone, in a few words ('' for none). */
+export function heldBack(problems: readonly PlanProblem[]): string {
   const services = (n: number): string => `${n} service${n === 1 ? '' : 's'}`;
-  const held = count('rollout-held');
-  const paused = count('rollout-paused');
+  const { held, paused } = countHeldBack(problems);
   const parts = [
     held === 0 ? '' : `${services(held)} held back (${held === 1 ? 'its' : 'their'} last rollout was rolled back)`,
     paused === 0 ? '' : `${services(paused)} with a rollout Swarm paused`,

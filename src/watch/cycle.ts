@@ -3,8 +3,9 @@
 // never an exception, with what the log line and the metrics need: the triggers, the plan's
 // summary and changes with their reasons, failed steps, manifest issues, the commit.
 //
-// State kept across cycles: the last good desired state, the flap guard, the Engine backoff, and
-// what the last successful apply was made from (to tell drift repairs from manifest changes).
+// State kept across cycles: the last good desired state, the flap guard, the Engine backoff,
+// what the last successful apply was made from (to tell drift repairs from manifest changes), and
+// the spec last sent to each service (to tell a rollback of it, which is recorded on the service).
 //
 // Must not: schedule anything (loop.ts does), print anything (the watcher logs the report).
 import { createHash } from 'node:crypto';
@@ -12,16 +13,18 @@ import { applyPlan, type ApplyResult } from '../apply/apply.js';
 import type { ApplyEvent, ApplyReport } from '../apply/execute.js';
 import { describeUndone } from '../apply/replacements.js';
 import { imagesNeedingCredentials, type RegistryAuthLookup } from '../apply/registry-auth.js';
+import { recordFailedRollout } from '../apply/rollout-record.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
 import { isMoorError, type MoorError } from '../errors.js';
 import { formatIssue } from '../manifest/index.js';
 import type { DesiredProject } from '../model/desired.js';
-import { randomId, stableStringify } from '../model/hash.js';
-import type { ObservedProject } from '../model/observed.js';
+import { randomId, specHash, stableStringify } from '../model/hash.js';
+import type { FailedRollout, ObservedProject } from '../model/observed.js';
 import { observeProject } from '../observe/observe.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan, type PlanOptions, type PlanSummary } from '../plan/build.js';
-import { describeStep } from '../plan/steps.js';
+import { countHeldBack, heldBack } from '../plan/render.js';
+import { describeStep, sendsSpec } from '../plan/steps.js';
 import { Backoff, type BackoffPolicy, type Random } from './backoff.js';
 import type { Clock } from './clock.js';
 import { FlapGuard, planFingerprint } from './flap.js';
@@ -35,6 +38,12 @@ export interface Pipeline {
   observe(project: string, signal: AbortSignal): Promise<ObservedProject>;
   plan(desired: DesiredProject, observed: ObservedProject): Plan;
   apply(desired: DesiredProject, observed: ObservedProject, plan: Plan, signal: AbortSignal, onEvent: (event: ApplyEvent) => void): Promise<ApplyResult>;
+  /**
+   * Records a rollout Swarm rolled back on the service (io.moor.failed-* labels, as `apply --wait`
+   * does), so that every later plan, in this process or the next, holds that spec back. Returns
+   * whether the record is there.
+   */
+  recordRollback(project: string, engineName: string, failed: FailedRollout): Promise<boolean>;
 }
 
 /**
@@ -47,7 +56,7 @@ export type PrepareRegistryAuth = (images: readonly string[], signal: AbortSigna
  * The pipeline on a connected client. `registryAuth` is asked at each apply, so that a new
  * `docker login` is used without a restart.
  */
-export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}, registryAuth?: PrepareRegistryAuth): Pipeline {
+export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<PlanOptions, 'newId'>> = {}, registryAuth?: PrepareRegistryAuth, hurry?: AbortSignal): Pipeline {
   return {
     observe: (project, signal) => observeProject(engine, project, { signal }),
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, ...planOptions, newId: randomId }),
@@ -55,14 +64,18 @@ export function enginePipeline(engine: EngineClient, planOptions: Partial<Omit<P
       const lookup = registryAuth === undefined ? undefined : await registryAuth(imagesNeedingCredentials(plan.steps), signal);
       // A replaced container is removed only once its replacement runs as the manifest says, and
       // put back if it does not (the flap guard then holds the plan back).
-      return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, verifyReplacements: true, ...(lookup === undefined ? {} : { registryAuth: lookup }) });
+      return applyPlan(engine, desired, observed, plan, { signal, onEvent, awaitRollouts: true, verifyReplacements: true, ...(lookup === undefined ? {} : { registryAuth: lookup }), ...(hurry === undefined ? {} : { hurry }) });
     },
+    recordRollback: (project, engineName, failed) => recordFailedRollout(engine, project, engineName, failed),
   };
 }
 
-export const CYCLE_RESULTS = ['ok', 'drift', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable', 'cancelled'] as const;
+export const CYCLE_RESULTS = ['ok', 'held', 'drift', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable', 'cancelled'] as const;
 /**
- * ok: the Engine matches the manifest (now). drift: --dry-run found changes. failed: steps failed
+ * ok: the Engine matches the manifest (now). held: the plan's changes were applied (or there were
+ * none), but it holds services back, whose rollout Swarm rolled back or paused: the Engine does not
+ * match the manifest, and the watcher will not change that by itself. drift: --dry-run found
+ * changes. failed: steps failed
  * or the plan has errors. backoff: a plan that failed before was held back. invalid_manifest: the
  * edit was refused (the last good manifest was reconciled). source_error: Git could not be fetched
  * (the last good commit was reconciled; it wins over invalid_manifest).
@@ -70,7 +83,7 @@ export const CYCLE_RESULTS = ['ok', 'drift', 'failed', 'backoff', 'invalid_manif
  */
 export type CycleResult = (typeof CYCLE_RESULTS)[number];
 
-const FAILURES: ReadonlySet<CycleResult> = new Set(['failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable']);
+const FAILURES: ReadonlySet<CycleResult> = new Set(['held', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable']);
 
 export function isFailure(result: CycleResult): boolean {
   return FAILURES.has(result);
@@ -86,6 +99,12 @@ export interface CycleReport {
   /** The Git commit whose manifest was refused (invalid), when there is one. */
   readonly refusedCommit: string | null;
   readonly summary: PlanSummary | null;
+  /**
+   * Services the plan holds back: `held`, their last rollout rolled back by Swarm (rollout-held),
+   * `paused`, their rollout paused by Swarm (rollout-paused); and the plan's own words for it
+   * (`1 service held back (its last rollout was rolled back); see the warning`, '' for none).
+   */
+  readonly heldBack: { readonly held: number; readonly paused: number; readonly text: string };
   /** `create container/web: not found on the Engine`, one per change of the plan. */
   readonly changes: readonly string[];
   readonly applied: boolean;
@@ -100,6 +119,7 @@ export interface CycleReport {
   readonly problems: readonly string[];
   /** Why the manifest was refused, `file:line:col: message`. */
   readonly issues: readonly string[];
+  /** The manifest's warnings (`file:line:col: message`), then the plan's (`service/api: message`). */
   readonly warnings: readonly string[];
   readonly error: string | null;
   /** Why the cycle held back or will back off. */
@@ -141,9 +161,9 @@ const REFRESH: ReadonlySet<TriggerKind> = new Set(['interval', 'sync', 'retry'])
 /** Swarm's verdicts on an update that did not take (research §1.2). */
 const NOT_TAKEN: ReadonlySet<string> = new Set(['paused', 'rollback_started', 'rollback_paused', 'rollback_completed']);
 
-type Outcome = Pick<CycleReport, 'result' | 'summary' | 'changes' | 'applied' | 'drift' | 'repaired' | 'failedSteps' | 'putBack' | 'problems' | 'error' | 'note' | 'retryInMs' | 'engineUp'>;
+type Outcome = Pick<CycleReport, 'result' | 'summary' | 'heldBack' | 'warnings' | 'changes' | 'applied' | 'drift' | 'repaired' | 'failedSteps' | 'putBack' | 'problems' | 'error' | 'note' | 'retryInMs' | 'engineUp'>;
 
-const NOTHING: Outcome = { result: 'ok', summary: null, changes: [], applied: false, drift: false, repaired: {}, failedSteps: [], putBack: [], problems: [], error: null, note: null, retryInMs: null, engineUp: null };
+const NOTHING: Outcome = { result: 'ok', summary: null, heldBack: { held: 0, paused: 0, text: '' }, warnings: [], changes: [], applied: false, drift: false, repaired: {}, failedSteps: [], putBack: [], problems: [], error: null, note: null, retryInMs: null, engineUp: null };
 
 /** What the desired state says, secrets included (kept in memory only, never printed). */
 function desiredFingerprint(desired: DesiredProject): string {
@@ -163,7 +183,12 @@ export class Reconciler {
   #watch: readonly string[] = [];
   /** What the last successful apply (or empty plan) was made from. */
   #convergedDesired: string | null = null;
-  #lastApplied: string | null = null;
+  /**
+   * Per service: the hash of the spec this watcher last sent it, and the reason Swarm gave while
+   * it rolled that spec back (once done, Swarm only says "rollback completed"). In memory only:
+   * what must outlive the process, a rollback, is recorded on the service itself.
+   */
+  readonly #sent = new Map<string, { readonly specHash: string; reason: string | null }>();
 
   constructor(options: ReconcilerOptions) {
     this.#o = options;
@@ -214,7 +239,7 @@ export class Reconciler {
       outcome = await this.#reconcile(good.desired, signal);
       // A failed fetch or a refused edit is the cycle's result when reconciling itself went well.
       // The fetch first: while it fails, a fix pushed for the refused commit cannot arrive.
-      if (outcome.result === 'ok' || outcome.result === 'drift') {
+      if (outcome.result === 'ok' || outcome.result === 'held' || outcome.result === 'drift') {
         const note = issues.length > 0 ? 'the last good manifest stays in force' : outcome.note;
         if (load.fetchError !== null) outcome = { ...outcome, result: 'source_error', error: load.fetchError, note };
         else if (issues.length > 0) outcome = { ...outcome, result: 'invalid_manifest', note };
@@ -222,7 +247,7 @@ export class Reconciler {
     }
     const commit = good?.commit ?? load.commit;
     const refusedCommit = issues.length > 0 && load.commit !== commit ? load.commit : null;
-    return { ...outcome, triggers, startedAt, durationMs: this.#o.clock.now() - startedAt, commit, refusedCommit, issues, warnings, watch: this.#watch };
+    return { ...outcome, triggers, startedAt, durationMs: this.#o.clock.now() - startedAt, commit, refusedCommit, issues, warnings: [...warnings, ...outcome.warnings], watch: this.#watch };
   }
 
   async #reconcile(desired: DesiredProject, signal: AbortSignal): Promise<Outcome> {
@@ -242,16 +267,46 @@ export class Reconciler {
     }
     this.#engineBackoff.reset();
     this.#o.onObserved?.(desired, observed);
-    const plan = pipeline.plan(desired, observed);
+    let plan = pipeline.plan(desired, observed);
+    this.#noteRollbackReasons(observed);
+    const rolledBack = this.#o.dryRun ? [] : this.#rolledBack(plan, observed);
+    const recorded: string[] = [];
+    if (rolledBack.length > 0) {
+      // Swarm rolled back a spec this watcher sent, and the plan would send it again: record it on
+      // the service, as apply --wait does, and plan again. The planner then holds that spec back
+      // (a rollout-held warning) while the rest of the plan, drift repairs included, goes on; the
+      // record outlives this process, so a restarted watcher holds it back too.
+      this.#o.selfWrites.writing(rolledBack.map((r) => `service/${r.name}`));
+      try {
+        for (const r of rolledBack) {
+          if (await pipeline.recordRollback(desired.project, r.engineName, r.failed)) recorded.push(r.name);
+          this.#sent.delete(r.name);
+        }
+        observed = await pipeline.observe(desired.project, signal);
+      } catch (err: unknown) {
+        if (!isMoorError(err)) throw err;
+        return this.#engineTrouble(err, signal);
+      } finally {
+        this.#o.selfWrites.done();
+      }
+      this.#o.onObserved?.(desired, observed);
+      plan = pipeline.plan(desired, observed);
+    }
     const desiredNow = desiredFingerprint(desired);
     const drift = this.#convergedDesired === desiredNow;
+    const held = countHeldBack(plan.problems);
     const base: Outcome = {
       ...NOTHING,
+      // What is left of the plan once applied (failures and dry runs say otherwise below).
+      result: held.held + held.paused > 0 ? 'held' : 'ok',
       engineUp: true,
       drift,
       summary: plan.summary,
+      heldBack: { ...held, text: heldBack(plan.problems) },
+      warnings: plan.problems.filter((p) => p.severity === 'warning').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
       changes: plan.changes.map((c) => `${c.action} ${c.kind}/${c.name}: ${c.reason}`),
       problems: plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
+      note: recorded.length === 0 ? null : `Swarm rolled back the last update of ${recorded.map((n) => `service ${n}`).join(', ')}: recorded on the service, so that spec is held back until the manifest changes (moor apply --retry-failed sends it again)`,
     };
     const fingerprint = planFingerprint(plan, desired);
     const decision = this.#flap.check(fingerprint);
@@ -266,11 +321,13 @@ export class Reconciler {
       this.#convergedDesired = desiredNow;
       return base;
     }
-    if (this.#o.dryRun) return { ...base, result: plan.changes.length > 0 ? 'drift' : 'ok', note: 'dry run: nothing was changed' };
+    if (this.#o.dryRun) return { ...base, result: plan.changes.length > 0 ? 'drift' : base.result, note: 'dry run: nothing was changed' };
     if (decision.hold) return { ...base, result: 'backoff', note: decision.reason, retryInMs: decision.retryInMs };
     const notTaken = this.#notTaken(plan, observed);
-    if (notTaken.length > 0 && this.#lastApplied === fingerprint) {
-      // Swarm undid the last apply of this very plan: applying it again would flap (research §1.2).
+    if (notTaken.length > 0) {
+      // Swarm is undoing (or paused) an update this watcher sent, and the plan would send that spec
+      // again: that would flap, or end the rollback (research §1.2). Once the rollback is complete,
+      // it is recorded (above) and only that service is held back.
       const hold = this.#flap.failed(fingerprint, `Swarm did not take the last update: ${notTaken.join('; ')}`);
       return { ...base, result: 'failed', note: hold.reason, retryInMs: hold.retryInMs };
     }
@@ -286,16 +343,17 @@ export class Reconciler {
     } finally {
       this.#o.selfWrites.done();
     }
-    this.#lastApplied = fingerprint;
+    this.#noteSent(report);
     const failedSteps = report.outcomes.filter((o) => o.status === 'failed').map((o) => `${describeStep(o.step)}: ${errorMessage(o.error)}`);
     if (!report.ok) {
-      if (failedSteps.length === 0 && signal.aborted) return { ...base, result: 'cancelled', applied: true, note: `${report.counts.cancelled} step(s) not run: stopping` };
+      const putBack = report.undone.map(describeUndone);
+      if (failedSteps.length === 0 && signal.aborted) return { ...base, result: 'cancelled', applied: true, putBack, note: `${report.counts.cancelled} step(s) not run: stopping` };
       const hold = this.#flap.failed(fingerprint, `${failedSteps.length} step(s) failed, ${report.counts.skipped} skipped`);
-      return { ...base, result: 'failed', applied: true, failedSteps, putBack: report.undone.map(describeUndone), retryInMs: hold.retryInMs, note: hold.reason };
+      return { ...base, result: 'failed', applied: true, failedSteps, putBack, retryInMs: hold.retryInMs, note: hold.reason };
     }
     this.#convergedDesired = desiredNow;
     const hold = this.#flap.succeeded(fingerprint, drift);
-    return { ...base, applied: true, repaired: drift ? repairedByKind(plan, report) : {}, note: hold?.reason ?? null };
+    return { ...base, applied: true, repaired: drift ? repairedByKind(plan, report) : {}, note: hold?.reason ?? base.note };
   }
 
   /** The Engine could not be reached, or failed a read: retried with the Engine backoff. */
@@ -305,13 +363,47 @@ export class Reconciler {
     return { ...NOTHING, result: unreachable ? 'engine_unreachable' : 'failed', error: err.message, retryInMs: this.#engineBackoff.next(), engineUp: unreachable ? false : null };
   }
 
-  /** Services the plan updates whose last update Swarm paused or rolled back. */
+  /** Services the plan would send again the spec this watcher last sent them, whose update Swarm paused or rolled back. */
   #notTaken(plan: Plan, observed: ObservedProject): string[] {
     return plan.changes.flatMap((c) => {
-      if (c.kind !== 'service' || c.action !== 'update') return [];
+      if (c.kind !== 'service' || c.action !== 'update' || !this.#resends(plan, c.name)) return [];
       const status = observed.services.find((s) => s.name === c.name)?.updateStatus;
       return status !== undefined && status !== null && NOT_TAKEN.has(status.state) ? [`service ${c.name} is ${status.state}${status.message === '' ? '' : ` (${status.message})`}`] : [];
     });
+  }
+
+  /** Of those, the ones whose rollback is complete: the rollout to record on the service. */
+  #rolledBack(plan: Plan, observed: ObservedProject): { readonly name: string; readonly engineName: string; readonly failed: FailedRollout }[] {
+    return plan.changes.flatMap((c) => {
+      const live = observed.services.find((s) => s.name === c.name);
+      const sent = this.#sent.get(c.name);
+      if (c.kind !== 'service' || c.action !== 'update' || live?.updateStatus?.state !== 'rollback_completed' || sent === undefined || !this.#resends(plan, c.name)) return [];
+      return [{ name: c.name, engineName: live.engineName, failed: { specHash: sent.specHash, message: sent.reason ?? live.updateStatus.message } }];
+    });
+  }
+
+  /** Whether the plan sends service `name` exactly the spec this watcher last sent it. */
+  #resends(plan: Plan, name: string): boolean {
+    const step = plan.steps.filter(sendsSpec).filter((s) => s.op === 'service.update' && s.object === `service/${name}`).at(-1);
+    const sent = this.#sent.get(name);
+    return step !== undefined && sent !== undefined && specHash(step.spec) === sent.specHash;
+  }
+
+  /** Keeps Swarm's reason for rolling back a spec this watcher sent, while it still gives one. */
+  #noteRollbackReasons(observed: ObservedProject): void {
+    for (const s of observed.services) {
+      const sent = this.#sent.get(s.name);
+      const status = s.updateStatus;
+      if (sent !== undefined && status !== null && (status.state === 'rollback_started' || status.state === 'rollback_paused') && status.message !== '') sent.reason = status.message;
+    }
+  }
+
+  /** Remembers the specs the apply sent to services (their steps done). */
+  #noteSent(report: ApplyReport): void {
+    for (const o of report.outcomes) {
+      if (o.status !== 'done' || (o.step.op !== 'service.update' && o.step.op !== 'service.create')) continue;
+      this.#sent.set(o.step.object.slice('service/'.length), { specHash: specHash(o.step.spec), reason: null });
+    }
   }
 }
 

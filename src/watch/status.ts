@@ -2,7 +2,8 @@
 // events subscription; read by GET /healthz and GET /metrics.
 //
 // Healthy unless the Engine is unreachable right now, or the last `unhealthyAfter` cycles all
-// failed (failed, held back, invalid manifest, Git fetch failed, Engine unreachable).
+// failed (failed, held back, invalid manifest, Git fetch failed, Engine unreachable), services
+// held back by the plan (their rollout rolled back or paused by Swarm) included.
 import type { RequestEvent } from '../engine/index.js';
 import { OBJECT_KINDS } from '../model/kinds.js';
 import { CYCLE_RESULTS, isFailure, type CycleReport, type CycleResult } from './cycle.js';
@@ -20,6 +21,8 @@ export interface Health {
   readonly consecutiveFailures: number;
   readonly lastCycle: { readonly result: CycleResult; readonly at: string; readonly commit: string | null } | null;
   readonly lastSuccess: string | null;
+  /** What the last plan holds back (`1 service held back (its last rollout was rolled back); see the warning`), or null. */
+  readonly heldBack: string | null;
 }
 
 export class WatchStatus {
@@ -36,6 +39,8 @@ export class WatchStatus {
   readonly #planChanges: Gauge;
   readonly #engineUp: Gauge;
   readonly #failuresGauge: Gauge;
+  readonly #heldBack: Gauge;
+  #heldBackText: string | null = null;
   #consecutiveFailures = 0;
   #engineReachable: boolean | null = null;
   #last: CycleReport | null = null;
@@ -45,7 +50,7 @@ export class WatchStatus {
     if (!Number.isInteger(options.unhealthyAfter) || options.unhealthyAfter < 1) throw new RangeError(`unhealthyAfter must be a whole number >= 1, got ${String(options.unhealthyAfter)}`);
     this.#unhealthyAfter = options.unhealthyAfter;
     const r = this.registry;
-    this.#cycles = r.counter('moor_reconcile_cycles_total', 'Reconcile cycles, by result (ok, drift, failed, backoff, invalid_manifest, source_error, engine_unreachable, cancelled).', ['result']);
+    this.#cycles = r.counter('moor_reconcile_cycles_total', 'Reconcile cycles, by result (ok, held, drift, failed, backoff, invalid_manifest, source_error, engine_unreachable, cancelled).', ['result']);
     this.#driftRepairs = r.counter('moor_drift_repairs_total', 'Objects changed by cycles that repaired drift (the manifest was unchanged since the last successful apply), by kind.', ['kind']);
     this.#lastSuccess = r.gauge('moor_last_success_timestamp_seconds', 'When a cycle last ended with the Engine matching the manifest (Unix seconds; 0: never).');
     this.#duration = r.histogram('moor_reconcile_duration_seconds', 'How long reconcile cycles take (load, observe, plan, apply).', DURATION_BUCKETS);
@@ -54,6 +59,7 @@ export class WatchStatus {
     this.#planChanges = r.gauge('moor_last_plan_changes', "Changes in the last cycle's plan, by action (with --dry-run: changes waiting to be applied).", ['action']);
     this.#engineUp = r.gauge('moor_engine_up', 'Whether the Engine answered the last request or subscription (1) or not (0).');
     this.#failuresGauge = r.gauge('moor_consecutive_failed_cycles', 'Cycles that failed in a row (0 after a good one).');
+    this.#heldBack = r.gauge('moor_services_held_back', "Services the last cycle's plan holds back, by reason: rolled_back (Swarm rolled back that exact spec; rollout-held), paused (Swarm paused the rollout; rollout-paused).", ['reason']);
     for (const result of CYCLE_RESULTS) this.#cycles.inc({ result }, 0);
     for (const kind of OBJECT_KINDS) this.#driftRepairs.inc({ kind }, 0);
     for (const method of ['GET', 'POST', 'DELETE']) {
@@ -63,6 +69,7 @@ export class WatchStatus {
     for (const action of ACTIONS) this.#planChanges.set({ action }, 0);
     this.#lastSuccess.set({}, 0);
     this.#failuresGauge.set({}, 0);
+    for (const reason of ['rolled_back', 'paused']) this.#heldBack.set({ reason }, 0);
   }
 
   recordCycle(report: CycleReport): void {
@@ -70,7 +77,12 @@ export class WatchStatus {
     this.#cycles.inc({ result: report.result });
     this.#duration.observe(report.durationMs / 1000);
     for (const [kind, n] of Object.entries(report.repaired)) this.#driftRepairs.inc({ kind }, n);
-    if (report.summary !== null) for (const action of ACTIONS) this.#planChanges.set({ action }, report.summary[action]);
+    if (report.summary !== null) {
+      for (const action of ACTIONS) this.#planChanges.set({ action }, report.summary[action]);
+      this.#heldBack.set({ reason: 'rolled_back' }, report.heldBack.held);
+      this.#heldBack.set({ reason: 'paused' }, report.heldBack.paused);
+      this.#heldBackText = report.heldBack.text === '' ? null : report.heldBack.text;
+    }
     if (report.engineUp !== null) this.setEngineReachable(report.engineUp);
     if (report.result === 'ok') {
       this.#lastSuccessAt = report.startedAt + report.durationMs;
@@ -94,7 +106,10 @@ export class WatchStatus {
   health(): Health {
     const reasons: string[] = [];
     if (this.#engineReachable === false) reasons.push('the Engine is unreachable');
-    if (this.#consecutiveFailures >= this.#unhealthyAfter) reasons.push(`the last ${this.#consecutiveFailures} cycles failed (last: ${this.#last?.result ?? '?'})`);
+    if (this.#consecutiveFailures >= this.#unhealthyAfter) {
+      const held = this.#last?.result === 'held' && this.#heldBackText !== null ? `: ${this.#heldBackText}` : '';
+      reasons.push(`the last ${this.#consecutiveFailures} cycles failed (last: ${this.#last?.result ?? '?'}${held})`);
+    }
     const last = this.#last;
     return {
       healthy: reasons.length === 0,
@@ -104,6 +119,7 @@ export class WatchStatus {
       consecutiveFailures: this.#consecutiveFailures,
       lastCycle: last === null ? null : { result: last.result, at: new Date(last.startedAt + last.durationMs).toISOString(), commit: last.commit },
       lastSuccess: this.#lastSuccessAt === null ? null : new Date(this.#lastSuccessAt).toISOString(),
+      heldBack: this.#heldBackText,
     };
   }
 }

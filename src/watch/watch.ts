@@ -11,14 +11,17 @@
 // retried with backoff like any later outage. A held lock is the one start-up error that ends the watch.
 //
 // Stop (signal): no new cycle; the running one is cancelled between steps (running steps finish),
-// bounded by `shutdownTimeoutMs`; then the streams, watchers and listener close and the lock is
-// released.
+// bounded by `shutdownTimeoutMs`. Past the bound, the cycle is hurried (container stops in progress
+// end with a kill) and given PUT_BACK_MS more to put back the replacements it left half-way: the
+// Engine client is never closed under a put-back that can still finish. Then the streams, watchers
+// and listener close and the lock is released.
 //
 // Must not: print anything but log records; decide exit codes (the CLI does).
 import type { ProjectLock } from '../apply/lock.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type RequestHook } from '../engine/index.js';
 import { isMoorError } from '../errors.js';
+import type { PlanSummary } from '../plan/build.js';
 import { summaryLine } from '../plan/render.js';
 import { describeStep } from '../plan/steps.js';
 import type { BackoffPolicy, Random } from './backoff.js';
@@ -66,8 +69,11 @@ export interface WatchOptions {
   readonly failureBackoff?: BackoffPolicy;
   readonly clock?: Clock;
   readonly random?: Random;
-  /** The pipeline over a connected client; default observe/plan/apply on the Engine. */
-  readonly pipeline?: (engine: EngineClient) => Pipeline;
+  /**
+   * The pipeline over a connected client; default observe/plan/apply on the Engine. `hurry` fires
+   * when the shutdown bound has passed: the running apply must end its steps at once.
+   */
+  readonly pipeline?: (engine: EngineClient, hurry: AbortSignal) => Pipeline;
   /** Called once the listener is bound, with host:port. */
   readonly onListening?: (address: string) => void;
 }
@@ -81,10 +87,19 @@ export interface WatchExit {
 export const DEFAULT_DEBOUNCE: DebounceOptions = { quietMs: 1_500, maxDelayMs: 5_000 };
 export const DEFAULT_ENGINE_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 15_000 };
 export const DEFAULT_FAILURE_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 300_000 };
+/**
+ * At stop, once `shutdownTimeoutMs` has passed: how much longer the hurried cycle may take to put
+ * back the container replacements it left half-way (a kill, a removal, a rename and a start each),
+ * before the client is closed anyway. README's systemd unit leaves room for it (30 s + 10 s < 45 s).
+ */
+export const PUT_BACK_MS = 10_000;
+/** Once the client is closed under a cycle anyway, how long its record (what it left) may take to come. */
+const LAST_RECORD_MS = 1_000;
 
 const LEVEL: Record<CycleResult, LogLevel> = {
   ok: 'info',
   cancelled: 'info',
+  held: 'warn',
   drift: 'warn',
   backoff: 'warn',
   invalid_manifest: 'warn',
@@ -109,7 +124,7 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
     trigger: describeTriggers(r.triggers),
     commit: r.commit ?? undefined,
     refusedCommit: r.refusedCommit ?? undefined,
-    plan: r.summary === null ? undefined : r.summary.create + r.summary.update + r.summary.replace + r.summary.delete === 0 ? 'no changes' : summaryLine(r.summary),
+    plan: r.summary === null ? undefined : planLine(r.summary, r.heldBack.text),
     changes: some(r.changes),
     applied: r.applied,
     drift: r.applied ? r.drift : undefined,
@@ -125,6 +140,16 @@ export function cycleFields(project: string | null, r: CycleReport): LogFields {
   };
 }
 
+/**
+ * The plan in a few words, as `moor plan`'s first line says it: never "no changes" while services
+ * are held back (their rollout rolled back or paused by Swarm): the Engine does not match then.
+ */
+function planLine(summary: PlanSummary, heldBack: string): string {
+  const empty = summary.create + summary.update + summary.replace + summary.delete === 0;
+  if (heldBack === '') return empty ? 'no changes' : summaryLine(summary);
+  return empty ? `nothing to apply: ${heldBack}` : `${summaryLine(summary)}; ${heldBack}`;
+}
+
 /** The signal that stopped the watcher, when the CLI aborted with it (`new Error('SIGTERM')`). */
 function signalName(signal: AbortSignal): string | undefined {
   const reason: unknown = signal.reason;
@@ -135,6 +160,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
   const clock = options.clock ?? systemClock;
   const log = options.logger;
   const stop = new AbortController();
+  const hurry = new AbortController();
   const onStop = (): void => stop.abort();
   if (options.signal.aborted) stop.abort();
   options.signal.addEventListener('abort', onStop, { once: true });
@@ -163,7 +189,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
     if (engine === null) {
       engine = await options.connect((event) => status.recordRequest(event));
       status.setEngineReachable(true);
-      pipeline = (options.pipeline ?? enginePipeline)(engine);
+      pipeline = options.pipeline === undefined ? enginePipeline(engine, {}, undefined, hurry.signal) : options.pipeline(engine, hurry.signal);
       log.log('info', 'connected to the Engine', { endpoint: engine.endpoint, apiVersion: engine.apiVersion });
     }
     if (lock === null) {
@@ -246,6 +272,16 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
     onCrash: (err) => log.log('error', 'internal error in a cycle (this is a bug in moor; the watcher goes on)', { error: errorMessage(err), stack: err instanceof Error ? err.stack : undefined }),
   });
 
+  /** Whether `done` settles within `ms`. */
+  const within = async (done: Promise<boolean>, ms: number): Promise<boolean> => {
+    const giveUp = new AbortController();
+    try {
+      return await Promise.race([done, sleep(clock, ms, giveUp.signal).then(() => false)]);
+    } finally {
+      giveUp.abort();
+    }
+  };
+  let stopped: Promise<boolean> | null = null;
   let exit: WatchExit;
   try {
     if (options.listen !== null) {
@@ -273,11 +309,15 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
 
     if (fatal === null) log.log('info', 'stopping: finishing the running step, starting no new one (again to stop at once)', { project: reconciler.project ?? undefined, signal: signalName(options.signal) });
     const bound = options.shutdownTimeoutMs ?? 30_000;
-    const giveUp = new AbortController();
-    const stopped = loop.stop().then(() => true);
-    const clean = await Promise.race([stopped, sleep(clock, bound, giveUp.signal).then(() => false)]);
-    giveUp.abort();
-    if (!clean) log.log('warn', `the running cycle did not finish within ${bound / 1000}s: stopping anyway (the next apply or watch picks up from the Engine's state)`, {});
+    stopped = loop.stop().then(() => true);
+    const clean = await within(stopped, bound);
+    if (!clean) {
+      log.log('warn', `the running cycle did not finish within ${bound / 1000}s: ending its container stops at once (kill), and waiting at most ${PUT_BACK_MS / 1000}s more for it to put back the replacements it left half-way`, {});
+      hurry.abort();
+      if (!(await within(stopped, PUT_BACK_MS))) {
+        log.log('warn', `the running cycle did not finish within ${PUT_BACK_MS / 1000}s more: stopping anyway (its record says what it left; the next apply or watch picks up from the Engine's state)`, {});
+      }
+    }
     exit = { clean, project: reconciler.project };
   } finally {
     options.signal.removeEventListener('abort', onStop);
@@ -287,6 +327,8 @@ export async function runWatch(options: WatchOptions): Promise<WatchExit> {
     await (events as EngineEventWatcher | null)?.stop();
     await (server as StatusServer | null)?.close();
     await (engine as EngineClient | null)?.close();
+    // A cycle that outlived both bounds now fails fast: its record (what it left) is logged first.
+    if (stopped !== null) await within(stopped, LAST_RECORD_MS);
     (lock as ProjectLock | null)?.release();
     if (fatal === null) log.log('info', 'stopped', { project: reconciler.project ?? undefined, lockReleased: lock !== null });
   }

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StepOutcome, StepStatus } from '../../src/apply/execute.js';
-import { replacementsToUndo, verifyReplacements } from '../../src/apply/replacements.js';
+import { INTERRUPTED_GRACE_S, replacementsToUndo, undoReplacement, verifyReplacements } from '../../src/apply/replacements.js';
+import type { EngineClient } from '../../src/engine/client.js';
+import { EngineError } from '../../src/engine/errors.js';
+import { LABEL_PROJECT, LABEL_REPLACES } from '../../src/model/labels.js';
+import type { ContainerReplacement } from '../../src/plan/steps.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan } from '../../src/plan/build.js';
 import { ctr, net, observeAsApplied, project, sequentialIds } from '../support/model.js';
 
@@ -62,5 +66,40 @@ describe('replaced containers', () => {
     assert.deepEqual(undone({ 'remove-old': 'cancelled' }), [], 'the new one runs: the previous one, aside, is a leftover for the next plan');
     assert.deepEqual(undone({ 'remove-old': 'skipped' }), ['container/web'], 'started, then failed its verification (the removal skipped): undone as in any run');
     assert.deepEqual(undone({ create: 'cancelled', 'stop-old': 'cancelled', 'rename-old': 'cancelled', rename: 'cancelled', start: 'cancelled', 'remove-old': 'cancelled' }), [], 'nothing was created');
+  });
+});
+
+/** An Engine with the new container running under the name and the previous one aside, stopped; records the calls. */
+function swappedEngine(calls: string[]): EngineClient {
+  const containers: Record<string, unknown> = {
+    shop_web: { Id: 'new1', Name: '/shop_web', State: { Running: true }, Config: { Labels: { [LABEL_PROJECT]: 'shop', [LABEL_REPLACES]: 'old1' } } },
+    old1: { Id: 'old1', Name: '/shop_web_old', State: { Running: false }, Config: { Labels: { [LABEL_PROJECT]: 'shop' } } },
+  };
+  const notFound = new EngineError({ kind: 'not-found', endpoint: 'unix:///x.sock', method: 'GET', path: '/containers/x/json', status: 404, engineMessage: 'no such container', reason: 'no such container' });
+  return {
+    containers: {
+      inspect: async (name: string) => {
+        const c = containers[name];
+        if (c === undefined) throw notFound;
+        return c;
+      },
+      stop: async (id: string, options: { timeoutSeconds?: number }) => void calls.push(`stop ${id} ${String(options.timeoutSeconds)}`),
+      remove: async (id: string) => void calls.push(`remove ${id}`),
+      rename: async (id: string, name: string) => void calls.push(`rename ${id} ${name}`),
+      start: async (id: string) => void calls.push(`start ${id}`),
+    },
+  } as unknown as EngineClient;
+}
+
+describe('putting a replaced container back', () => {
+  const r: ContainerReplacement = { engineName: 'shop_web', temporaryName: 'shop_web_new', previousName: 'shop_web_old', previousId: 'old1', previousRunning: true, stopTimeout: 30e9 };
+
+  test('the new container gets its own grace period; interrupted (a shutdown), at most a second: it is abandoned', async () => {
+    const calls: string[] = [];
+    await undoReplacement(swappedEngine(calls), 'shop', r);
+    assert.deepEqual(calls, ['stop new1 30', 'remove new1', 'rename old1 shop_web', 'start old1']);
+    const hurried: string[] = [];
+    await undoReplacement(swappedEngine(hurried), 'shop', r, INTERRUPTED_GRACE_S);
+    assert.deepEqual(hurried, ['stop new1 1', 'remove new1', 'rename old1 shop_web', 'start old1']);
   });
 });

@@ -3,9 +3,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { executeSteps } from '../../src/apply/execute.js';
+import type { UndoneReplacement } from '../../src/apply/replacements.js';
 import { EngineError } from '../../src/engine/errors.js';
 import { LockError } from '../../src/apply/lock.js';
-import type { ObservedProject } from '../../src/model/observed.js';
+import type { FailedRollout, ObservedProject } from '../../src/model/observed.js';
+import { specHash } from '../../src/model/hash.js';
 import { buildPlan, DEFAULT_PLAN_OPTIONS, type Plan } from '../../src/plan/build.js';
 import type { Step } from '../../src/plan/steps.js';
 import { Reconciler, type CycleReport, type Pipeline } from '../../src/watch/cycle.js';
@@ -22,11 +24,15 @@ interface Rig {
   clock: FakeClock;
   reconciler: Reconciler;
   applied: Plan[];
+  /** The rollouts recorded on services (io.moor.failed-* labels), by Engine name. */
+  recorded: { engineName: string; failed: FailedRollout }[];
   selfWrites: SelfWriteFilter;
   /** What the next loads return (the last one repeats). */
   loads: LoadResult[];
   observed: ObservedProject;
   failStep: (step: Step) => boolean;
+  /** What the apply reports as put back. */
+  undone: UndoneReplacement[];
   connectError: unknown;
   /** What the source says of Git: the commit loaded, a failed fetch. */
   commits: (string | null)[];
@@ -40,10 +46,12 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   const r: Rig = {
     clock,
     applied: [],
+    recorded: [],
     selfWrites,
     loads: [{ ok: true, desired: good, files: ['/m/moor.yaml'], namedFiles: [], warnings: [] }],
     observed: options.observed ?? emptyObserved(),
     failStep: () => false,
+    undone: [],
     connectError: null,
     commits: [null],
     fetchError: null,
@@ -53,16 +61,24 @@ function rig(options: { dryRun?: boolean; observed?: ObservedProject } = {}): Ri
   const pipeline: Pipeline = {
     observe: async () => r.observed,
     plan: (desired, observed) => buildPlan(desired, observed, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds() }),
-    apply: async (_desired, _observed, plan) => {
+    apply: async (_desired, _observed, plan, signal) => {
       r.applied.push(plan);
       const report = await executeSteps(
         plan.steps,
         async (step) => {
           if (r.failStep(step)) throw new Error(`the Engine refused ${step.key}`);
         },
-        { concurrency: 1 },
+        { concurrency: 1, signal },
       );
-      return { ...report, undone: [] };
+      return { ...report, undone: r.undone };
+    },
+    // As recordFailedRollout: only on a rollback Swarm completed; the label update ends that status.
+    recordRollback: async (_project, engineName, failed) => {
+      const live = r.observed.services.find((s) => s.engineName === engineName);
+      if (live?.updateStatus?.state !== 'rollback_completed') return false;
+      r.recorded.push({ engineName, failed });
+      r.observed = { ...r.observed, services: r.observed.services.map((s) => (s === live ? { ...s, failedRollout: failed, updateStatus: { state: 'completed', message: 'update completed' } } : s)) };
+      return true;
     },
   };
   r.reconciler = new Reconciler({
@@ -244,7 +260,7 @@ describe('a reconcile cycle', () => {
     assert.equal(r.applied.length, 3);
   });
 
-  test('a Swarm rollback of the last apply is a failure, not a reason to apply the same plan again', async () => {
+  test('a Swarm rollback in progress of the last apply is a failure, not a reason to apply the same plan again', async () => {
     const desired = project({ services: [svc('api', { replicas: 2 })] });
     const before = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
     const r = rig({ observed: before });
@@ -252,11 +268,105 @@ describe('a reconcile cycle', () => {
     assert.equal((await r.cycle()).result, 'ok');
     const service = before.services[0];
     assert.ok(service !== undefined);
-    r.observed = { ...before, services: [{ ...service, updateStatus: { state: 'rollback_completed', message: 'update rolled back due to failure' } }] };
+    r.observed = { ...before, services: [{ ...service, updateStatus: { state: 'rollback_started', message: 'update rolled back due to failure' } }] };
     const report = await r.cycle('event');
     assert.equal(report.result, 'failed');
-    assert.match(report.note ?? '', /Swarm did not take the last update: service api is rollback_completed \(update rolled back due to failure\)/);
+    assert.match(report.note ?? '', /Swarm did not take the last update: service api is rollback_started \(update rolled back due to failure\)/);
     assert.equal(r.applied.length, 1);
+    assert.deepEqual(r.recorded, [], 'a rollback is recorded only once complete (recording it earlier would disturb it)');
+  });
+
+  test('a rollout Swarm rolled back is recorded on the service and held back alone: unrelated drift is still repaired', async () => {
+    const desired = project({ containers: [ctr('worker')], services: [svc('api', { replicas: 2 })] });
+    const before = observeAsApplied(project({ containers: [ctr('worker')], services: [svc('api', { replicas: 1 })] }));
+    const r = rig({ observed: before });
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
+    assert.equal((await r.cycle()).result, 'ok');
+    const service = before.services[0];
+    assert.ok(service !== undefined);
+    const sent = r.applied[0]?.steps.find((s) => s.op === 'service.update');
+    assert.ok(sent?.op === 'service.update');
+
+    // Swarm rolls back (the verification cycle sees it happen), then someone stops worker.
+    r.observed = { ...before, services: [{ ...service, updateStatus: { state: 'rollback_started', message: 'update rolled back due to failure or early termination of task t1' } }] };
+    assert.equal((await r.cycle('verify')).result, 'failed');
+    await r.clock.advance(1000);
+    r.observed = {
+      ...before,
+      containers: before.containers.map((c) => ({ ...c, state: { ...c.state, status: 'exited' as const, running: false, exitCode: 137 } })),
+      services: [{ ...service, updateStatus: { state: 'rollback_completed', message: 'rollback completed' } }],
+    };
+    const report = await r.cycle('event');
+    assert.deepEqual(r.recorded, [{ engineName: 'shop_api', failed: { specHash: specHash(sent.spec), message: 'update rolled back due to failure or early termination of task t1' } }]);
+    assert.equal(report.result, 'held', 'the Engine does not run the manifest');
+    assert.equal(report.applied, true);
+    assert.deepEqual(report.changes, ['update container/worker: the container is exited (exit code 137)']);
+    assert.deepEqual(r.applied.at(-1)?.steps.filter((s) => s.object === 'service/api'), [], 'the failing spec is not sent again');
+    assert.match(report.note ?? '', /^Swarm rolled back the last update of service api: recorded on the service/);
+
+    // Later cycles (and a restarted watcher: the record is on the service) hold it back too.
+    r.observed = { ...r.observed, containers: before.containers };
+    const restarted = rig({ observed: r.observed });
+    restarted.loads = r.loads;
+    for (const x of [r, restarted]) {
+      const later = await x.cycle('interval');
+      assert.deepEqual(later.changes, []);
+      assert.equal(x.applied.filter((p) => p.steps.some((s) => s.object === 'service/api')).length, x === r ? 1 : 0);
+    }
+  });
+
+  test('a rollback of a spec this watcher did not send is not recorded: the plan sends it, as apply does', async () => {
+    const desired = project({ services: [svc('api', { replicas: 2 })] });
+    const before = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
+    const service = before.services[0];
+    assert.ok(service !== undefined);
+    const r = rig({ observed: { ...before, services: [{ ...service, updateStatus: { state: 'rollback_completed', message: 'rollback completed' } }] } });
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
+    const report = await r.cycle('start');
+    assert.equal(report.result, 'ok');
+    assert.deepEqual(r.recorded, []);
+    assert.equal(r.applied.length, 1);
+  });
+
+  test("the plan's warnings are in the record, and a service held back makes the result held, never a plain ok", async () => {
+    const desired = project({ services: [svc('api', { replicas: 2 })] });
+    const live = observeAsApplied(project({ services: [svc('api', { replicas: 1 })] }));
+    const spec = buildPlan(desired, live, { ...DEFAULT_PLAN_OPTIONS, newId: sequentialIds() }).steps.find((s) => s.op === 'service.update');
+    assert.ok(spec?.op === 'service.update');
+    const service = live.services[0];
+    assert.ok(service !== undefined);
+    // The rolled-back spec was recorded (by apply --wait, or by the watcher before a restart), and a
+    // volume left the manifest (kept, with a warning).
+    const observed = { ...live, volumes: [{ kind: 'volume' as const, engineName: 'shop_cache', name: 'cache', spec: { driver: 'local', driverOpts: {}, labels: {} } }], services: [{ ...service, failedRollout: { specHash: specHash(spec.spec), message: 'update rolled back due to failure' } }] };
+    const r = rig({ observed });
+    r.loads = [{ ok: true, desired, files: [], namedFiles: [], warnings: [] }];
+    const report = await r.cycle('start');
+    assert.equal(report.result, 'held');
+    assert.equal(report.applied, false);
+    assert.deepEqual(report.heldBack, { held: 1, paused: 0, text: '1 service held back (its last rollout was rolled back); see the warning' });
+    assert.equal(report.warnings.length, 2, report.warnings.join('\n'));
+    assert.match(report.warnings.join('\n'), /^service\/api: not updated: the last rollout of this exact spec was rolled back by Swarm: update rolled back due to failure;/m);
+    assert.match(report.warnings.join('\n'), /^volume\/cache: /m);
+
+    // Without the held service: the warning stays, the result is ok.
+    r.loads = [{ ok: true, desired: project({ services: [svc('api', { replicas: 1 })] }), files: [], namedFiles: [], warnings: [] }];
+    const fixed = await r.cycle('file');
+    assert.equal(fixed.result, 'ok');
+    assert.deepEqual(fixed.heldBack, { held: 0, paused: 0, text: '' });
+    assert.match(fixed.warnings.join('\n'), /^volume\/cache: /m);
+  });
+
+  test('a cycle cancelled by a stop says which replacements it put back', async () => {
+    const r = rig();
+    const stop = new AbortController();
+    stop.abort();
+    r.undone = [{ object: 'container/web', engineName: 'shop_web', previousId: '4f1c0a2b9e3d00', error: null }, { object: 'container/db', engineName: 'shop_db', previousId: '9c1f0e27ab4300', error: new Error('The client is closed') }];
+    const report = await r.reconciler.run([{ kind: 'file', detail: null }], stop.signal);
+    assert.equal(report.result, 'cancelled');
+    assert.deepEqual(report.putBack, [
+      'container/web: the previous container (4f1c0a2b9e3d) is shop_web again, as before the apply',
+      'container/db: the previous container (9c1f0e27ab43) could not be restored: The client is closed',
+    ]);
   });
 
   test('an unreachable Engine is a result with a growing retry delay, and the next good cycle resets it', async () => {

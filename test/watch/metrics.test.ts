@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MetricsRegistry } from '../../src/watch/metrics.js';
+import { cycleFields } from '../../src/watch/watch.js';
 import { WatchStatus } from '../../src/watch/status.js';
 import type { CycleReport } from '../../src/watch/cycle.js';
 import { parseExposition } from '../support/exposition.js';
@@ -67,6 +68,7 @@ function report(over: Partial<CycleReport>): CycleReport {
     commit: null,
     refusedCommit: null,
     summary: { create: 0, update: 0, replace: 0, delete: 0 },
+    heldBack: { held: 0, paused: 0, text: '' },
     changes: [],
     applied: false,
     drift: false,
@@ -88,13 +90,34 @@ function report(over: Partial<CycleReport>): CycleReport {
 describe("the watcher's status", () => {
   test('every series is there from the start, at zero', () => {
     const samples = parseExposition(new WatchStatus({ unhealthyAfter: 3 }).registry.render());
-    for (const result of ['ok', 'drift', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable', 'cancelled']) {
+    for (const result of ['ok', 'held', 'drift', 'failed', 'backoff', 'invalid_manifest', 'source_error', 'engine_unreachable', 'cancelled']) {
       assert.equal(samples.get(`moor_reconcile_cycles_total{result="${result}"}`), 0, result);
     }
     for (const kind of ['network', 'volume', 'secret', 'config', 'container', 'service']) assert.equal(samples.get(`moor_drift_repairs_total{kind="${kind}"}`), 0);
     assert.equal(samples.get('moor_last_success_timestamp_seconds'), 0);
     assert.equal(samples.get('moor_reconcile_duration_seconds_count'), 0);
     assert.equal(samples.get('moor_engine_requests_total{method="GET"}'), 0);
+    assert.equal(samples.get('moor_services_held_back{reason="rolled_back"}'), 0);
+    assert.equal(samples.get('moor_services_held_back{reason="paused"}'), 0);
+  });
+
+  test('services held back are a gauge, are in /healthz, and held cycles count as failed: the manifest is not what runs', () => {
+    const s = new WatchStatus({ unhealthyAfter: 2 });
+    const heldBack = { held: 1, paused: 1, text: '1 service held back (its last rollout was rolled back), 1 service with a rollout Swarm paused; see the warnings' };
+    s.recordCycle(report({ result: 'held', heldBack }));
+    assert.equal(s.health().healthy, true);
+    assert.equal(s.health().heldBack, heldBack.text);
+    s.recordCycle(report({ result: 'held', heldBack }));
+    assert.deepEqual(s.health().reasons, [`the last 2 cycles failed (last: held: ${heldBack.text})`]);
+    let m = parseExposition(s.registry.render());
+    assert.equal(m.get('moor_services_held_back{reason="rolled_back"}'), 1);
+    assert.equal(m.get('moor_services_held_back{reason="paused"}'), 1);
+    assert.equal(m.get('moor_last_success_timestamp_seconds'), 0, 'a held cycle is not a success');
+    s.recordCycle(report({ result: 'ok' }));
+    m = parseExposition(s.registry.render());
+    assert.equal(m.get('moor_services_held_back{reason="rolled_back"}'), 0);
+    assert.equal(s.health().heldBack, null);
+    assert.equal(s.health().healthy, true);
   });
 
   test('cycles, repairs, durations, the last success and Engine requests are counted', () => {
@@ -138,5 +161,18 @@ describe("the watcher's status", () => {
     assert.deepEqual(s.health().reasons, ['the Engine is unreachable']);
     s.recordCycle(report({ result: 'ok', engineUp: true }));
     assert.equal(s.health().healthy, true);
+  });
+});
+
+describe("a cycle's log record", () => {
+  test('says what the plan holds back, as moor plan does, and gives its warnings', () => {
+    const text = '1 service held back (its last rollout was rolled back); see the warning';
+    const warnings = ['service/api: not updated: the last rollout of this exact spec was rolled back by Swarm'];
+    const held = cycleFields('shop', report({ result: 'held', heldBack: { held: 1, paused: 0, text }, warnings }));
+    assert.equal(held['plan'], `nothing to apply: ${text}`);
+    assert.deepEqual(held['warnings'], warnings);
+    const withChanges = cycleFields('shop', report({ result: 'held', summary: { create: 1, update: 0, replace: 0, delete: 0 }, heldBack: { held: 1, paused: 0, text } }));
+    assert.equal(withChanges['plan'], `1 to create, 0 to update, 0 to replace, 0 to delete; ${text}`);
+    assert.equal(cycleFields('shop', report({}))['plan'], 'no changes');
   });
 });

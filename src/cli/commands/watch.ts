@@ -223,12 +223,12 @@ async function watch(values: WatchValues, ctx: CommandContext, logger: Logger): 
       lock: async (project, engine) => acquireProjectLock({ directory: lockDirectory(ctx.env), scope: lockScope(await engine.system.info(), engine.endpoint), project, command: 'moor watch' }),
       // Registry credentials as `moor apply` finds them, afresh at each apply (a new `docker login`
       // counts without a restart): credential helpers run then, for the registries the plan needs.
-      pipeline: (engine) => enginePipeline(engine, planOptions, async (images, signal) => {
+      pipeline: (engine, hurry) => enginePipeline(engine, planOptions, async (images, signal) => {
         const { lookup, notes, trace } = await dockerConfigRegistryAuth(ctx.env).prepare(images, signal);
         for (const line of trace) logger.log('debug', line);
         for (const note of notes) logger.log('warn', note);
         return lookup;
-      }),
+      }, hurry),
       intervalMs,
       dryRun: values['dry-run'] === true,
       unhealthyAfter,
