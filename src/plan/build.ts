@@ -31,6 +31,7 @@ import { imageKey } from '../model/images.js';
 import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS, parseObjectId } from '../model/kinds.js';
 import { MAX_SWARM_NAME_LENGTH } from '../model/labels.js';
 import type {
+  ForeignUser,
   ObservedConfig,
   ObservedContainer,
   ObservedNetwork,
@@ -479,6 +480,24 @@ function checkForeignAttachments(b: Builder, live: ObservedNetwork, ownedById: M
   }
 }
 
+/** How the plan's messages name an object moor does not own. */
+function describeForeign(user: ForeignUser): string {
+  const task = user.taskOf === null ? '' : ` (a task of service ${user.taskOf})`;
+  const whose = user.ownerProject === null ? '' : ` (of moor project ${user.ownerProject})`;
+  return `${user.kind} ${user.engineName}${task}${whose}`;
+}
+
+/**
+ * WARNING: the Engine refuses to remove a volume that any container mounts, running or stopped
+ * ("volume is in use"). By then the plan would have stopped and removed the project's containers
+ * that mount it: found half-way, it would leave them gone.
+ */
+function checkForeignMounts(b: Builder, observed: ObservedProject, name: string, engineName: string, what: 'recreated' | 'deleted'): void {
+  const users = observed.foreign.volumes.get(engineName) ?? [];
+  if (users.length === 0) return;
+  b.problem('error', objectId('volume', name), `volume ${engineName} must be ${what}, but containers moor does not manage mount it (${users.map(describeForeign).join(', ')}), and the Engine will not remove a volume in use, even by a stopped container: remove them first (a task's container: change or remove its service)`);
+}
+
 function planVolumes(b: Builder, desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Set<string> {
   const replaced = new Set<string>();
   for (const vol of Object.values(desired.volumes)) {
@@ -493,6 +512,7 @@ function planVolumes(b: Builder, desired: DesiredProject, observed: ObservedProj
     if (!options.replaceVolumes) {
       b.problem('error', objectId('volume', vol.name), `volume ${vol.engineName}: ${describeFields(fields)} changed, which needs the volume to be recreated and its data lost; run again with --replace-volumes to allow it, or revert the change`);
     }
+    checkForeignMounts(b, observed, vol.name, vol.engineName, 'recreated');
     replaced.add(vol.engineName);
     const reason = `${describeFields(fields)} changed (a volume cannot change in place: its data is lost)`;
     planFixedReplace(b, vol, vol.engineName, { op: 'volume.remove', engineName: vol.engineName }, fields, reason);
@@ -1086,6 +1106,7 @@ function planRemovals(
         : `volume ${live.engineName} is no longer in the manifest; kept with its data (use --prune-volumes to delete it)`);
       continue;
     }
+    checkForeignMounts(b, observed, live.name, live.engineName, 'deleted');
     b.removal(res('volume', live.engineName), b.add(id, 'remove', { op: 'volume.remove', engineName: live.engineName }));
     b.change({ action: 'delete', kind: 'volume', name: live.name, engineName: live.engineName, id: live.engineName, reason: `${b.goneReason} (${b.teardown ? '--volumes' : '--prune-volumes'}: its data is deleted)`, fields: [] });
   }

@@ -9,6 +9,7 @@ import {
   config,
   ctr,
   emptyObserved,
+  foreignUser,
   IMAGE,
   net,
   observeAsApplied,
@@ -18,6 +19,7 @@ import {
   svc,
   unowned,
   vol,
+  withForeign,
 } from '../support/model.js';
 
 function plan(desired: DesiredProject, observed: ObservedProject, over: Partial<PlanOptions> = {}): Plan {
@@ -586,6 +588,34 @@ describe('networks and volumes', () => {
       'removed before the new one is created: a network or volume it uses is recreated',
       'anonymous volume at /anon (eeeeeeeeeeee): carried over to the new container',
     ]);
+  });
+
+  describe('a volume that containers moor does not manage mount (the Engine will not remove it: "volume is in use")', () => {
+    const mount = { type: 'volume' as const, source: 'data', target: '/data', readOnly: false, noCopy: false };
+    const mk = (opts: Record<string, string>) => project({ networks: [net('default')], volumes: [vol('data', { driverOpts: opts })], containers: [ctr('db', { mounts: [mount] })] });
+    const mounted = (observed: ObservedProject): ObservedProject =>
+      withForeign(observed, { volumes: new Map([['shop_data', [foreignUser('container', 'foreign'), foreignUser('container', 'x.1.abc', { taskOf: 'x' }), foreignUser('container', 'blog_db', { ownerProject: 'blog' })]]]) });
+
+    test('to be recreated (--replace-volumes): the plan is refused, naming them, before the containers that mount it are touched', () => {
+      const p = plan(mk({ type: 'tmpfs', device: 'tmpfs' }), mounted(observeAsApplied(mk({}))), { replaceVolumes: true });
+      assert.deepEqual(errors(p), [
+        'volume shop_data must be recreated, but containers moor does not manage mount it (container foreign, container x.1.abc (a task of service x), container blog_db (of moor project blog)), and the Engine will not remove a volume in use, even by a stopped container: remove them first (a task\'s container: change or remove its service)',
+      ]);
+      assert.equal(p.problems.find((x) => x.severity === 'error')?.object, 'volume/data');
+    });
+
+    test('to be deleted (--prune-volumes, destroy --volumes): refused the same way; kept, it is no error', () => {
+      const observed = mounted(observeAsApplied(project({ volumes: [vol('data')] })));
+      assert.match(errors(plan(project({}), observed, { pruneVolumes: true }))[0] ?? '', /^volume shop_data must be deleted, but containers moor does not manage mount it \(container foreign, /);
+      assert.equal(errors(plan(project({}), observed, { teardown: true, pruneVolumes: true })).length, 1);
+      assert.deepEqual(errors(plan(project({}), observed)), []);
+      assert.deepEqual(errors(plan(project({}), observed, { teardown: true })), []);
+    });
+
+    test('an unchanged volume they mount is no concern', () => {
+      const observed = mounted(observeAsApplied(mk({})));
+      assert.deepEqual(plan(mk({}), observed).problems, []);
+    });
   });
 
   describe('two networks of one name (creates that raced: the Engine allows it on API 1.41)', () => {
