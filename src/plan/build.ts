@@ -31,6 +31,7 @@ import { imageKey } from '../model/images.js';
 import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS, parseObjectId } from '../model/kinds.js';
 import { MAX_SWARM_NAME_LENGTH } from '../model/labels.js';
 import type {
+  ForeignPort,
   ForeignUser,
   ObservedConfig,
   ObservedContainer,
@@ -257,6 +258,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const starts = planContainers(b, desired, observed, containers, { replacedNetworks, replacedVolumes, replace });
   planRemovals(b, desired, observed, ownedContainersById, options);
   startAfterPortsFreed(b, containers, starts);
+  checkForeignPorts(b, containers, starts, observed.foreign.ports);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
 
   // A secret's value used elsewhere (a label, a config, a command built from the same variable) is
@@ -882,6 +884,40 @@ function startAfterPortsFreed(b: Builder, specs: Map<string, ContainerSpec>, sta
   for (const [name, start] of starts) {
     for (const port of specs.get(name)?.ports ?? []) {
       if (port.published !== null) b.dependOn(start, ...(b.portHolders.get(hostPort(port)) ?? []));
+    }
+  }
+}
+
+/** Every address of the host: a binding there overlaps one of the same port on any address. */
+const ANY_ADDRESS = new Set(['', '0.0.0.0', '::']);
+const addressesOverlap = (x: string, y: string): boolean => ANY_ADDRESS.has(x) || ANY_ADDRESS.has(y) || x === y;
+const showHostPort = (hostIp: string, port: number, protocol: string): string =>
+  `${hostIp === '' ? '' : hostIp.includes(':') ? `[${hostIp}]:` : `${hostIp}:`}${port}/${protocol}`;
+
+/**
+ * WARNING: a container the plan starts on a host port that a container moor does not own holds
+ * fails only at its start ("port is already allocated"): by then a replacement has stopped the
+ * container it replaces (and puts it back, restarting it), on every apply and every watch retry.
+ * Refused here instead. The same port on two distinct specific addresses does not clash; udp and
+ * tcp do not. A foreign service's port on Swarm's routing mesh (ingress) does not stop the start,
+ * the Engine allows both, but then the two compete for the port's traffic: a warning.
+ */
+function checkForeignPorts(b: Builder, specs: Map<string, ContainerSpec>, starts: ReadonlyMap<string, string>, held: readonly ForeignPort[]): void {
+  for (const name of [...starts.keys()].sort()) {
+    const id = objectId('container', name);
+    for (const port of specs.get(name)?.ports ?? []) {
+      if (port.published === null) continue;
+      const clashes = held.filter((h) => h.port === port.published && h.protocol === port.protocol && addressesOverlap(h.hostIp, port.hostIp));
+      const holders = (mode: ForeignPort['mode']): string[] => [...new Set(clashes.filter((h) => h.mode === mode).map((h) => describeForeign(h.holder)))];
+      const wanted = showHostPort(port.hostIp, port.published, port.protocol);
+      const bound = holders('bind');
+      if (bound.length > 0) {
+        b.problem('error', id, `host port ${wanted} is held by ${bound.join(', ')}, which moor does not manage: the container could not start ("port is already allocated"); stop or remove that container, or publish another port`);
+      }
+      const mesh = holders('ingress');
+      if (mesh.length > 0) {
+        b.problem('warning', id, `host port ${wanted} is published on Swarm's routing mesh by ${mesh.join(', ')}, which moor does not manage: the Engine lets the container bind it too, but then both compete for that port's traffic; publish another port, or change the service's`);
+      }
     }
   }
 }

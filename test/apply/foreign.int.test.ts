@@ -3,6 +3,7 @@
 // half-way, the Engine's refusal left a running container of the project down.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -23,17 +24,26 @@ function folder(manifest: string): { write: (m: string) => void; moor: (...args:
 }
 
 /** Starts a container moor does not own (labelled with the run id: removed after the file's tests). */
-async function startForeign(suffix: string, hostConfig: ContainerCreateSpec['HostConfig']): Promise<{ name: string; remove: () => Promise<void> }> {
+async function startForeign(suffix: string, spec: Partial<ContainerCreateSpec>): Promise<{ name: string; remove: () => Promise<void> }> {
   const name = foreign.name(suffix);
-  const { id } = await foreign.engine.containers.create({ Image: TEST_IMAGE, Cmd: ['sleep', '100000'], Labels: foreign.labels, ...(hostConfig === undefined ? {} : { HostConfig: hostConfig }) }, { name });
+  const { id } = await foreign.engine.containers.create({ Image: TEST_IMAGE, Cmd: ['sleep', '100000'], Labels: foreign.labels, ...spec }, { name });
   await foreign.engine.containers.start(id);
   return { name, remove: () => foreign.engine.containers.remove(id, { force: true }) };
 }
 
 /** The id and state of the project's container `name`. */
-async function containerOf(project: string, name: string): Promise<{ id: string; running: boolean }> {
+async function containerOf(project: string, name: string): Promise<{ id: string; running: boolean; startedAt: string | undefined }> {
   const c = await run.engine.containers.inspect(`${project}_${name}`);
-  return { id: c.Id, running: c.State.Running };
+  return { id: c.Id, running: c.State.Running, startedAt: c.State.StartedAt };
+}
+
+/** A host port free on 127.0.0.1 now (the OS picks it: unique among the test files running in parallel). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 describe('objects moor does not own in the way', { concurrency: true }, () => {
@@ -53,7 +63,7 @@ containers:
     const first = await p.moor('apply', '--yes');
     assert.equal(first.code, 0, all(first));
     const before = await containerOf(name, 'db');
-    const holder = await startForeign('mounts', { Binds: [`${name}_data:/d`] });
+    const holder = await startForeign('mounts', { HostConfig: { Binds: [`${name}_data:/d`] } });
     try {
       p.write(manifest(' driver_opts: { type: tmpfs, device: tmpfs } '));
       const replaced = await p.moor('apply', '--yes', '--replace-volumes');
@@ -78,5 +88,43 @@ containers:
     const replaced = await p.moor('apply', '--yes', '--replace-volumes');
     assert.equal(replaced.code, 0, all(replaced));
     assert.equal((await run.engine.volumes.inspect(`${name}_data`)).Options?.['type'], 'tmpfs');
+  });
+
+  test('a port a foreign container holds: moving a container onto it is refused before the running container is stopped; the same port on another address is not', async () => {
+    const name = run.newProject();
+    const [mine, theirs] = [await freePort(), await freePort()];
+    const manifest = (mapping: string): string => `project: ${name}
+containers:
+  web:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "100000"]
+    stop_grace_period: 1s
+    ports: ["${mapping}"]
+`;
+    const p = folder(manifest(`127.0.0.1:${mine}:80`));
+    const first = await p.moor('apply', '--yes');
+    assert.equal(first.code, 0, all(first));
+    const before = await containerOf(name, 'web');
+    const holder = await startForeign('port', { ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(theirs) }] } } });
+    try {
+      p.write(manifest(`127.0.0.1:${theirs}:80`));
+      const moved = await p.moor('apply', '--yes');
+      assert.equal(moved.code, 1, all(moved));
+      assert.match(all(moved), new RegExp(`container/web.*host port 127\\.0\\.0\\.1:${theirs}/tcp is held by container ${holder.name}, which moor does not manage`));
+      assert.deepEqual(await containerOf(name, 'web'), before, 'not stopped, not restarted');
+      // Every address overlaps 127.0.0.1; udp does not clash with tcp.
+      p.write(manifest(`${theirs}:80`));
+      assert.equal((await p.moor('plan')).code, 1);
+      p.write(manifest(`127.0.0.1:${theirs}:80/udp`));
+      const planned = await p.moor('plan', '--detailed-exitcode');
+      assert.equal(planned.code, 2, all(planned));
+      // The same port on another specific address does not clash: the Engine agrees.
+      p.write(manifest(`127.0.0.2:${theirs}:80`));
+      const elsewhere = await p.moor('apply', '--yes');
+      assert.equal(elsewhere.code, 0, all(elsewhere));
+      assert.equal((await containerOf(name, 'web')).running, true);
+    } finally {
+      await holder.remove();
+    }
   });
 });

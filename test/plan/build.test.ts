@@ -431,6 +431,49 @@ describe('containers', () => {
   });
 });
 
+describe('host ports held by what moor does not manage (a start would fail: "port is already allocated")', () => {
+  const web = (hostIp: string, published: number, protocol: 'tcp' | 'udp' = 'tcp') => project({ networks: [net('default')], containers: [ctr('web', { ports: [{ target: 80, published, hostIp, protocol }] })] });
+  const held = (observed: ObservedProject, ...ports: { hostIp: string; port: number; protocol?: 'tcp' | 'udp'; holder?: string }[]): ObservedProject =>
+    withForeign(observed, { ports: ports.map((p) => ({ holder: foreignUser('container', p.holder ?? 'foreign'), mode: 'bind' as const, hostIp: p.hostIp, port: p.port, protocol: p.protocol ?? 'tcp' })) });
+
+  test('a container moved onto a port a foreign container holds: the plan is refused, naming it, before the running container is stopped', () => {
+    const observed = held(observeAsApplied(web('127.0.0.1', 18931)), { hostIp: '127.0.0.1', port: 18932 });
+    const p = plan(web('127.0.0.1', 18932), observed);
+    assert.deepEqual(errors(p), ['host port 127.0.0.1:18932/tcp is held by container foreign, which moor does not manage: the container could not start ("port is already allocated"); stop or remove that container, or publish another port']);
+    assert.equal(p.problems[0]?.object, 'container/web');
+    assert.deepEqual(errors(plan(web('127.0.0.1', 18932), held(emptyObserved(), { hostIp: '127.0.0.1', port: 18932 }))).length, 1, 'a new container too');
+  });
+
+  test('every address (0.0.0.0, ::, or none given) overlaps any; distinct specific addresses, and udp against tcp, do not clash', () => {
+    const clashes = (wanted: string, holder: string, protocol: 'tcp' | 'udp' = 'tcp'): boolean =>
+      errors(plan(web(wanted, 18932), held(emptyObserved(), { hostIp: holder, port: 18932, protocol }))).length > 0;
+    assert.ok(clashes('', '127.0.0.1'));
+    assert.ok(clashes('127.0.0.1', '0.0.0.0'));
+    assert.ok(clashes('127.0.0.1', '::'));
+    assert.ok(clashes('0.0.0.0', '::'));
+    assert.ok(clashes('127.0.0.1', '127.0.0.1'));
+    assert.ok(!clashes('127.0.0.1', '127.0.0.2'));
+    assert.ok(!clashes('', '0.0.0.0', 'udp'));
+    assert.ok(errors(plan(web('', 18933), held(emptyObserved(), { hostIp: '0.0.0.0', port: 18932 }))).length === 0, 'another port');
+  });
+
+  test('a holder on two addresses (0.0.0.0 and ::) is named once; a container the plan does not start is no concern', () => {
+    const p = plan(web('', 18932), held(emptyObserved(), { hostIp: '0.0.0.0', port: 18932 }, { hostIp: '::', port: 18932 }, { hostIp: '::', port: 18932, holder: 'other' }));
+    assert.match(errors(p)[0] ?? '', /^host port 18932\/tcp is held by container foreign, container other, which/);
+    const unchanged = held(observeAsApplied(web('', 18932)), { hostIp: '127.0.0.1', port: 18932 });
+    assert.deepEqual(plan(web('', 18932), unchanged).problems, []);
+  });
+
+  test("a foreign service's port on the routing mesh is a warning: the Engine lets the container bind it too", () => {
+    const mesh = withForeign(emptyObserved(), { ports: [{ holder: foreignUser('service', 'mesh'), mode: 'ingress', hostIp: '', port: 18932, protocol: 'tcp' }] });
+    const p = plan(web('127.0.0.1', 18932), mesh);
+    assert.deepEqual(errors(p), []);
+    assert.deepEqual(p.problems.map((x) => `${x.severity} ${x.object}: ${x.message}`), [
+      "warning container/web: host port 127.0.0.1:18932/tcp is published on Swarm's routing mesh by service mesh, which moor does not manage: the Engine lets the container bind it too, but then both compete for that port's traffic; publish another port, or change the service's",
+    ]);
+  });
+});
+
 describe('secrets and configs', () => {
   const stack = (pw: string, site: string): DesiredProject =>
     project({
