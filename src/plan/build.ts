@@ -1065,6 +1065,14 @@ function planVersionGarbage(
       if (chosen.has(version.engineName) || inUse[kind].has(version.engineName)) continue;
       const stillDesired = (desired[`${kind}s`] as Record<string, { external: boolean }>)[version.name];
       const id = objectId(kind, version.name);
+      // WARNING: Swarm refuses to remove a version a service uses ("in use by the following
+      // service"). One moor does not manage is not changed to free it: the version is kept, and
+      // removed by the first apply after that service let go of it.
+      const users = observed.foreign[`${kind}s`].get(version.engineName) ?? [];
+      if (users.length > 0) {
+        b.problem('warning', id, `${kind} ${version.engineName} is no longer needed but is kept: ${users.map(describeForeign).join(', ')}, which moor does not manage, uses it (Swarm will not remove it); a later apply removes it once nothing uses it`);
+        continue;
+      }
       const op: StepOp = kind === 'secret'
         ? { op: 'secret.remove', engineName: version.engineName, id: version.id }
         : { op: 'config.remove', engineName: version.engineName, id: version.id };

@@ -16,11 +16,12 @@ const foreign = useEngineRun();
 const run = useProject('fo');
 const all = (r: CliResult) => `${r.stdout}\n${r.stderr}`;
 
-function folder(manifest: string): { write: (m: string) => void; moor: (...args: string[]) => Promise<CliResult> } {
+function folder(manifest: string): { write: (m: string) => void; moor: (...args: string[]) => Promise<CliResult>; moorWith: (env: Record<string, string>, ...args: string[]) => Promise<CliResult> } {
   const dir = mkdtempSync(join(tmpdir(), 'moor-fo-'));
   const write = (m: string): void => writeFileSync(join(dir, 'moor.yaml'), m);
   write(manifest);
-  return { write, moor: (...args) => runMoor(args, { cwd: dir, env: { MOOR_LOCK_DIR: join(dir, '.locks') } }) };
+  const moorWith = (env: Record<string, string>, ...args: string[]): Promise<CliResult> => runMoor(args, { cwd: dir, env: { ...env, MOOR_LOCK_DIR: join(dir, '.locks') } });
+  return { write, moor: (...args) => moorWith({}, ...args), moorWith };
 }
 
 /** Starts a container moor does not own (labelled with the run id: removed after the file's tests). */
@@ -126,5 +127,48 @@ containers:
     } finally {
       await holder.remove();
     }
+  });
+
+  test("an old secret version a foreign service uses is kept, with a warning naming the service, and the rest of the apply goes on; the next plan is clean", async () => {
+    const name = run.newProject();
+    const p = folder(`project: ${name}
+secrets:
+  pw: { environment: PW }
+services:
+  api:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "100000"]
+    stop_grace_period: 1s
+    secrets: [pw]
+`);
+    const first = await p.moorWith({ PW: 'one' }, 'apply', '--yes');
+    assert.equal(first.code, 0, all(first));
+    const [v1] = await run.engine.secrets.list({ filters: { label: `io.moor.project=${name}` } });
+    assert.ok(v1 !== undefined);
+    const svc = await foreign.engine.services.create({
+      Name: foreign.name('svc'),
+      Labels: foreign.labels,
+      TaskTemplate: { ContainerSpec: { Image: TEST_IMAGE, Command: ['sleep', '100000'], Secrets: [{ SecretName: v1.Spec.Name, SecretID: v1.ID, File: { Name: 'pw', UID: '0', GID: '0', Mode: 0o444 } }] } },
+    });
+    try {
+      // The first rotation keeps v1 anyway (api's rollback target); the second one frees it.
+      for (const pw of ['two', 'three']) {
+        const rotated = await p.moorWith({ PW: pw }, 'apply', '--yes');
+        assert.equal(rotated.code, 0, all(rotated));
+        if (pw === 'three') assert.match(all(rotated), new RegExp(`secret ${v1.Spec.Name} is no longer needed but is kept: service ${foreign.name('svc')}, which moor does not manage, uses it`));
+      }
+      const left = await run.engine.secrets.list({ filters: { label: `io.moor.project=${name}` } });
+      assert.deepEqual(left.map((x) => x.Spec.Name).filter((n) => n === v1.Spec.Name), [v1.Spec.Name], 'v1 kept');
+      assert.equal(left.length, 3, 'v1 (kept), v2 (the rollback target), v3');
+      const again = await p.moorWith({ PW: 'three' }, 'plan', '--detailed-exitcode');
+      assert.equal(again.code, 0, all(again));
+    } finally {
+      await foreign.engine.services.remove(svc.id);
+    }
+    // Once the service let go of it, the next apply removes it.
+    const cleaned = await p.moorWith({ PW: 'three' }, 'apply', '--yes');
+    assert.equal(cleaned.code, 0, all(cleaned));
+    const after = await run.engine.secrets.list({ filters: { label: `io.moor.project=${name}` } });
+    assert.ok(!after.some((x) => x.Spec.Name === v1.Spec.Name), all(cleaned));
   });
 });

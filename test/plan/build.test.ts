@@ -514,14 +514,18 @@ describe('secrets and configs', () => {
     assert.deepEqual(keys(p), ['secret/db_pw:remove@shop_db_pw_twin0001']);
   });
 
-  test('the next rotation deletes the version nothing refers to any more, after the service moved', () => {
+  /** The state after rotating "one" to "two": the service uses v2, its previous spec uses v1. */
+  const rotatedOnce = () => {
     const v1 = observeAsApplied(stack('one', 'a\n'));
     const v1Secret = v1.secrets[0]!;
-    // State after rotating to "two": service uses v2, its previous spec uses v1.
     const v2 = observeAsApplied(stack('two', 'a\n'), sequentialIds('b'));
     const v2Secret = { ...v2.secrets[0]!, createdAt: '2026-02-01T00:00:00Z' };
     const service = { ...v2.services[0]!, previousSpecRefs: { secrets: [v1Secret.engineName], configs: [] } };
-    const observed = { ...v2, secrets: [v1Secret, v2Secret], services: [service] };
+    return { v1, v1Secret, v2Secret, observed: { ...v2, secrets: [v1Secret, v2Secret], services: [service] } };
+  };
+
+  test('the next rotation deletes the version nothing refers to any more, after the service moved', () => {
+    const { v1Secret, v2Secret, observed } = rotatedOnce();
     assert.deepEqual(plan(stack('two', 'a\n'), observed).steps, [], 'same content again: nothing to do');
     const p = plan(stack('three', 'a\n'), observed);
     assertOrdered(p, 'service/api:update', `secret/db_pw:remove@${v1Secret.engineName}`);
@@ -532,6 +536,25 @@ describe('secrets and configs', () => {
       `replace ${v2Secret.engineName}: content changed (secrets are immutable: a new version is created and the services using it move to it)`,
     ]);
     assert.equal(p.summary.delete, 1);
+  });
+
+  test('a version a service moor does not manage uses is kept, with a warning naming it, and the rest of the plan goes on (Swarm refuses its removal)', () => {
+    const { v1, v1Secret, v2Secret, observed: rotated } = rotatedOnce();
+    const observed = withForeign(rotated, { secrets: new Map([[v1Secret.engineName, [foreignUser('service', 'foreign-svc')]]]) });
+    const p = plan(stack('three', 'a\n'), observed);
+    assert.deepEqual(errors(p), []);
+    assert.deepEqual(p.problems.map((x) => `${x.severity} ${x.object}: ${x.message}`), [
+      `warning secret/db_pw: secret ${v1Secret.engineName} is no longer needed but is kept: service foreign-svc, which moor does not manage, uses it (Swarm will not remove it); a later apply removes it once nothing uses it`,
+    ]);
+    assert.ok(!keys(p).some((k) => k.includes(`remove@${v1Secret.engineName}`)));
+    assert.deepEqual(p.changes.filter((c) => c.kind === 'secret').map((c) => `${c.action} ${c.engineName}`), [`replace ${v2Secret.engineName}`], 'no deletion listed');
+    assert.ok(keys(p).includes('service/api:update'), 'the rest goes on');
+
+    // A config no longer in the manifest (or the project destroyed): the same.
+    const used = withForeign(v1, { configs: new Map([[v1.configs[0]!.engineName, [foreignUser('service', 'other', { ownerProject: 'blog' })]]]) });
+    const destroyed = plan(project({}), used, { teardown: true });
+    assert.ok(!keys(destroyed).some((k) => k.startsWith('config/')));
+    assert.match(destroyed.problems.map((x) => x.message).join('\n'), new RegExp(`config ${v1.configs[0]!.engineName} is no longer needed but is kept: service other \\(of moor project blog\\), which`));
   });
 
   test('a new version whose name an object moor does not own holds is a plan error, not a create that fails half-way', () => {
