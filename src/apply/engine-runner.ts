@@ -28,7 +28,7 @@ import { deepEqual } from '../diff/fields.js';
 import type { DesiredProject, ServiceSpec } from '../model/desired.js';
 import { oldestFirst } from '../model/duplicates.js';
 import { randomId, saltedFingerprint, sha256Hex, specHash } from '../model/hash.js';
-import { LABEL_CONTENT, LABEL_NAME, LABEL_SPEC_HASH, isOwnedBy } from '../model/labels.js';
+import { LABEL_CONTENT, LABEL_NAME, LABEL_SPEC_HASH, SWARM_SERVICE_ID_LABEL, isOwnedBy } from '../model/labels.js';
 import type { ObservedProject } from '../model/observed.js';
 import { observeRuntime } from '../observe/runtime.js';
 import type { WaitTarget } from '../operate/converge.js';
@@ -82,8 +82,6 @@ function withMounts(body: ContainerCreateSpec, inherited: ReadonlyMap<string, st
   return { ...body, HostConfig: { ...body.HostConfig, Mounts: mounts } };
 }
 
-/** Swarm's label on the containers of a service's tasks: the service's id. */
-const SWARM_SERVICE_ID_LABEL = 'com.docker.swarm.service.id';
 /** The stop grace period of a task whose service sets none: the Engine's 10 s. */
 const DEFAULT_STOP_GRACE_NS = 10e9;
 

@@ -13,6 +13,7 @@ import { unmanagedFields } from './unmanaged.js';
 import type {
   Config,
   ContainerInspect,
+  ContainerSummary,
   Labels,
   Network,
   Secret,
@@ -39,13 +40,19 @@ import {
   LABEL_FAILED_MESSAGE,
   LABEL_FAILED_SPEC,
   LABEL_NAME,
+  LABEL_PROJECT,
   LABEL_REPLACES,
   LABEL_SPEC_HASH,
   RESERVED_LABEL_PREFIX,
+  SWARM_SERVICE_ID_LABEL,
+  SWARM_SERVICE_NAME_LABEL,
 } from '../model/labels.js';
 import type {
   ContainerState,
   FailedRollout,
+  ForeignPort,
+  ForeignUse,
+  ForeignUser,
   ObservedConfig,
   ObservedContainer,
   ObservedNetwork,
@@ -455,3 +462,69 @@ function failedRollout(labels: Labels | null | undefined): FailedRollout | null 
   return hash === undefined || hash === '' ? null : { specHash: hash, message: labels?.[LABEL_FAILED_MESSAGE] ?? '' };
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// What objects the project does not own use
+
+/** The project's own objects' Engine names (and its services' ids): what counts as foreign use. */
+export interface ProjectNames {
+  readonly serviceIds: ReadonlySet<string>;
+  readonly volumes: ReadonlySet<string>;
+  readonly secrets: ReadonlySet<string>;
+  readonly configs: ReadonlySet<string>;
+}
+
+const protocolOf = (v: unknown): Protocol => (v === 'udp' || v === 'sctp' ? v : 'tcp');
+
+function addUser(map: Map<string, ForeignUser[]>, key: string, user: ForeignUser): void {
+  const list = map.get(key) ?? [];
+  if (!list.some((u) => u.kind === user.kind && u.engineName === user.engineName)) list.push(user);
+  map.set(key, list);
+}
+
+/**
+ * From the unfiltered lists: the containers and services `project` does not own that mount its
+ * volumes, hold host ports, or use its secret and config versions. `containers` and `services` are
+ * the Engine's lists, all of them (the list's Mounts and Ports are enough: no inspect needed).
+ */
+export function foreignUse(project: string, containers: readonly ContainerSummary[], services: readonly Service[], own: ProjectNames): ForeignUse {
+  const volumes = new Map<string, ForeignUser[]>();
+  const secrets = new Map<string, ForeignUser[]>();
+  const configs = new Map<string, ForeignUser[]>();
+  const ports: ForeignPort[] = [];
+  for (const c of [...containers].sort((x, y) => (x.Names[0] ?? x.Id).localeCompare(y.Names[0] ?? y.Id))) {
+    const labels = c.Labels ?? {};
+    if (labels[LABEL_PROJECT] === project) continue;
+    const service = labels[SWARM_SERVICE_ID_LABEL];
+    if (service !== undefined && own.serviceIds.has(service)) continue;
+    const holder: ForeignUser = { kind: 'container', engineName: (c.Names[0] ?? c.Id).replace(/^\//, ''), ownerProject: labels[LABEL_PROJECT] ?? null, taskOf: labels[SWARM_SERVICE_NAME_LABEL] ?? null };
+    for (const raw of arr(c['Mounts'])) {
+      const m = rec(raw);
+      const name = str(m['Name']);
+      if (m['Type'] === 'volume' && name !== null && own.volumes.has(name)) addUser(volumes, name, holder);
+    }
+    // Only a running (or paused) container holds its ports; the list gives a stopped one's without PublicPort.
+    for (const raw of arr(c['Ports'])) {
+      const p = rec(raw);
+      const port = positive(p['PublicPort']);
+      if (port !== null) ports.push({ holder, mode: 'bind', hostIp: str(p['IP']) ?? '0.0.0.0', port, protocol: protocolOf(p['Type']) });
+    }
+  }
+  for (const s of [...services].sort((x, y) => (x.Spec.Name ?? x.ID).localeCompare(y.Spec.Name ?? y.ID))) {
+    if (s.Spec.Labels?.[LABEL_PROJECT] === project) continue;
+    const holder: ForeignUser = { kind: 'service', engineName: s.Spec.Name ?? s.ID, ownerProject: s.Spec.Labels?.[LABEL_PROJECT] ?? null, taskOf: null };
+    // WARNING: the rollback target counts too: a rollback would bring its references back.
+    for (const spec of [s.Spec, s.PreviousSpec]) {
+      const c = rec(rec(spec?.TaskTemplate)['ContainerSpec']);
+      for (const ref of fileRefs(c['Secrets'], 'SecretName')) if (own.secrets.has(ref.source)) addUser(secrets, ref.source, holder);
+      for (const ref of fileRefs(c['Configs'], 'ConfigName')) if (own.configs.has(ref.source)) addUser(configs, ref.source, holder);
+    }
+    for (const raw of arr(rec(s.Endpoint)['Ports'])) {
+      const p = rec(raw);
+      const port = positive(p['PublishedPort']);
+      // A host-mode port is held by the task's container, listed above.
+      if (port !== null && p['PublishMode'] !== 'host') ports.push({ holder, mode: 'ingress', hostIp: '', port, protocol: protocolOf(p['Protocol']) });
+    }
+  }
+  return { volumes, ports, secrets, configs };
+}

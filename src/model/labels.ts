@@ -35,6 +35,13 @@ export const LABEL_REPLACES = 'io.moor.replaces';
 export const LABEL_FAILED_SPEC = 'io.moor.failed-spec';
 export const LABEL_FAILED_MESSAGE = 'io.moor.failed-message';
 
+/**
+ * Set by Swarm on the containers of a service's tasks (not moor's: a task container carries only
+ * the service's container labels, so it is never the project's by io.moor.project).
+ */
+export const SWARM_SERVICE_ID_LABEL = 'com.docker.swarm.service.id';
+export const SWARM_SERVICE_NAME_LABEL = 'com.docker.swarm.service.name';
+
 /** Labels moor manages itself; user labels may not use the `io.moor.` prefix. */
 export const RESERVED_LABEL_PREFIX = 'io.moor.';
 

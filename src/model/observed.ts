@@ -5,6 +5,7 @@ import type {
   ConfigSpec,
   ContainerSpec,
   NetworkSpec,
+  Protocol,
   SecretSpec,
   ServiceSpec,
   VolumeSpec,
@@ -155,6 +156,48 @@ export interface UnownedObject {
   readonly ownerProject: string | null;
 }
 
+/** A container or service the project does not own, named in the plan's messages. */
+export interface ForeignUser {
+  readonly kind: 'container' | 'service';
+  readonly engineName: string;
+  /** The io.moor.project label when another moor project owns it, else null. */
+  readonly ownerProject: string | null;
+  /** A container that runs a task of a Swarm service: the service's name, else null. */
+  readonly taskOf: string | null;
+}
+
+/** A host port held by a container or service the project does not own. */
+export interface ForeignPort {
+  readonly holder: ForeignUser;
+  /**
+   * 'bind': a container's port binding, on `hostIp` ('0.0.0.0' or '::' for every address): a
+   * second binding that overlaps fails to start ("port is already allocated").
+   * 'ingress': a service's port on Swarm's routing mesh, on every address of every node (`hostIp`
+   * ''): the Engine lets a container bind it too, but the mesh's rules take its traffic.
+   */
+  readonly mode: 'bind' | 'ingress';
+  readonly hostIp: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
+/**
+ * What containers and services the project does not own use of the project's objects and of the
+ * host, where the plan's changes would meet them half-way through an apply: the Engine refuses to
+ * remove a volume a container mounts (even a stopped one) or a secret or config a service uses,
+ * and to start a container on a host port another holds. Containers running tasks of the
+ * project's own services are not foreign (the plan knows those services' specs).
+ */
+export interface ForeignUse {
+  /** The project's volumes (Engine names) mounted by foreign containers. */
+  readonly volumes: ReadonlyMap<string, readonly ForeignUser[]>;
+  /** Host ports that foreign containers publish (running ones: only they hold a port), and foreign services in ingress mode. */
+  readonly ports: readonly ForeignPort[];
+  /** The project's secret and config versions (Engine names) used by foreign services (their spec or their rollback target). */
+  readonly secrets: ReadonlyMap<string, readonly ForeignUser[]>;
+  readonly configs: ReadonlyMap<string, readonly ForeignUser[]>;
+}
+
 export interface EngineFacts {
   readonly apiVersion: string;
   readonly engineVersion: string;
@@ -188,6 +231,8 @@ export interface ObservedProject {
    * what `--adopt service/NAME` may take over (a `docker stack deploy` of the same name made them).
    */
   readonly adoptable: readonly ObservedService[];
+  /** Where objects the project does not own use what the plan may change. */
+  readonly foreign: ForeignUse;
   /** Images present on the Engine: reference (see model/images.ts imageKey) -> image id. */
   readonly images: ReadonlyMap<string, string>;
 }

@@ -3,7 +3,9 @@
 //   1. concurrently: one unfiltered list per kind of the local Engine (networks, volumes,
 //      containers, images), and /info (is this a Swarm manager?), then on a manager the lists of
 //      services, secrets and configs. Unfiltered, because names held by objects moor does not own
-//      are conflicts the plan must report. Step 1 needs no project: `moor plan` runs it while it
+//      are conflicts the plan must report, and what those objects use (the project's volumes,
+//      secrets and configs, host ports: the lists' Mounts, Ports and specs say) would make the
+//      apply fail half-way. Step 1 needs no project: `moor plan` runs it while it
 //      reads the manifest (listEngine).
 //   2. concurrently: an inspect of each owned container (restart policy, resources, networks are
 //      not in the list) and of each owned local network (its attached containers).
@@ -13,6 +15,7 @@
 import type { EngineClient } from '../engine/client.js';
 import type { Config, ContainerSummary, ImageSummary, Labels, Network, Secret, Service, Volume } from '../engine/types.js';
 import {
+  foreignUse,
   observeConfig,
   observeContainer,
   observeNetwork,
@@ -123,15 +126,19 @@ export async function observeProject(engine: EngineClient, project: string, opti
   const unowned = <T>(list: readonly T[], id: (o: T) => string, name: (o: T) => string, labels: (o: T) => Labels | null | undefined) =>
     new Map(list.filter((o) => !isOwnedBy(labels(o), project)).map((o) => unownedEntry(id(o), name(o), labels(o))));
 
+  const ownedSecrets = secrets.filter((o) => isOwnedBy(o.Spec.Labels, project));
+  const ownedConfigs = configs.filter((o) => isOwnedBy(o.Spec.Labels, project));
+  const ownedVolumes = volumes.volumes.filter((v) => isOwnedBy(v.Labels, project));
+  const ownedServices = services.filter((o) => isOwnedBy(o.Spec.Labels, project));
   return {
     project,
     engine: engineFacts,
     networks: networkInspects.map((n) => observeNetwork(n, Object.keys(n.Containers ?? {}))),
-    volumes: volumes.volumes.filter((v) => isOwnedBy(v.Labels, project)).map(observeVolume),
-    secrets: secrets.filter((s) => isOwnedBy(s.Spec.Labels, project)).map(observeSecret),
-    configs: configs.filter((c) => isOwnedBy(c.Spec.Labels, project)).map(observeConfig),
+    volumes: ownedVolumes.map(observeVolume),
+    secrets: ownedSecrets.map(observeSecret),
+    configs: ownedConfigs.map(observeConfig),
     containers: containerInspects.map(observeContainer),
-    services: services.filter((s) => isOwnedBy(s.Spec.Labels, project)).map((s) => observeService(s, networkNames)),
+    services: ownedServices.map((s) => observeService(s, networkNames)),
     unowned: {
       network: unowned(networks, (n) => n.Id, (n) => n.Name, (n) => n.Labels),
       volume: unowned(volumes.volumes, (v) => v.Name, (v) => v.Name, (v) => v.Labels),
@@ -142,5 +149,11 @@ export async function observeProject(engine: EngineClient, project: string, opti
     },
     adoptable: services.filter((s) => s.Spec.Labels?.[LABEL_PROJECT] === undefined && (s.Spec.Name ?? '').startsWith(`${project}_`)).map((s) => observeService(s, networkNames)),
     images: imageIds,
+    foreign: foreignUse(project, containers, services, {
+      serviceIds: new Set(ownedServices.map((o) => o.ID)),
+      volumes: new Set(ownedVolumes.map((v) => v.Name)),
+      secrets: new Set(ownedSecrets.map((o) => o.Spec.Name)),
+      configs: new Set(ownedConfigs.map((o) => o.Spec.Name)),
+    }),
   };
 }

@@ -32,6 +32,8 @@ import { imageKey } from '../model/images.js';
 import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS, parseObjectId } from '../model/kinds.js';
 import { MAX_SWARM_NAME_LENGTH } from '../model/labels.js';
 import type {
+  ForeignPort,
+  ForeignUser,
   ObservedConfig,
   ObservedContainer,
   ObservedNetwork,
@@ -258,6 +260,7 @@ export function buildPlan(desired: DesiredProject, observed: ObservedProject, op
   const starts = planContainers(b, desired, observed, containers, { replacedNetworks, replacedVolumes, replace });
   planRemovals(b, desired, observed, ownedContainersById, options);
   startAfterPortsFreed(b, containers, starts);
+  checkForeignPorts(b, containers, starts, observed.foreign.ports);
   planVersionGarbage(b, desired, observed, r, services, serviceOutcome);
 
   // A secret's value used elsewhere (a label, a config, a command built from the same variable) is
@@ -485,6 +488,24 @@ function checkForeignAttachments(b: Builder, live: ObservedNetwork, ownedById: M
   }
 }
 
+/** How the plan's messages name an object moor does not own. */
+function describeForeign(user: ForeignUser): string {
+  const task = user.taskOf === null ? '' : ` (a task of service ${user.taskOf})`;
+  const whose = user.ownerProject === null ? '' : ` (of moor project ${user.ownerProject})`;
+  return `${user.kind} ${user.engineName}${task}${whose}`;
+}
+
+/**
+ * WARNING: the Engine refuses to remove a volume that any container mounts, running or stopped
+ * ("volume is in use"). By then the plan would have stopped and removed the project's containers
+ * that mount it: found half-way, it would leave them gone.
+ */
+function checkForeignMounts(b: Builder, observed: ObservedProject, name: string, engineName: string, what: 'recreated' | 'deleted'): void {
+  const users = observed.foreign.volumes.get(engineName) ?? [];
+  if (users.length === 0) return;
+  b.problem('error', objectId('volume', name), `volume ${engineName} must be ${what}, but containers moor does not manage mount it (${users.map(describeForeign).join(', ')}), and the Engine will not remove a volume in use, even by a stopped container: remove them first (a task's container: change or remove its service)`);
+}
+
 function planVolumes(b: Builder, desired: DesiredProject, observed: ObservedProject, options: PlanOptions): Set<string> {
   const replaced = new Set<string>();
   for (const vol of Object.values(desired.volumes)) {
@@ -499,6 +520,7 @@ function planVolumes(b: Builder, desired: DesiredProject, observed: ObservedProj
     if (!options.replaceVolumes) {
       b.problem('error', objectId('volume', vol.name), `volume ${vol.engineName}: ${describeFields(fields)} changed, which needs the volume to be recreated and its data lost; run again with --replace-volumes to allow it, or revert the change`);
     }
+    checkForeignMounts(b, observed, vol.name, vol.engineName, 'recreated');
     replaced.add(vol.engineName);
     const reason = `${describeFields(fields)} changed (a volume cannot change in place: its data is lost)`;
     planFixedReplace(b, vol, vol.engineName, { op: 'volume.remove', engineName: vol.engineName }, fields, reason);
@@ -876,6 +898,40 @@ function startAfterPortsFreed(b: Builder, specs: Map<string, ContainerSpec>, sta
   }
 }
 
+/** Every address of the host: a binding there overlaps one of the same port on any address. */
+const ANY_ADDRESS = new Set(['', '0.0.0.0', '::']);
+const addressesOverlap = (x: string, y: string): boolean => ANY_ADDRESS.has(x) || ANY_ADDRESS.has(y) || x === y;
+const showHostPort = (hostIp: string, port: number, protocol: string): string =>
+  `${hostIp === '' ? '' : hostIp.includes(':') ? `[${hostIp}]:` : `${hostIp}:`}${port}/${protocol}`;
+
+/**
+ * WARNING: a container the plan starts on a host port that a container moor does not own holds
+ * fails only at its start ("port is already allocated"): by then a replacement has stopped the
+ * container it replaces (and puts it back, restarting it), on every apply and every watch retry.
+ * Refused here instead. The same port on two distinct specific addresses does not clash; udp and
+ * tcp do not. A foreign service's port on Swarm's routing mesh (ingress) does not stop the start,
+ * the Engine allows both, but then the two compete for the port's traffic: a warning.
+ */
+function checkForeignPorts(b: Builder, specs: Map<string, ContainerSpec>, starts: ReadonlyMap<string, string>, held: readonly ForeignPort[]): void {
+  for (const name of [...starts.keys()].sort()) {
+    const id = objectId('container', name);
+    for (const port of specs.get(name)?.ports ?? []) {
+      if (port.published === null) continue;
+      const clashes = held.filter((h) => h.port === port.published && h.protocol === port.protocol && addressesOverlap(h.hostIp, port.hostIp));
+      const holders = (mode: ForeignPort['mode']): string[] => [...new Set(clashes.filter((h) => h.mode === mode).map((h) => describeForeign(h.holder)))];
+      const wanted = showHostPort(port.hostIp, port.published, port.protocol);
+      const bound = holders('bind');
+      if (bound.length > 0) {
+        b.problem('error', id, `host port ${wanted} is held by ${bound.join(', ')}, which moor does not manage: the container could not start ("port is already allocated"); stop or remove that container, or publish another port`);
+      }
+      const mesh = holders('ingress');
+      if (mesh.length > 0) {
+        b.problem('warning', id, `host port ${wanted} is published on Swarm's routing mesh by ${mesh.join(', ')}, which moor does not manage: the Engine lets the container bind it too, but then both compete for that port's traffic; publish another port, or change the service's`);
+      }
+    }
+  }
+}
+
 /** Plans one desired container; returns the key of its start step, if the plan starts it. */
 function planContainer(
   b: Builder,
@@ -1024,6 +1080,14 @@ function planVersionGarbage(
       if (chosen.has(version.engineName) || inUse[kind].has(version.engineName)) continue;
       const stillDesired = (desired[`${kind}s`] as Record<string, { external: boolean }>)[version.name];
       const id = objectId(kind, version.name);
+      // WARNING: Swarm refuses to remove a version a service uses ("in use by the following
+      // service"). One moor does not manage is not changed to free it: the version is kept, and
+      // removed by the first apply after that service let go of it.
+      const users = observed.foreign[`${kind}s`].get(version.engineName) ?? [];
+      if (users.length > 0) {
+        b.problem('warning', id, `${kind} ${version.engineName} is no longer needed but is kept: ${users.map(describeForeign).join(', ')}, which moor does not manage, uses it (Swarm will not remove it); a later apply removes it once nothing uses it`);
+        continue;
+      }
       const op: StepOp = kind === 'secret'
         ? { op: 'secret.remove', engineName: version.engineName, id: version.id }
         : { op: 'config.remove', engineName: version.engineName, id: version.id };
@@ -1101,6 +1165,7 @@ function planRemovals(
         : `volume ${live.engineName} is no longer in the manifest; kept with its data (use --prune-volumes to delete it)`);
       continue;
     }
+    checkForeignMounts(b, observed, live.name, live.engineName, 'deleted');
     b.removal(res('volume', live.engineName), b.add(id, 'remove', { op: 'volume.remove', engineName: live.engineName }));
     b.change({ action: 'delete', kind: 'volume', name: live.name, engineName: live.engineName, id: live.engineName, reason: `${b.goneReason} (${b.teardown ? '--volumes' : '--prune-volumes'}: its data is deleted)`, fields: [] });
   }

@@ -9,6 +9,7 @@ import {
   config,
   ctr,
   emptyObserved,
+  foreignUser,
   IMAGE,
   net,
   observeAsApplied,
@@ -18,6 +19,7 @@ import {
   svc,
   unowned,
   vol,
+  withForeign,
 } from '../support/model.js';
 
 function plan(desired: DesiredProject, observed: ObservedProject, over: Partial<PlanOptions> = {}): Plan {
@@ -488,6 +490,49 @@ describe('containers', () => {
   });
 });
 
+describe('host ports held by what moor does not manage (a start would fail: "port is already allocated")', () => {
+  const web = (hostIp: string, published: number, protocol: 'tcp' | 'udp' = 'tcp') => project({ networks: [net('default')], containers: [ctr('web', { ports: [{ target: 80, published, hostIp, protocol }] })] });
+  const held = (observed: ObservedProject, ...ports: { hostIp: string; port: number; protocol?: 'tcp' | 'udp'; holder?: string }[]): ObservedProject =>
+    withForeign(observed, { ports: ports.map((p) => ({ holder: foreignUser('container', p.holder ?? 'foreign'), mode: 'bind' as const, hostIp: p.hostIp, port: p.port, protocol: p.protocol ?? 'tcp' })) });
+
+  test('a container moved onto a port a foreign container holds: the plan is refused, naming it, before the running container is stopped', () => {
+    const observed = held(observeAsApplied(web('127.0.0.1', 18931)), { hostIp: '127.0.0.1', port: 18932 });
+    const p = plan(web('127.0.0.1', 18932), observed);
+    assert.deepEqual(errors(p), ['host port 127.0.0.1:18932/tcp is held by container foreign, which moor does not manage: the container could not start ("port is already allocated"); stop or remove that container, or publish another port']);
+    assert.equal(p.problems[0]?.object, 'container/web');
+    assert.deepEqual(errors(plan(web('127.0.0.1', 18932), held(emptyObserved(), { hostIp: '127.0.0.1', port: 18932 }))).length, 1, 'a new container too');
+  });
+
+  test('every address (0.0.0.0, ::, or none given) overlaps any; distinct specific addresses, and udp against tcp, do not clash', () => {
+    const clashes = (wanted: string, holder: string, protocol: 'tcp' | 'udp' = 'tcp'): boolean =>
+      errors(plan(web(wanted, 18932), held(emptyObserved(), { hostIp: holder, port: 18932, protocol }))).length > 0;
+    assert.ok(clashes('', '127.0.0.1'));
+    assert.ok(clashes('127.0.0.1', '0.0.0.0'));
+    assert.ok(clashes('127.0.0.1', '::'));
+    assert.ok(clashes('0.0.0.0', '::'));
+    assert.ok(clashes('127.0.0.1', '127.0.0.1'));
+    assert.ok(!clashes('127.0.0.1', '127.0.0.2'));
+    assert.ok(!clashes('', '0.0.0.0', 'udp'));
+    assert.ok(errors(plan(web('', 18933), held(emptyObserved(), { hostIp: '0.0.0.0', port: 18932 }))).length === 0, 'another port');
+  });
+
+  test('a holder on two addresses (0.0.0.0 and ::) is named once; a container the plan does not start is no concern', () => {
+    const p = plan(web('', 18932), held(emptyObserved(), { hostIp: '0.0.0.0', port: 18932 }, { hostIp: '::', port: 18932 }, { hostIp: '::', port: 18932, holder: 'other' }));
+    assert.match(errors(p)[0] ?? '', /^host port 18932\/tcp is held by container foreign, container other, which/);
+    const unchanged = held(observeAsApplied(web('', 18932)), { hostIp: '127.0.0.1', port: 18932 });
+    assert.deepEqual(plan(web('', 18932), unchanged).problems, []);
+  });
+
+  test("a foreign service's port on the routing mesh is a warning: the Engine lets the container bind it too", () => {
+    const mesh = withForeign(emptyObserved(), { ports: [{ holder: foreignUser('service', 'mesh'), mode: 'ingress', hostIp: '', port: 18932, protocol: 'tcp' }] });
+    const p = plan(web('127.0.0.1', 18932), mesh);
+    assert.deepEqual(errors(p), []);
+    assert.deepEqual(p.problems.map((x) => `${x.severity} ${x.object}: ${x.message}`), [
+      "warning container/web: host port 127.0.0.1:18932/tcp is published on Swarm's routing mesh by service mesh, which moor does not manage: the Engine lets the container bind it too, but then both compete for that port's traffic; publish another port, or change the service's",
+    ]);
+  });
+});
+
 describe('secrets and configs', () => {
   const stack = (pw: string, site: string): DesiredProject =>
     project({
@@ -528,14 +573,18 @@ describe('secrets and configs', () => {
     assert.deepEqual(keys(p), ['secret/db_pw:remove@shop_db_pw_twin0001']);
   });
 
-  test('the next rotation deletes the version nothing refers to any more, after the service moved', () => {
+  /** The state after rotating "one" to "two": the service uses v2, its previous spec uses v1. */
+  const rotatedOnce = () => {
     const v1 = observeAsApplied(stack('one', 'a\n'));
     const v1Secret = v1.secrets[0]!;
-    // State after rotating to "two": service uses v2, its previous spec uses v1.
     const v2 = observeAsApplied(stack('two', 'a\n'), sequentialIds('b'));
     const v2Secret = { ...v2.secrets[0]!, createdAt: '2026-02-01T00:00:00Z' };
     const service = { ...v2.services[0]!, previousSpecRefs: { secrets: [v1Secret.engineName], configs: [] } };
-    const observed = { ...v2, secrets: [v1Secret, v2Secret], services: [service] };
+    return { v1, v1Secret, v2Secret, observed: { ...v2, secrets: [v1Secret, v2Secret], services: [service] } };
+  };
+
+  test('the next rotation deletes the version nothing refers to any more, after the service moved', () => {
+    const { v1Secret, v2Secret, observed } = rotatedOnce();
     assert.deepEqual(plan(stack('two', 'a\n'), observed).steps, [], 'same content again: nothing to do');
     const p = plan(stack('three', 'a\n'), observed);
     assertOrdered(p, 'service/api:update', `secret/db_pw:remove@${v1Secret.engineName}`);
@@ -546,6 +595,25 @@ describe('secrets and configs', () => {
       `replace ${v2Secret.engineName}: content changed (secrets are immutable: a new version is created and the services using it move to it)`,
     ]);
     assert.equal(p.summary.delete, 1);
+  });
+
+  test('a version a service moor does not manage uses is kept, with a warning naming it, and the rest of the plan goes on (Swarm refuses its removal)', () => {
+    const { v1, v1Secret, v2Secret, observed: rotated } = rotatedOnce();
+    const observed = withForeign(rotated, { secrets: new Map([[v1Secret.engineName, [foreignUser('service', 'foreign-svc')]]]) });
+    const p = plan(stack('three', 'a\n'), observed);
+    assert.deepEqual(errors(p), []);
+    assert.deepEqual(p.problems.map((x) => `${x.severity} ${x.object}: ${x.message}`), [
+      `warning secret/db_pw: secret ${v1Secret.engineName} is no longer needed but is kept: service foreign-svc, which moor does not manage, uses it (Swarm will not remove it); a later apply removes it once nothing uses it`,
+    ]);
+    assert.ok(!keys(p).some((k) => k.includes(`remove@${v1Secret.engineName}`)));
+    assert.deepEqual(p.changes.filter((c) => c.kind === 'secret').map((c) => `${c.action} ${c.engineName}`), [`replace ${v2Secret.engineName}`], 'no deletion listed');
+    assert.ok(keys(p).includes('service/api:update'), 'the rest goes on');
+
+    // A config no longer in the manifest (or the project destroyed): the same.
+    const used = withForeign(v1, { configs: new Map([[v1.configs[0]!.engineName, [foreignUser('service', 'other', { ownerProject: 'blog' })]]]) });
+    const destroyed = plan(project({}), used, { teardown: true });
+    assert.ok(!keys(destroyed).some((k) => k.startsWith('config/')));
+    assert.match(destroyed.problems.map((x) => x.message).join('\n'), new RegExp(`config ${v1.configs[0]!.engineName} is no longer needed but is kept: service other \\(of moor project blog\\), which`));
   });
 
   test('a new version whose name an object moor does not own holds is a plan error, not a create that fails half-way', () => {
@@ -645,6 +713,34 @@ describe('networks and volumes', () => {
       'removed before the new one is created: a network or volume it uses is recreated',
       'anonymous volume at /anon (eeeeeeeeeeee): carried over to the new container',
     ]);
+  });
+
+  describe('a volume that containers moor does not manage mount (the Engine will not remove it: "volume is in use")', () => {
+    const mount = { type: 'volume' as const, source: 'data', target: '/data', readOnly: false, noCopy: false };
+    const mk = (opts: Record<string, string>) => project({ networks: [net('default')], volumes: [vol('data', { driverOpts: opts })], containers: [ctr('db', { mounts: [mount] })] });
+    const mounted = (observed: ObservedProject): ObservedProject =>
+      withForeign(observed, { volumes: new Map([['shop_data', [foreignUser('container', 'foreign'), foreignUser('container', 'x.1.abc', { taskOf: 'x' }), foreignUser('container', 'blog_db', { ownerProject: 'blog' })]]]) });
+
+    test('to be recreated (--replace-volumes): the plan is refused, naming them, before the containers that mount it are touched', () => {
+      const p = plan(mk({ type: 'tmpfs', device: 'tmpfs' }), mounted(observeAsApplied(mk({}))), { replaceVolumes: true });
+      assert.deepEqual(errors(p), [
+        'volume shop_data must be recreated, but containers moor does not manage mount it (container foreign, container x.1.abc (a task of service x), container blog_db (of moor project blog)), and the Engine will not remove a volume in use, even by a stopped container: remove them first (a task\'s container: change or remove its service)',
+      ]);
+      assert.equal(p.problems.find((x) => x.severity === 'error')?.object, 'volume/data');
+    });
+
+    test('to be deleted (--prune-volumes, destroy --volumes): refused the same way; kept, it is no error', () => {
+      const observed = mounted(observeAsApplied(project({ volumes: [vol('data')] })));
+      assert.match(errors(plan(project({}), observed, { pruneVolumes: true }))[0] ?? '', /^volume shop_data must be deleted, but containers moor does not manage mount it \(container foreign, /);
+      assert.equal(errors(plan(project({}), observed, { teardown: true, pruneVolumes: true })).length, 1);
+      assert.deepEqual(errors(plan(project({}), observed)), []);
+      assert.deepEqual(errors(plan(project({}), observed, { teardown: true })), []);
+    });
+
+    test('an unchanged volume they mount is no concern', () => {
+      const observed = mounted(observeAsApplied(mk({})));
+      assert.deepEqual(plan(mk({}), observed).problems, []);
+    });
   });
 
   describe('two networks of one name (creates that raced: the Engine allows it on API 1.41)', () => {

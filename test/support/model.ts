@@ -17,6 +17,8 @@ import { saltedFingerprint, specHash } from '../../src/model/hash.js';
 import { imageKey } from '../../src/model/images.js';
 import { engineName } from '../../src/model/labels.js';
 import type {
+  ForeignUse,
+  ForeignUser,
   ObservedConfig,
   ObservedContainer,
   ObservedNetwork,
@@ -169,6 +171,7 @@ export function emptyObserved(over: Partial<ObservedProject> = {}): ObservedProj
     unowned: emptyUnowned(),
     adoptable: [],
     images: new Map([[imageKey(IMAGE), 'sha256:busybox']]),
+    foreign: { volumes: new Map(), ports: [], secrets: new Map(), configs: new Map() },
     ...over,
   };
 }
@@ -177,6 +180,16 @@ export function unowned(kind: keyof ObservedProject['unowned'], name: string, ow
   const u = emptyUnowned();
   (u[kind] as Map<string, UnownedObject>).set(name, { id: `foreign-${name}`, engineName: name, ownerProject });
   return u;
+}
+
+/** A container or service moor does not own, as the observed state's `foreign` names it. */
+export function foreignUser(kind: ForeignUser['kind'], engineName: string, over: Partial<ForeignUser> = {}): ForeignUser {
+  return { kind, engineName, ownerProject: null, taskOf: null, ...over };
+}
+
+/** `observed`, with what objects moor does not own use replaced by `over`'s parts. */
+export function withForeign(observed: ObservedProject, over: Partial<ForeignUse>): ObservedProject {
+  return { ...observed, foreign: { ...observed.foreign, ...over } };
 }
 
 let counter = 0;
