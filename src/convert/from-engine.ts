@@ -469,6 +469,8 @@ function failedRollout(labels: Labels | null | undefined): FailedRollout | null 
 /** The project's own objects' Engine names (and its services' ids): what counts as foreign use. */
 export interface ProjectNames {
   readonly serviceIds: ReadonlySet<string>;
+  /** Network ids. */
+  readonly networks: ReadonlySet<string>;
   readonly volumes: ReadonlySet<string>;
   readonly secrets: ReadonlySet<string>;
   readonly configs: ReadonlySet<string>;
@@ -491,6 +493,7 @@ export function foreignUse(project: string, containers: readonly ContainerSummar
   const volumes = new Map<string, ForeignUser[]>();
   const secrets = new Map<string, ForeignUser[]>();
   const configs = new Map<string, ForeignUser[]>();
+  const networks = new Map<string, ForeignUser[]>();
   const ports: ForeignPort[] = [];
   for (const c of [...containers].sort((x, y) => (x.Names[0] ?? x.Id).localeCompare(y.Names[0] ?? y.Id))) {
     const labels = c.Labels ?? {};
@@ -519,6 +522,10 @@ export function foreignUse(project: string, containers: readonly ContainerSummar
       for (const ref of fileRefs(c['Secrets'], 'SecretName')) if (own.secrets.has(ref.source)) addUser(secrets, ref.source, holder);
       for (const ref of fileRefs(c['Configs'], 'ConfigName')) if (own.configs.has(ref.source)) addUser(configs, ref.source, holder);
     }
+    for (const raw of arr(rec(s.Spec.TaskTemplate)['Networks'])) {
+      const target = str(rec(raw)['Target']);
+      if (target !== null && own.networks.has(target)) addUser(networks, target, holder);
+    }
     for (const raw of arr(rec(s.Endpoint)['Ports'])) {
       const p = rec(raw);
       const port = positive(p['PublishedPort']);
@@ -526,5 +533,5 @@ export function foreignUse(project: string, containers: readonly ContainerSummar
       if (port !== null && p['PublishMode'] !== 'host') ports.push({ holder, mode: 'ingress', hostIp: '', port, protocol: protocolOf(p['Protocol']) });
     }
   }
-  return { volumes, ports, secrets, configs };
+  return { volumes, ports, secrets, configs, networks };
 }

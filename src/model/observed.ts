@@ -196,6 +196,8 @@ export interface ForeignUse {
   /** The project's secret and config versions (Engine names) used by foreign services (their spec or their rollback target). */
   readonly secrets: ReadonlyMap<string, readonly ForeignUser[]>;
   readonly configs: ReadonlyMap<string, readonly ForeignUser[]>;
+  /** The project's networks (by id) that foreign services are attached to: Swarm will not remove a network a service uses. */
+  readonly networks: ReadonlyMap<string, readonly ForeignUser[]>;
 }
 
 export interface EngineFacts {

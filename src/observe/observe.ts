@@ -151,6 +151,7 @@ export async function observeProject(engine: EngineClient, project: string, opti
     images: imageIds,
     foreign: foreignUse(project, containers, services, {
       serviceIds: new Set(ownedServices.map((o) => o.ID)),
+      networks: new Set(ownedNetworks.map((n) => n.Id)),
       volumes: new Set(ownedVolumes.map((v) => v.Name)),
       secrets: new Set(ownedSecrets.map((o) => o.Spec.Name)),
       configs: new Set(ownedConfigs.map((o) => o.Spec.Name)),

@@ -33,6 +33,7 @@ import { objectId, type ObjectId, type ObjectKind, OBJECT_KINDS, parseObjectId }
 import { MAX_SWARM_NAME_LENGTH } from '../model/labels.js';
 import type {
   ForeignPort,
+  ForeignUse,
   ForeignUser,
   ObservedConfig,
   ObservedContainer,
@@ -452,7 +453,7 @@ function planNetworks(b: Builder, desired: DesiredProject, observed: ObservedPro
     const fields = compareNetwork(net.spec, live.spec);
     if (fields.length === 0) continue;
     replaced.add(net.engineName);
-    checkForeignAttachments(b, live, ownedById, 'replaced');
+    checkForeignAttachments(b, live, ownedById, observed.foreign, 'replaced');
     const reason = `${describeFields(fields)} changed (networks cannot change in place; attached containers are reconnected)`;
     planFixedReplace(b, net, live.id, { op: 'network.remove', engineName: net.engineName, id: live.id }, fields, reason);
     b.dependOn(`${objectId('network', net.name)}:remove-old`, deduplicated);
@@ -481,10 +482,16 @@ function keepOneNetwork(b: Builder, net: ManagedNetwork, same: readonly Observed
   return { live, deduplicated: last };
 }
 
-function checkForeignAttachments(b: Builder, live: ObservedNetwork, ownedById: Map<string, ObservedContainer>, what: string): void {
-  const foreign = live.containerIds.filter((cid) => !ownedById.has(cid));
-  if (foreign.length > 0) {
-    b.problem('error', objectId('network', live.name), `network ${live.engineName} must be ${what}, but containers moor does not manage are attached to it (${foreign.map((c) => c.slice(0, 12)).join(', ')}): disconnect them first`);
+function checkForeignAttachments(b: Builder, live: ObservedNetwork, ownedById: Map<string, ObservedContainer>, foreign: ForeignUse, what: string): void {
+  const containers = live.containerIds.filter((cid) => !ownedById.has(cid));
+  if (containers.length > 0) {
+    b.problem('error', objectId('network', live.name), `network ${live.engineName} must be ${what}, but containers moor does not manage are attached to it (${containers.map((c) => c.slice(0, 12)).join(', ')}): disconnect them first`);
+  }
+  // WARNING: Swarm refuses to remove a network a service is attached to ("in use by service"),
+  // found half-way through an apply, after the project's own services were moved off it.
+  const services = foreign.networks.get(live.id) ?? [];
+  if (services.length > 0) {
+    b.problem('error', objectId('network', live.name), `network ${live.engineName} must be ${what}, but services moor does not manage are attached to it (${services.map(describeForeign).join(', ')}): detach them first (docker service update --network-rm)`);
   }
 }
 
@@ -1152,7 +1159,7 @@ function planRemovals(
 
   const networks = gone(observed.networks, desired.networks);
   for (const live of networks) {
-    checkForeignAttachments(b, live, ownedById, 'removed');
+    checkForeignAttachments(b, live, ownedById, observed.foreign, 'removed');
     const suffix = networks.filter((n) => n.name === live.name).length > 1 ? `-${live.id.slice(0, 12)}` : '';
     b.removal(res('network', live.engineName), b.add(objectId('network', live.name), `remove${suffix}`, { op: 'network.remove', engineName: live.engineName, id: live.id }));
     b.change({ action: 'delete', kind: 'network', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [] });

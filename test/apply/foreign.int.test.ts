@@ -171,4 +171,36 @@ services:
     const after = await run.engine.secrets.list({ filters: { label: `io.moor.project=${name}` } });
     assert.ok(!after.some((x) => x.Spec.Name === v1.Spec.Name), all(cleaned));
   });
+
+  test('a network a foreign service is attached to: destroy is refused before the project\'s services are moved off it or removed', async () => {
+    const name = run.newProject();
+    const p = folder(`project: ${name}
+networks:
+  mesh: { driver: overlay }
+services:
+  api:
+    image: ${TEST_IMAGE}
+    command: ["sleep", "100000"]
+    stop_grace_period: 1s
+    networks: [mesh]
+`);
+    const first = await p.moor('apply', '--yes');
+    assert.equal(first.code, 0, all(first));
+    const api = await run.engine.services.inspect(`${name}_api`);
+    const svc = await foreign.engine.services.create({
+      Name: foreign.name('net'),
+      Labels: foreign.labels,
+      TaskTemplate: { ContainerSpec: { Image: TEST_IMAGE, Command: ['sleep', '100000'] }, Networks: [{ Target: `${name}_mesh` }] },
+    });
+    try {
+      const refused = await p.moor('destroy', '--yes');
+      assert.equal(refused.code, 1, all(refused));
+      assert.match(all(refused), new RegExp(`network ${name}_mesh must be removed, but services moor does not manage are attached to it \\(service ${foreign.name('net')}\\)`));
+      assert.equal((await run.engine.services.inspect(`${name}_api`)).Version.Index, api.Version.Index, 'the project\'s service is untouched');
+    } finally {
+      await foreign.engine.services.remove(svc.id);
+    }
+    const destroyed = await p.moor('destroy', '--yes');
+    assert.equal(destroyed.code, 0, all(destroyed));
+  });
 });

@@ -5,6 +5,7 @@ import type { ContainerSummary, Service } from '../../src/engine/types.js';
 
 const own: ProjectNames = {
   serviceIds: new Set(['svc-own']),
+  networks: new Set(['net-own']),
   volumes: new Set(['shop_data']),
   secrets: new Set(['shop_pw_1', 'shop_pw_2']),
   configs: new Set(['shop_site_a']),
@@ -60,4 +61,14 @@ test("the project's secret and config versions that foreign services use, in the
   const user = { kind: 'service', engineName: 'foreign-svc', ownerProject: null, taskOf: null };
   assert.deepEqual(use.secrets, new Map([['shop_pw_1', [user]], ['shop_pw_2', [user]]]));
   assert.deepEqual(use.configs, new Map([['shop_site_a', [user]]]));
+});
+
+test("the project's networks that services it does not own are attached to (Swarm will not remove them); its own services are not foreign", () => {
+  const attached = (target: string) => ({ TaskTemplate: { ContainerSpec: { Image: 'x' }, Networks: [{ Target: target }] } });
+  const use = foreignUse('shop', [], [
+    { ...service('shop_api', { 'io.moor.project': 'shop' }, {}), Spec: { Name: 'shop_api', Labels: { 'io.moor.project': 'shop' }, ...attached('net-own') } },
+    { ...service('other', {}, {}), Spec: { Name: 'other', Labels: {}, ...attached('net-own') } },
+    { ...service('elsewhere', {}, {}), Spec: { Name: 'elsewhere', Labels: {}, ...attached('net-else') } },
+  ], own);
+  assert.deepEqual(use.networks, new Map([['net-own', [{ kind: 'service', engineName: 'other', ownerProject: null, taskOf: null }]]]));
 });

@@ -171,7 +171,7 @@ export function emptyObserved(over: Partial<ObservedProject> = {}): ObservedProj
     unowned: emptyUnowned(),
     adoptable: [],
     images: new Map([[imageKey(IMAGE), 'sha256:busybox']]),
-    foreign: { volumes: new Map(), ports: [], secrets: new Map(), configs: new Map() },
+    foreign: { volumes: new Map(), ports: [], secrets: new Map(), configs: new Map(), networks: new Map() },
     ...over,
   };
 }

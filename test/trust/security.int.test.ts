@@ -333,11 +333,11 @@ describe('objects without the project\'s label are never modified or removed (re
       const plan = await moorIn(dir, ['plan'], { API_KEY: ENV_SECRET });
       assert.equal(plan.code, 1);
       assert.match(plan.stdout, new RegExp(`service ${project}_api already exists and belongs to moor project ${project} ;`));
-      // destroy removes what is still the project's, but the secrets the (now foreign) service
-      // uses cannot go (the Engine refuses): the plan keeps them and says why. The network it is
-      // on cannot go either: the Engine refuses, and moor says so.
+      // The secrets the (now foreign) service uses cannot go (the Engine refuses): the plan keeps
+      // them and says why. The network it is on cannot go either: the plan refuses, naming it.
       const destroyed = await moorIn(dir, ['destroy', '--yes'], { API_KEY: ENV_SECRET });
       assert.equal(destroyed.code, 1);
+      assert.match(outputOf(destroyed), new RegExp(`network ${project}_\\S+ must be removed, but services moor does not manage are attached to it \\(service ${project}_api \\(of moor project ${project} \\)\\)`));
       assert.match(destroyed.stdout, new RegExp(`secret \\S+ is no longer needed but is kept: service ${project}_api \\(of moor project ${project} \\), which moor does not manage, uses it`));
       assert.doesNotMatch(destroyed.stdout, /remove secret/);
       assert.equal((await d.services.inspect(live.ID)).Version.Index, version, 'untouched by plan, apply and destroy');
