@@ -21,6 +21,23 @@ export function rebaseFile(root: Node, fromDir: string, projectDir: string): Nod
 }
 
 /**
+ * A moor manifest (what `moor convert` makes, its paths relative to the project folder `fromDir`)
+ * with its relative paths rewritten for a file in `toDir`: written there, it names the same files.
+ */
+export function rebaseManifest(root: Node, fromDir: string, toDir: string, onRebased: (rebased: string) => void = () => undefined): Node {
+  if (fromDir === toDir || !isMap(root)) return root;
+  const to = (written: string): string => {
+    const rebased = rebasePath(written, fromDir, toDir);
+    onRebased(rebased);
+    return rebased;
+  };
+  return mapEntries(root, (key, value) => {
+    if (key === 'containers' || key === 'services') return mapEntries(value, (_name, def) => rebaseService(def, to));
+    return key === 'secrets' || key === 'configs' ? mapEntries(value, (_name, def) => rebaseDefinition(key, def, to)) : value;
+  });
+}
+
+/**
  * A top-level definition (`services.web`, `secrets.pw`) whose relative paths are already relative
  * to the project folder, with its paths made absolute (`~` kept): two definitions naming the same
  * files compare equal however each spells them (load.ts: a resource an including file defines

@@ -1,7 +1,7 @@
 // The Compose options of the CLI, without an Engine: default files, --as, -p, --profile, moor convert.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { manifestLoader } from '../../src/cli/manifest-options.js';
 import { runCli, withProject } from '../manifest/helpers.js';
@@ -127,6 +127,26 @@ test('moor convert without -f reads the Compose files and passes over moor.yaml 
     const run = await runCli(['convert'], { cwd: `${dir}/app` });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /no manifest in .* \(looked for compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\): name one with -f FILE/);
+  });
+});
+
+test('moor convert -o into another folder rewrites the relative paths for that folder: the manifest written there names the same files', async () => {
+  const compose = 'services:\n  web:\n    image: x/web:1\n    env_file: ./web.env\n    volumes: ["./site:/www:ro", {type: bind, source: ./conf, target: /conf}, "data:/data"]\n    secrets: [pw]\nvolumes:\n  data: {}\nsecrets:\n  pw: {file: ./pw.txt}\n';
+  await withProject({ 'app/compose.yaml': compose, 'app/web.env': 'A=1\n', 'app/pw.txt': 'secret\n', 'app/site/index.html': 'hi\n', 'app/conf/x.conf': 'x\n' }, async (dir) => {
+    await runCli(['convert', '-o', 'moor.yaml'], { cwd: `${dir}/app` });
+    await mkdir(`${dir}/app/out`);
+    for (const [as, secret] of [['containers', 'source: ../pw.txt'], ['services', 'file: ../pw.txt']] as const) {
+      const written = await runCli(['convert', '--as', as, '-o', `out/${as}.yaml`], { cwd: `${dir}/app` });
+      assert.equal(written.code, 0, written.stderr);
+      const text = await readFile(`${dir}/app/out/${as}.yaml`, 'utf8');
+      for (const p of ['../web.env', '../site:/www:ro', 'source: ../conf', secret]) assert.ok(text.includes(p), `${p} in:\n${text}`);
+      assert.ok(text.includes('data:/data'), 'a named volume is no path');
+      assert.match(written.stderr, new RegExp(`moor: warning: out/${as}\\.yaml names files outside its folder \\(.*\\.\\./web\\.env.*\\): moor reads them only with --allow-external-files`));
+      const valid = await runCli(['validate', '--allow-external-files', '-f', `out/${as}.yaml`], { cwd: `${dir}/app` });
+      assert.equal(valid.code, 0, valid.stderr);
+    }
+    // In the project folder, the paths stay as written.
+    assert.ok((await readFile(`${dir}/app/moor.yaml`, 'utf8')).includes('./web.env'));
   });
 });
 

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { detectFiles } from '../../compose/front.js';
 import { emitYaml, inlinedValues } from '../../compose/emit.js';
+import { rebaseManifest } from '../../compose/rebase.js';
 import { UsageError } from '../../errors.js';
 import { formatIssue, quoteValue } from '../../manifest/issues.js';
 import { parseCommandArgs } from '../args.js';
@@ -74,7 +75,15 @@ Exit status: 0 when the files convert (there may be warnings), 1 otherwise.
       warned.add(line);
       ctx.stderr.write(`${line}\n`);
     }
-    const manifest = emitYaml(tree, header);
+    // Relative paths are the project folder's (the first file's); a manifest written elsewhere gets
+    // them rewritten for its own folder, where moor will read them from.
+    const projectDir = path.dirname(path.resolve(ctx.cwd, files[0] ?? '.'));
+    const outside = new Set<string>();
+    const rebased = output === null ? tree : rebaseManifest(tree, projectDir, path.dirname(output), (p) => (p.startsWith('..') ? outside.add(p) : undefined));
+    if (outside.size > 0) {
+      ctx.stderr.write(`moor: warning: ${values.output ?? ''} names files outside its folder (${[...outside].join(', ')}): moor reads them only with --allow-external-files; written beside the Compose file, the manifest keeps them inside\n`);
+    }
+    const manifest = emitYaml(rebased, header);
     if (output === null) {
       ctx.stdout.write(manifest);
       return 0;
