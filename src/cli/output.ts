@@ -58,11 +58,15 @@ export function pullProgressPrinter(out: Writable, color: boolean): (image: stri
   };
 }
 
-/** The closing summary of an apply: what was done, what failed (with the Engine's message), what was skipped. */
-export function renderReport(report: ApplyResult, elapsedMs: number, verb: 'Apply' | 'Destroy', color: boolean): string {
+/**
+ * The closing summary of an apply: what was done, what failed (with the Engine's message), what was
+ * skipped. `interrupted`: the run was stopped (Ctrl-C, SIGTERM): a wait it cut short fails its
+ * step, but the run was interrupted, not failed.
+ */
+export function renderReport(report: ApplyResult, elapsedMs: number, verb: 'Apply' | 'Destroy', color: boolean, interrupted = false): string {
   const { done, failed, skipped, cancelled } = report.counts;
   if (report.ok) return `${paint(color, '1;32', `${verb} complete`)}: ${done} step${done === 1 ? '' : 's'} done in ${seconds(elapsedMs)}.\n`;
-  const lines = [`${paint(color, '1;31', `${verb} ${cancelled > 0 && failed === 0 ? 'interrupted' : 'failed'}`)}: ${done} done, ${failed} failed, ${skipped} skipped, ${cancelled} not started (${seconds(elapsedMs)}).`];
+  const lines = [`${paint(color, '1;31', `${verb} ${interrupted || (cancelled > 0 && failed === 0) ? 'interrupted' : 'failed'}`)}: ${done} done, ${failed} failed, ${skipped} skipped, ${cancelled} not started (${seconds(elapsedMs)}).`];
   for (const o of report.outcomes.filter((x) => x.status === 'failed')) lines.push(`  failed:  ${describeStep(o.step)}: ${errorText(o.error)}`);
   for (const o of report.outcomes.filter((x) => x.status === 'skipped')) lines.push(`  skipped: ${describeStep(o.step)}`);
   for (const o of report.outcomes.filter((x) => x.status === 'cancelled')) lines.push(`  not started: ${describeStep(o.step)}`);

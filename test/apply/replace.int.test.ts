@@ -210,6 +210,7 @@ containers:
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     });
     assert.equal(await interrupted, 1, out);
+    assert.match(out, /Apply interrupted: /, 'the wait cut short fails its step, but the run was interrupted');
     assert.match(out, /put back: container\/web: the previous container \([0-9a-f]{12}\) is \S+_web again/, out);
     const web = await run.engine.containers.inspect(`${name}_web`);
     assert.equal(web.Id, webBefore, 'the previous container has its name again');

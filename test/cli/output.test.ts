@@ -15,3 +15,10 @@ test('a failed run says which command to run again: apply converges, destroy fin
   assert.match(apply, /Run moor apply again to converge from here\.\n$/);
   assert.match(renderReport(report, 1000, 'Destroy', false), /^Destroy failed: 1 done, 1 failed, 0 skipped, 0 not started \(1\.0s\)\.\n[^]*Run moor destroy again to finish from here\.\n$/);
 });
+
+test('an interrupted run says so, even when the wait it cut short failed its step', () => {
+  const wait = { key: 'container/db:wait-healthy', object: 'container/db', after: [], op: 'container.wait', engineName: 'shop_db', condition: 'service_healthy' } as const;
+  const report: ApplyResult = { ok: false, counts: { done: 2, failed: 1, skipped: 1, cancelled: 0 }, outcomes: [{ step: wait, status: 'failed', error: new Error('stopped waiting for container shop_db'), durationMs: 5 }], undone: [] };
+  assert.match(renderReport(report, 1000, 'Apply', false, true), /^Apply interrupted: 2 done, 1 failed, 1 skipped, 0 not started/);
+  assert.match(renderReport(report, 1000, 'Apply', false), /^Apply failed: /);
+});

@@ -93,7 +93,7 @@ export async function confirmAndApply(ctx: CommandContext, engine: EngineClient,
     verifyReplacements: options.waitTimeoutMs !== undefined,
     ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
   });
-  ctx.stdout.write(`\n${renderReport(report, performance.now() - started, options.verb, options.color)}`);
+  ctx.stdout.write(`\n${renderReport(report, performance.now() - started, options.verb, options.color, ctx.signal.aborted)}`);
   if (!report.ok) return 1;
   return options.waitTimeoutMs === undefined ? 0 : waitAndReport(ctx, engine, plan, report, options);
 }
