@@ -807,9 +807,13 @@ function releaseContainer(b: Builder, key: string, live: ObservedContainer): voi
   for (const m of live.spec.mounts) if (m.type === 'volume' && m.source !== '') b.release(res('volume', m.source), key);
 }
 
-/** Stops and removes a live container (and its anonymous volumes, when `volumes`); returns the key of the removal. */
+/**
+ * Stops and removes a live container (and its anonymous volumes, when `volumes`); returns the key
+ * of the removal. Its stop frees the host ports it publishes.
+ */
 function removeContainer(b: Builder, id: ObjectId, suffix: string, live: ObservedContainer, volumes: boolean, after: (string | undefined)[] = []): string {
   const stop = b.add(id, `stop${suffix}`, { op: 'container.stop', engineName: live.engineName, timeout: live.spec?.stopGracePeriod ?? null }, after);
+  b.freesPorts(live, stop);
   const remove = b.add(id, `remove${suffix}`, { op: 'container.remove', engineName: live.engineName, ...(volumes ? { volumes: Object.values(live.anonymousVolumes) } : {}) }, [stop]);
   releaseContainer(b, remove, live);
   return remove;
@@ -991,7 +995,6 @@ function planContainer(
       const notes = anonymousVolumeNotes(live, fate('kept, unused')).notes ?? [];
       b.change({ ...replaceChange, notes: [downtime, ...notes] });
       const removed = removeContainer(b, id, '-old', live, false);
-      b.freesPorts(live, `${id}:stop-old`);
       return b.add(id, 'start', { op: 'container.start', engineName: ctr.engineName }, [create(ctr.engineName, null, [removed], carried)]);
     }
     // Create-then-swap: if the new container cannot be created, the old one keeps running. The
@@ -1131,7 +1134,6 @@ function planRemovals(
     const remove = removeContainer(b, id, suffix, live, options.pruneVolumes);
     stops.set(live.name, `${id}:stop${suffix}`);
     removes.set(live.name, remove);
-    b.freesPorts(live, `${id}:stop${suffix}`);
     const fate = options.pruneVolumes ? 'removed with the container' : 'kept, unused';
     b.change({ action: 'delete', kind: 'container', name: live.name, engineName: live.engineName, id: live.id, reason: b.goneReason, fields: [], ...anonymousVolumeNotes(live, () => fate) });
   }
