@@ -33,6 +33,7 @@ import type {
   UpdateConfig,
 } from '../model/desired.js';
 import { containerSpecWithoutZeros } from '../model/engine-zeros.js';
+import { compareText } from '../model/order.js';
 import {
   LABEL_CONTAINER_SPEC,
   LABEL_CONTENT,
@@ -44,6 +45,7 @@ import {
   LABEL_REPLACES,
   LABEL_SPEC_HASH,
   RESERVED_LABEL_PREFIX,
+  isOwnedBy,
   SWARM_SERVICE_ID_LABEL,
   SWARM_SERVICE_NAME_LABEL,
 } from '../model/labels.js';
@@ -292,7 +294,7 @@ function anonymousVolumes(c: ContainerInspect, spec: ContainerSpec | null): Reco
     const declared = spec.mounts.find((x) => x.target === target);
     if (declared === undefined || (declared.type === 'volume' && declared.source === '')) out[target] = name;
   }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => compareText(a, b)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -478,12 +480,6 @@ export interface ProjectNames {
 
 const protocolOf = (v: unknown): Protocol => (v === 'udp' || v === 'sctp' ? v : 'tcp');
 
-/**
- * Code-unit order. Not localeCompare: its first call loads ICU's collation data, ~10 ms of every
- * plan that had not needed it yet (bench: the whole no-op plan).
- */
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 function addUser(map: Map<string, ForeignUser[]>, key: string, user: ForeignUser): void {
   const list = map.get(key) ?? [];
   if (!list.some((u) => u.kind === user.kind && u.engineName === user.engineName)) list.push(user);
@@ -501,9 +497,9 @@ export function foreignUse(project: string, containers: readonly ContainerSummar
   const configs = new Map<string, ForeignUser[]>();
   const networks = new Map<string, ForeignUser[]>();
   const ports: ForeignPort[] = [];
-  for (const c of [...containers].sort((x, y) => byText(x.Names[0] ?? x.Id, y.Names[0] ?? y.Id))) {
+  for (const c of [...containers].sort((x, y) => compareText(x.Names[0] ?? x.Id, y.Names[0] ?? y.Id))) {
     const labels = c.Labels ?? {};
-    if (labels[LABEL_PROJECT] === project) continue;
+    if (isOwnedBy(labels, project)) continue;
     const service = labels[SWARM_SERVICE_ID_LABEL];
     if (service !== undefined && own.serviceIds.has(service)) continue;
     const holder: ForeignUser = { kind: 'container', engineName: (c.Names[0] ?? c.Id).replace(/^\//, ''), ownerProject: labels[LABEL_PROJECT] ?? null, taskOf: labels[SWARM_SERVICE_NAME_LABEL] ?? null };
@@ -519,8 +515,8 @@ export function foreignUse(project: string, containers: readonly ContainerSummar
       if (port !== null) ports.push({ holder, mode: 'bind', hostIp: str(p['IP']) ?? '0.0.0.0', port, protocol: protocolOf(p['Type']) });
     }
   }
-  for (const s of [...services].sort((x, y) => byText(x.Spec.Name ?? x.ID, y.Spec.Name ?? y.ID))) {
-    if (s.Spec.Labels?.[LABEL_PROJECT] === project) continue;
+  for (const s of [...services].sort((x, y) => compareText(x.Spec.Name ?? x.ID, y.Spec.Name ?? y.ID))) {
+    if (isOwnedBy(s.Spec.Labels, project)) continue;
     const holder: ForeignUser = { kind: 'service', engineName: s.Spec.Name ?? s.ID, ownerProject: s.Spec.Labels?.[LABEL_PROJECT] ?? null, taskOf: null };
     // WARNING: the rollback target counts too: a rollback would bring its references back.
     for (const spec of [s.Spec, s.PreviousSpec]) {

@@ -25,6 +25,7 @@ import type {
 } from '../model/desired.js';
 import { healthcheckWithoutZeros, mountWithoutZeros, unsetZero } from '../model/engine-zeros.js';
 import { engineName } from '../model/labels.js';
+import { compareText } from '../model/order.js';
 import { type Verdict, checkCapability, checkImageReference, checkStopSignal } from './engine-values.js';
 import { parseEnvFile } from './env-file.js';
 import { type ValuePath, quoteValue } from './issues.js';
@@ -199,7 +200,7 @@ class Workload {
 
   /** The keys of `environment` (as environment() made it) whose values may be secrets. */
   sensitiveEnvironment(environment: StringMap): { readonly sensitiveEnvironment?: SensitiveEnvironment } {
-    const keys = [...this.#sensitiveEnvironment].filter((key) => Object.hasOwn(environment, key)).sort(compare);
+    const keys = [...this.#sensitiveEnvironment].filter((key) => Object.hasOwn(environment, key)).sort(compareText);
     return keys.length === 0 ? {} : { sensitiveEnvironment: keys };
   }
 
@@ -260,7 +261,7 @@ class Workload {
       if (twin !== undefined) return this.ctx.error(at, `${quoteValue(mount.target)} is already mounted by volumes[${String(twin.at[twin.at.length - 1])}]`);
       out.push({ mount, at });
     });
-    return out.map((m) => m.mount).sort((a, b) => compare(a.target, b.target));
+    return out.map((m) => m.mount).sort((a, b) => compareText(a.target, b.target));
   }
 
   shortMount(spec: string, at: ValuePath): Mount | null {
@@ -355,7 +356,7 @@ class Workload {
 
   /** Sorted, without repeats, and always with the workload's own name (Compose's service alias). */
   aliases(extra: readonly string[] | undefined): string[] {
-    return [...new Set([this.name, ...(extra ?? [])])].sort(compare);
+    return [...new Set([this.name, ...(extra ?? [])])].sort(compareText);
   }
 
   dependsOn(value: M.DependsOn | undefined): void {
@@ -458,7 +459,7 @@ function containerPorts(w: Workload, items: readonly M.Port[] | undefined): Cont
     w.recordPorts(bindings, at);
     out.push(...bindings);
   });
-  return out.sort((a, b) => a.target - b.target || compare(a.protocol, b.protocol) || compare(a.hostIp, b.hostIp) || (a.published ?? 0) - (b.published ?? 0));
+  return out.sort((a, b) => a.target - b.target || compareText(a.protocol, b.protocol) || compareText(a.hostIp, b.hostIp) || (a.published ?? 0) - (b.published ?? 0));
 }
 
 function capabilities(w: Workload, field: 'cap_add' | 'cap_drop', caps: readonly string[] | undefined): string[] {
@@ -467,7 +468,7 @@ function capabilities(w: Workload, field: 'cap_add' | 'cap_drop', caps: readonly
     w.report(checkCapability(name, cap), w.at(field, i));
     return name;
   });
-  return [...new Set(names)].sort(compare);
+  return [...new Set(names)].sort(compareText);
 }
 
 function tmpfs(w: Workload, value: M.StringOrList | undefined): StringMap {
@@ -487,7 +488,7 @@ function extraHosts(w: Workload, value: M.ExtraHosts | undefined): string[] {
   const out = new Set<string>();
   if (Array.isArray(value)) value.forEach((item, i) => void addIf(out, w.parsed(parseExtraHost(item), w.at('extra_hosts', i))));
   else for (const host of Object.keys(value ?? {})) addIf(out, w.parsed(checkExtraHost(host, value?.[host] ?? '', false), w.at('extra_hosts', host)));
-  return [...out].sort(compare);
+  return [...out].sort(compareText);
 }
 
 function addIf(set: Set<string>, value: string | null): void {
@@ -579,7 +580,7 @@ export function normaliseService(ctx: Context, name: string, def: M.Service): { 
     logging: w.logging(def.logging),
     endpointMode,
   };
-  const dependsOn = [...new Set(w.refs.dependsOn.map((d) => d.name))].sort(compare);
+  const dependsOn = [...new Set(w.refs.dependsOn.map((d) => d.name))].sort(compareText);
   return { desired: { kind: 'service', name, engineName: engineName(ctx.project, name), spec, dependsOn, ...w.sensitiveEnvironment(spec.environment) }, refs: w.refs };
 }
 
@@ -604,7 +605,7 @@ function servicePorts(w: Workload, items: readonly M.Port[] | undefined, endpoin
     w.recordPorts(bindings, at);
     for (const b of bindings) out.push({ target: b.target, published: b.published, protocol: b.protocol, mode });
   });
-  return out.sort((a, b) => a.target - b.target || compare(a.protocol, b.protocol) || (a.published ?? 0) - (b.published ?? 0) || compare(a.mode, b.mode));
+  return out.sort((a, b) => a.target - b.target || compareText(a.protocol, b.protocol) || (a.published ?? 0) - (b.published ?? 0) || compareText(a.mode, b.mode));
 }
 
 function fileReferences(w: Workload, field: 'secrets' | 'configs', items: readonly M.FileReference[] | undefined): FileReference[] {
@@ -630,7 +631,7 @@ function fileReferences(w: Workload, field: 'secrets' | 'configs', items: readon
     if (twin !== undefined) return w.ctx.error(at, `the target ${quoteValue(target)} is already used by ${field}[${String(twin.at[twin.at.length - 1])}]`);
     out.push({ ref, at });
   });
-  return out.map((o) => o.ref).sort((a, b) => compare(a.target, b.target));
+  return out.map((o) => o.ref).sort((a, b) => compareText(a.target, b.target));
 }
 
 function updateConfig(w: Workload, value: M.UpdateConfigSpec | undefined, field: 'update_config' | 'rollback_config'): UpdateConfig | null {
@@ -657,13 +658,10 @@ function placement(w: Workload, value: M.PlacementSpec | undefined): ServiceSpec
     }
   });
   return {
-    constraints: [...(value?.constraints ?? [])].sort(compare),
+    constraints: [...(value?.constraints ?? [])].sort(compareText),
     preferences: (value?.preferences ?? []).map((p) => ({ spread: p.spread })),
     // 0 is Swarm's "no limit" (model/engine-zeros.ts).
     maxReplicas: unsetZero(value?.max_replicas_per_node ?? null),
   };
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
