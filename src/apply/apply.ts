@@ -5,6 +5,7 @@ import type { PullProgress } from '../engine/types.js';
 import { MoorError } from '../errors.js';
 import type { DesiredProject } from '../model/desired.js';
 import type { ObservedProject } from '../model/observed.js';
+import { describeProblem } from '../diff/changes.js';
 import type { Plan } from '../plan/build.js';
 import { createEngineRunner } from './engine-runner.js';
 import { executeSteps, type ApplyEvent, type ApplyReport } from './execute.js';
@@ -66,7 +67,7 @@ export class PlanBlockedError extends MoorError {
 }
 
 export async function applyPlan(engine: EngineClient, desired: DesiredProject, observed: ObservedProject, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const errors = plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`));
+  const errors = plan.problems.filter((p) => p.severity === 'error').map(describeProblem);
   if (errors.length > 0) throw new PlanBlockedError(errors);
   const runner = createEngineRunner({
     engine,

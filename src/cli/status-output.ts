@@ -1,6 +1,6 @@
 // `moor status` output: a table for people, and the JSON documented in README.md ("moor status").
 // The JSON is format_version 1: fields are only ever added.
-import type { FieldChange, PlanProblem } from '../diff/changes.js';
+import { type FieldChange, type PlanProblem, describeProblem } from '../diff/changes.js';
 import type { ObjectStatus, ProjectStatus, SyncState } from '../operate/status.js';
 import { paint } from './output.js';
 
@@ -73,7 +73,7 @@ export function renderStatusText(status: ProjectStatus, color: boolean): string 
   const warnings = status.problems.filter((p) => !status.objects.some((o) => o.drift?.action === null && o.drift.reason === p.message));
   if (warnings.length > 0) {
     lines.push('', 'Problems:');
-    for (const p of warnings) lines.push(`  ${p.severity}: ${p.object === null ? '' : `${p.object}: `}${p.message}`);
+    for (const p of warnings) lines.push(`  ${p.severity}: ${describeProblem(p)}`);
   }
   return `${lines.join('\n')}\n`;
 }

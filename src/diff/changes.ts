@@ -69,3 +69,8 @@ export interface PlanProblem {
 }
 
 export const SENSITIVE = '(sensitive)';
+
+/** A problem in one line, as every output says it: `service/api: message` (the message alone for the project). */
+export function describeProblem(p: PlanProblem): string {
+  return p.object === null ? p.message : `${p.object}: ${p.message}`;
+}

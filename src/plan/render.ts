@@ -3,7 +3,7 @@
 //
 // Secret contents never reach here: the planner already replaced them with "(sensitive)".
 import { createTwoFilesPatch } from 'diff';
-import type { Change, FieldChange, PlanProblem } from '../diff/changes.js';
+import { type Change, type FieldChange, type PlanProblem, describeProblem } from '../diff/changes.js';
 import type { Plan, PlanSummary } from './build.js';
 
 export interface TextOptions {
@@ -112,7 +112,7 @@ function renderProblems(problems: readonly PlanProblem[], opts: TextOptions): st
     const list = problems.filter((p) => p.severity === severity);
     if (list.length === 0) continue;
     lines.push('', paint(opts.color, severity === 'error' ? '1;31' : '1;33', severity === 'error' ? 'Errors (nothing will be applied):' : 'Warnings:'));
-    for (const p of list) lines.push(`  ${p.object === null ? '' : `${p.object}: `}${p.message}`);
+    for (const p of list) lines.push(`  ${describeProblem(p)}`);
   }
   return lines;
 }

@@ -17,6 +17,7 @@ import { recordFailedRollout } from '../apply/rollout-record.js';
 import type { EngineClient } from '../engine/client.js';
 import { isEngineError, type EngineErrorKind } from '../engine/index.js';
 import { isMoorError, type MoorError } from '../errors.js';
+import { describeProblem } from '../diff/changes.js';
 import { formatIssue } from '../manifest/index.js';
 import type { DesiredProject } from '../model/desired.js';
 import { randomId, specHash, stableStringify } from '../model/hash.js';
@@ -303,9 +304,9 @@ export class Reconciler {
       drift,
       summary: plan.summary,
       heldBack: { ...held, text: heldBack(plan.problems) },
-      warnings: plan.problems.filter((p) => p.severity === 'warning').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
+      warnings: plan.problems.filter((p) => p.severity === 'warning').map(describeProblem),
       changes: plan.changes.map((c) => `${c.action} ${c.kind}/${c.name}: ${c.reason}`),
-      problems: plan.problems.filter((p) => p.severity === 'error').map((p) => (p.object === null ? p.message : `${p.object}: ${p.message}`)),
+      problems: plan.problems.filter((p) => p.severity === 'error').map(describeProblem),
       note: recorded.length === 0 ? null : `Swarm rolled back the last update of ${recorded.map((n) => `service ${n}`).join(', ')}: recorded on the service, so that spec is held back until the manifest changes (moor apply --retry-failed sends it again)`,
     };
     const fingerprint = planFingerprint(plan, desired);
