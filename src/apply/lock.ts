@@ -4,9 +4,10 @@
 // The lock is a file created with O_EXCL (atomic on a local file system) in the lock folder, named
 // after the Engine and the project: the Engine as it identifies itself (`lockScope`: its Swarm's
 // cluster id, or its own id), not the address it was reached at, which has many spellings
-// (/var/run/docker.sock and /run/docker.sock, a proxy's socket, a TCP address). A lock whose holder process is gone (same host, pid
-// no longer alive) is stale and taken over; a lock held on another host is never broken
-// automatically: `moor unlock` (or deleting the file) is the explicit way out.
+// (/var/run/docker.sock and /run/docker.sock, a proxy's socket, a TCP address). A lock whose
+// holder process is gone (same host, pid no longer alive) is stale and taken over; a lock held on
+// another host is never broken automatically: `moor unlock` (or deleting the file) is the
+// explicit way out.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
